@@ -1,0 +1,76 @@
+// The bucket math, once, as pure functions in integer microseconds (GCRA form; see docs/design.md).
+import type { Decision, Policy } from './types.js'
+
+/** The new state of one bucket after a decision. */
+export interface BucketStep {
+  readonly allowed: boolean
+  /** The theoretical arrival time to store, µs on the store's clock. */
+  readonly tatUs: number
+  /** `max(0, tat − now)` after the decision: how far the bucket is below full, in µs. */
+  readonly debtUs: number
+}
+
+/**
+ * Decides one request against a bucket whose stored theoretical arrival time is `tatUs`
+ * (`undefined` for a bucket never seen, i.e. full).
+ *
+ * Clock policy: a forward jump leaves `tat ≤ now`, a full bucket (never more than B tokens);
+ * a backward jump leaves `tat − now > τ`, clamped to `now + τ`, an empty bucket that refills at
+ * the normal rate (never a freeze as long as the jump).
+ *
+ * @example
+ * ```ts
+ * const step = stepBucket(policy, { tatUs: undefined, nowUs: 0, cost: 1 })
+ * ```
+ */
+export function stepBucket(
+  policy: Policy,
+  input: { readonly tatUs: number | undefined; readonly nowUs: number; readonly cost: number },
+): BucketStep {
+  const { nowUs, cost } = input
+  const storedTat = input.tatUs ?? nowUs
+  const tat = Math.min(Math.max(storedTat, nowUs), nowUs + policy.burstUs)
+  const newTat = tat + cost * policy.emissionIntervalUs
+  if (newTat - nowUs <= policy.burstUs) {
+    return { allowed: true, tatUs: newTat, debtUs: newTat - nowUs }
+  }
+  return { allowed: false, tatUs: tat, debtUs: tat - nowUs }
+}
+
+/**
+ * Turns a step (whether computed here or inside Redis) into the decision a caller sees.
+ * `debtUs` is `max(0, tat − now)` after the step.
+ *
+ * @example
+ * ```ts
+ * const decision = describeDecision(policy, { allowed: true, debtUs: 1_000_000, cost: 1 })
+ * ```
+ */
+export function describeDecision(
+  policy: Policy,
+  step: { readonly allowed: boolean; readonly debtUs: number; readonly cost: number },
+): Decision {
+  const { emissionIntervalUs: intervalUs, burstUs } = policy
+  const debtUs = Math.min(Math.max(step.debtUs, 0), burstUs)
+  const remaining = Math.floor((burstUs - debtUs) / intervalUs)
+  const nextTokenUs = debtUs === 0 ? 0 : debtUs - (burstUs - (remaining + 1) * intervalUs)
+  return {
+    allowed: step.allowed,
+    policy,
+    cost: step.cost,
+    limit: policy.capacity,
+    remaining,
+    retryAfterMs: step.allowed ? 0 : retryAfterMs(policy, debtUs, step.cost),
+    nextTokenMs: usToMsCeil(nextTokenUs),
+    resetMs: usToMsCeil(debtUs),
+  }
+}
+
+function retryAfterMs(policy: Policy, debtUs: number, cost: number): number {
+  if (cost > policy.capacity) return Number.POSITIVE_INFINITY
+  return usToMsCeil(debtUs + cost * policy.emissionIntervalUs - policy.burstUs)
+}
+
+function usToMsCeil(us: number): number {
+  return Math.max(0, Math.ceil(us / 1000))
+}

@@ -1,0 +1,48 @@
+// Configuration errors: a stable code, the option's path and the value that was rejected.
+
+/** Stable codes for every configuration error; each is described in docs/errors.md. */
+export type SpillwayErrorCode =
+  | 'ERR_SPILLWAY_INVALID_OPTION'
+  | 'ERR_SPILLWAY_UNKNOWN_OPTION'
+  | 'ERR_SPILLWAY_MISSING_OPTION'
+  | 'ERR_SPILLWAY_COST_EXCEEDS_CAPACITY'
+  | 'ERR_SPILLWAY_INVALID_STORE'
+
+/**
+ * Thrown at construction time when an option is missing, unknown or out of range.
+ *
+ * @example
+ * ```ts
+ * try { createLimiter({ capacity: -1, refillRate: 1, store }) }
+ * catch (error) { if (error instanceof SpillwayConfigError) console.log(error.code, error.option) }
+ * ```
+ */
+export class SpillwayConfigError extends Error {
+  override readonly name = 'SpillwayConfigError'
+  /** Stable machine-readable code, e.g. `ERR_SPILLWAY_INVALID_OPTION`. */
+  readonly code: SpillwayErrorCode
+  /** Path of the offending option, e.g. `refillRate.per`. */
+  readonly option: string
+  /** The value that was received. */
+  readonly value: unknown
+
+  constructor(code: SpillwayErrorCode, option: string, value: unknown, expectation: string) {
+    super(`[spillway] ${option} ${expectation}, got ${describeValue(value)} (${code})`)
+    this.code = code
+    this.option = option
+    this.value = value
+  }
+}
+
+/** Renders a received value for an error message without throwing on odd inputs. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (typeof value === 'function') return 'a function'
+  if (typeof value === 'bigint') return `${value}n`
+  if (value === null || typeof value !== 'object') return String(value)
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return Object.prototype.toString.call(value)
+  }
+}

@@ -1,0 +1,96 @@
+// Builds a validated Policy from the user's capacity, refill rate and name.
+import { parseDurationMs } from './duration.js'
+import { SpillwayConfigError } from './errors.js'
+import type { Policy } from './types.js'
+import { rejectUnknownOptions, requireObject, requirePositiveInteger, requirePositiveNumber } from './validate.js'
+
+/** Tokens per second, or a readable form: `{ tokens: 100, per: '1m' }` (per: ms number or '30s', '1m', '1h'…). */
+export type RefillRate = number | { readonly tokens: number; readonly per: string | number }
+
+/** What a policy is made of. */
+export interface PolicyOptions {
+  /** B: the most tokens a bucket holds, i.e. the largest burst. A whole number ≥ 1. */
+  capacity: number
+  /** R: how fast tokens come back, continuously. */
+  refillRate: RefillRate
+  /** Names the policy in headers and keeps its keys apart from other policies'. Default `'default'`. */
+  name?: string
+}
+
+/** The fastest refill the microsecond clock can express: one token per µs. */
+export const MAX_REFILL_RATE_PER_SECOND = 1_000_000
+/** The longest time a bucket may take to fill (≈ 31.7 years), so µs arithmetic stays exact. */
+export const MAX_BURST_US = 1e15
+
+const NAME_PATTERN = /^[A-Za-z0-9][\w.:@+/-]{0,63}$/
+
+/**
+ * Validates the options and derives the integer-µs parameters every store uses.
+ *
+ * @example
+ * ```ts
+ * const login = createPolicy({ name: 'login', capacity: 5, refillRate: { tokens: 5, per: '1m' } })
+ * ```
+ */
+export function createPolicy(options: PolicyOptions): Policy {
+  const capacity = requirePositiveInteger(options.capacity, 'capacity')
+  const refillRatePerSecond = parseRefillRate(options.refillRate)
+  const name = parseName(options.name)
+  const emissionIntervalUs = Math.ceil(1_000_000 / refillRatePerSecond)
+  const burstUs = capacity * emissionIntervalUs
+  if (burstUs > MAX_BURST_US) {
+    throw new SpillwayConfigError(
+      'ERR_SPILLWAY_INVALID_OPTION',
+      'capacity',
+      capacity,
+      `with refillRate ${refillRatePerSecond}/s must refill within ${MAX_BURST_US / 1e6} s`,
+    )
+  }
+  return Object.freeze({ name, capacity, refillRatePerSecond, emissionIntervalUs, burstUs })
+}
+
+function parseRefillRate(value: unknown): number {
+  const perSecond = typeof value === 'number' ? requirePositiveNumber(value, 'refillRate') : parseReadableRate(value)
+  if (perSecond > MAX_REFILL_RATE_PER_SECOND) {
+    throw new SpillwayConfigError(
+      'ERR_SPILLWAY_INVALID_OPTION',
+      'refillRate',
+      value,
+      `must be at most ${MAX_REFILL_RATE_PER_SECOND} tokens per second (count larger units instead)`,
+    )
+  }
+  return perSecond
+}
+
+function parseReadableRate(value: unknown): number {
+  if (value === undefined) {
+    throw new SpillwayConfigError('ERR_SPILLWAY_MISSING_OPTION', 'refillRate', value, 'is required')
+  }
+  requireObject(value, 'refillRate')
+  rejectUnknownOptions(value, ['tokens', 'per'], 'refillRate.')
+  const { tokens, per } = value as { tokens?: unknown; per?: unknown }
+  const count = requirePositiveNumber(tokens, 'refillRate.tokens')
+  const perMs = parseDurationMs(per)
+  if (perMs === undefined) {
+    throw new SpillwayConfigError(
+      'ERR_SPILLWAY_INVALID_OPTION',
+      'refillRate.per',
+      per,
+      "must be a positive duration: milliseconds or a string such as '30s', '1m', '1h'",
+    )
+  }
+  return requirePositiveNumber((count * 1000) / perMs, 'refillRate')
+}
+
+function parseName(value: unknown): string {
+  if (value === undefined) return 'default'
+  if (typeof value !== 'string' || !NAME_PATTERN.test(value)) {
+    throw new SpillwayConfigError(
+      'ERR_SPILLWAY_INVALID_OPTION',
+      'name',
+      value,
+      'must be 1–64 characters: letters, digits and . _ : @ + / - (starting with a letter or digit)',
+    )
+  }
+  return value
+}
