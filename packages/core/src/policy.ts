@@ -36,7 +36,7 @@ export function createPolicy(options: PolicyOptions): Policy {
   const capacity = requirePositiveInteger(options.capacity, 'capacity')
   const refillRatePerSecond = parseRefillRate(options.refillRate)
   const name = parseName(options.name)
-  const emissionIntervalUs = Math.ceil(1_000_000 / refillRatePerSecond)
+  const emissionIntervalUs = intervalUsFor(refillRatePerSecond)
   const burstUs = capacity * emissionIntervalUs
   if (burstUs > MAX_BURST_US) {
     throw new SpillwayConfigError(
@@ -47,6 +47,13 @@ export function createPolicy(options: PolicyOptions): Policy {
     )
   }
   return Object.freeze({ name, capacity, refillRatePerSecond, emissionIntervalUs, burstUs })
+}
+
+/** ⌈1e6 / R⌉, except that a quotient within float noise of a whole number is that number (1e6 / (1e6 / 7) → 7). */
+function intervalUsFor(perSecond: number): number {
+  const exact = 1_000_000 / perSecond
+  const nearest = Math.round(exact)
+  return Math.max(1, Math.abs(exact - nearest) <= exact * 1e-12 ? nearest : Math.ceil(exact))
 }
 
 function parseRefillRate(value: unknown): number {

@@ -1,0 +1,102 @@
+// Bad options fail at construction with an error naming the option and the value.
+import { describe, expect, it } from 'vitest'
+import { createLimiter, createPolicy, MemoryStore, SpillwayConfigError } from '../src/index.js'
+
+const store = new MemoryStore()
+
+function configError(build: () => unknown): SpillwayConfigError {
+  try {
+    build()
+  } catch (error) {
+    expect(error).toBeInstanceOf(SpillwayConfigError)
+    return error as SpillwayConfigError
+  }
+  throw new Error('expected a SpillwayConfigError')
+}
+
+describe('limiter options', () => {
+  it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY, 1.5, '10'])('rejects capacity %s', (capacity) => {
+    const error = configError(() => createLimiter({ capacity: capacity as number, refillRate: 1, store }))
+    expect(error.option).toBe('capacity')
+    expect(error.code).toBe('ERR_SPILLWAY_INVALID_OPTION')
+    expect(Object.is(error.value, capacity)).toBe(true)
+    expect(error.message).toContain('capacity')
+    expect(error.message).toContain(String(typeof capacity === 'string' ? `"${capacity}"` : capacity))
+  })
+
+  it.each([0, -2, Number.NaN, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, 2_000_000])(
+    'rejects refillRate %s',
+    (refillRate) => {
+      const error = configError(() => createLimiter({ capacity: 10, refillRate, store }))
+      expect(error.option).toBe('refillRate')
+      expect(error.message).toMatch(/^\[spillway\] refillRate /)
+    },
+  )
+
+  it('rejects a readable refill rate with a bad duration, naming the nested option', () => {
+    const error = configError(() =>
+      createLimiter({ capacity: 10, refillRate: { tokens: 10, per: '1 fortnight' }, store }),
+    )
+    expect(error.option).toBe('refillRate.per')
+    expect(error.value).toBe('1 fortnight')
+    expect(configError(() => createLimiter({ capacity: 10, refillRate: { tokens: 0, per: '1m' }, store })).option).toBe(
+      'refillRate.tokens',
+    )
+  })
+
+  it('rejects a missing store and an object that is not a store', () => {
+    const missing = configError(() => createLimiter({ capacity: 1, refillRate: 1 } as never))
+    expect(missing.code).toBe('ERR_SPILLWAY_MISSING_OPTION')
+    expect(missing.option).toBe('store')
+    const wrong = configError(() => createLimiter({ capacity: 1, refillRate: 1, store: {} as never }))
+    expect(wrong.code).toBe('ERR_SPILLWAY_INVALID_STORE')
+  })
+
+  it('rejects a static cost above capacity, and a bad cost', () => {
+    const error = configError(() => createLimiter({ capacity: 5, refillRate: 1, store, cost: 6 }))
+    expect(error.code).toBe('ERR_SPILLWAY_COST_EXCEEDS_CAPACITY')
+    expect(error.value).toBe(6)
+    expect(configError(() => createLimiter({ capacity: 5, refillRate: 1, store, cost: 0 })).option).toBe('cost')
+  })
+
+  it('rejects unknown option names instead of ignoring a typo', () => {
+    const error = configError(() => createLimiter({ capacity: 5, refillRate: 1, store, burst: 5 } as never))
+    expect(error.code).toBe('ERR_SPILLWAY_UNKNOWN_OPTION')
+    expect(error.option).toBe('burst')
+  })
+
+  it('rejects names that cannot be sent in a header or a Redis key', () => {
+    for (const name of ['', 'a"b', 'with space', '{tag}', 'x'.repeat(65)]) {
+      expect(configError(() => createPolicy({ name, capacity: 1, refillRate: 1 })).option).toBe('name')
+    }
+  })
+
+  it('reads the readable refill form', () => {
+    const policy = createPolicy({ capacity: 100, refillRate: { tokens: 100, per: '1m' } })
+    expect(policy.refillRatePerSecond).toBeCloseTo(100 / 60, 10)
+    expect(policy.emissionIntervalUs).toBe(600_000)
+    expect(policy.burstUs).toBe(60_000_000)
+  })
+
+  it('rounds the emission interval up, so the effective rate never exceeds the configured one', () => {
+    const policy = createPolicy({ capacity: 3, refillRate: 3 })
+    expect(policy.emissionIntervalUs).toBe(333_334)
+    expect(1e6 / policy.emissionIntervalUs).toBeLessThanOrEqual(3)
+  })
+})
+
+describe('limiter.consume', () => {
+  it('rejects a cost above capacity per request, with no finite retry time', async () => {
+    const limiter = createLimiter({ capacity: 5, refillRate: 1, store: new MemoryStore() })
+    const decision = await limiter.consume('k', 6)
+    expect(decision.allowed).toBe(false)
+    expect(decision.retryAfterMs).toBe(Number.POSITIVE_INFINITY)
+    expect(decision.remaining).toBe(5)
+  })
+
+  it('rejects a non-integer cost with a RangeError rather than corrupting the bucket', async () => {
+    const limiter = createLimiter({ capacity: 5, refillRate: 1, store: new MemoryStore() })
+    await expect(limiter.consume('k', 0.5)).rejects.toThrow(RangeError)
+    await expect(limiter.consume('k', Number.NaN)).rejects.toThrow(/cost/)
+  })
+})
