@@ -1,0 +1,60 @@
+// The Lua script that steps one token bucket inside Redis, on Redis TIME; exported with its SHA1.
+import { createHash } from 'node:crypto'
+
+/**
+ * One GCRA step, the same math as `stepBucket` in `@spillway/core`, in integer microseconds.
+ *
+ * - `KEYS[1]`: the bucket key, holding the theoretical arrival time `tat` (µs on Redis's clock) as a string.
+ * - `ARGV`: emission interval µs, burst µs (τ), cost.
+ * - Returns `{allowed (1|0), debtUs}` with `debtUs = max(0, tat − now)` after the step: integers only.
+ *
+ * Lua numbers are doubles: every value stays an integer below 2^53 (epoch µs ≈ 1.8e15 plus τ ≤ 1e15),
+ * and numbers are written with `%.0f`, never `tostring`, which would give `1.8e+15`.
+ */
+export const tokenBucketScript = `-- spillway token bucket v1: GCRA step on Redis TIME (see @spillway/core stepBucket)
+-- Reading TIME before a write is safe: since Redis 5 scripts replicate their effects (the SET with its
+-- value), not the script, and Redis 7 knows no other mode. The call below turns that on for Redis 3.2-4.
+if redis.replicate_commands then redis.replicate_commands() end
+
+local key = KEYS[1]
+local interval_us = tonumber(ARGV[1])
+local burst_us = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+
+local time = redis.call('TIME')
+local now_us = tonumber(time[1]) * 1000000 + tonumber(time[2])
+
+local function int(x)
+  return string.format('%.0f', x)
+end
+
+-- Keep tat until the bucket would be full again (+1 ms so it never expires early).
+local function store(tat_us)
+  redis.call('SET', key, int(tat_us), 'PX', int(math.ceil((tat_us - now_us) / 1000) + 1))
+end
+
+-- Absent key: a full bucket. A forward clock jump leaves tat <= now: full, never more than B tokens.
+-- A backward jump leaves tat > now + burst: clamp to an empty bucket that refills at the normal rate.
+local stored_us = tonumber(redis.call('GET', key))
+local tat_us = math.min(math.max(stored_us or now_us, now_us), now_us + burst_us)
+local new_tat_us = tat_us + cost * interval_us
+
+if new_tat_us - now_us <= burst_us then
+  store(new_tat_us)
+  return {1, new_tat_us - now_us}
+end
+if stored_us ~= nil and stored_us > tat_us then
+  store(tat_us)
+end
+return {0, tat_us - now_us}
+`
+
+/**
+ * SHA1 of {@link tokenBucketScript}, as `SCRIPT LOAD` returns it: the name `EVALSHA` calls it by.
+ *
+ * @example
+ * ```ts
+ * const [allowed, debtUs] = await client.evalsha(tokenBucketScriptSha1, 1, key, intervalUs, burstUs, cost)
+ * ```
+ */
+export const tokenBucketScriptSha1: string = createHash('sha1').update(tokenBucketScript).digest('hex')

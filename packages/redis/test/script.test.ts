@@ -1,0 +1,44 @@
+// The exported script and SHA1 against a real redis-server: the SHA matches SCRIPT LOAD, replies are integers.
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type RedisServer, randomKeyPrefix, startRedisServer } from '../../../test/harness/redis-server.js'
+import { tokenBucketScript, tokenBucketScriptSha1 } from '../src/index.js'
+
+describe('token bucket script', () => {
+  let server: RedisServer
+  let client: Redis
+
+  beforeAll(async () => {
+    server = await startRedisServer()
+    client = new Redis(server.port, '127.0.0.1', { enableOfflineQueue: false, lazyConnect: true })
+    await client.connect()
+  })
+
+  afterAll(async () => {
+    client?.disconnect()
+    await server?.stop()
+  })
+
+  it('has the SHA1 that SCRIPT LOAD returns', async () => {
+    expect(await client.script('LOAD', tokenBucketScript)).toBe(tokenBucketScriptSha1)
+  })
+
+  it('returns integers only, and stores tat as plain epoch-µs digits', async () => {
+    const key = `${randomKeyPrefix('script')}k`
+    const [seconds, micros] = (await client.time()) as [number | string, number | string]
+    const nowUs = Number(seconds) * 1e6 + Number(micros)
+    // interval 1 s, burst 100 s: one admission leaves a debt of exactly one interval.
+    const reply = await client.evalsha(tokenBucketScriptSha1, 1, key, 1_000_000, 100_000_000, 1)
+    expect(reply).toEqual([1, 1_000_000])
+    const stored = await client.get(key)
+    expect(stored).toMatch(/^\d{16}$/)
+    expect(Number(stored) - nowUs).toBeGreaterThanOrEqual(1_000_000)
+    expect(Number(stored) - nowUs).toBeLessThan(1_000_000 + 5_000_000)
+  })
+
+  it('rejects a cost above the burst with an integer debt and writes nothing', async () => {
+    const key = `${randomKeyPrefix('script')}k`
+    expect(await client.evalsha(tokenBucketScriptSha1, 1, key, 1_000, 10_000, 11)).toEqual([0, 0])
+    expect(await client.exists(key)).toBe(0)
+  })
+})
