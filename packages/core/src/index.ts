@@ -3,6 +3,15 @@ export { type BucketStep, describeDecision, stepBucket } from './bucket.js'
 export { type ClockUs, monotonicClockUs } from './clock.js'
 export { parseDurationMs } from './duration.js'
 export { SpillwayConfigError, type SpillwayErrorCode } from './errors.js'
+export {
+  type HeaderField,
+  type HeaderOptions,
+  mergeHeaderValue,
+  rateLimitHeaders,
+  retryAfterSeconds,
+  type StandardHeaders,
+} from './headers.js'
+export { DEFAULT_IPV6_SUBNET, ipKey } from './ip-key.js'
 export { boundedKey, MAX_RAW_KEY_LENGTH } from './keys.js'
 export { createLimiter, type Limiter, type LimiterOptions, validateStore } from './limiter.js'
 export { DEFAULT_MAX_KEYS, MemoryStore, type MemoryStoreOptions } from './memory-store.js'
@@ -13,4 +22,19 @@ export {
   type PolicyOptions,
   type RefillRate,
 } from './policy.js'
+export {
+  createRequestLimiter,
+  InvalidRequestInputError,
+  type LimitOutcome,
+  type RequestLimiter,
+} from './rate-limit.js'
+export {
+  type FailureMode,
+  type FailureStage,
+  RATE_LIMIT_OPTION_NAMES,
+  type RateLimitOptions,
+  type ResolvedRateLimit,
+  resolveRateLimitOptions,
+} from './rate-limit-options.js'
+export { cannotDecideResponse, type LimitResponse, quotaExceededProblem } from './responses.js'
 export type { ConsumeRequest, Decision, Policy, Store } from './types.js'

@@ -1,0 +1,198 @@
+// Options shared by every adapter, validated once: the same names in Express, Fastify and Koa.
+import { SpillwayConfigError } from './errors.js'
+import type { HeaderOptions, StandardHeaders } from './headers.js'
+import { DEFAULT_IPV6_SUBNET } from './ip-key.js'
+import { createLimiter, type Limiter } from './limiter.js'
+import { MemoryStore } from './memory-store.js'
+import type { RefillRate } from './policy.js'
+import type { Decision, Store } from './types.js'
+import { optionalFunction, rejectUnknownOptions, requireObject } from './validate.js'
+
+type MaybePromise<T> = T | Promise<T>
+
+/** What to do when the key, cost or skip function throws, or the store fails. */
+export type FailureMode = 'error' | 'allow' | 'deny'
+
+/** Where a failure happened, for {@link RateLimitOptions.onError}. */
+export type FailureStage = 'key' | 'cost' | 'skip' | 'store' | 'hook' | 'body'
+
+/**
+ * Options of `rateLimit(opts)` in every adapter. `Req` is the framework's request
+ * (Express `Request`, Fastify `FastifyRequest`, Koa `Context`).
+ */
+export interface RateLimitOptions<Req> {
+  /** B: the most tokens a bucket holds, i.e. the largest burst. */
+  capacity: number
+  /** R: tokens per second, or `{ tokens: 100, per: '1m' }`. */
+  refillRate: RefillRate
+  /** Where buckets live. Default: a new in-process `MemoryStore` (one per `rateLimit` call). */
+  store?: Store
+  /** Policy name: shown in headers, and its own key space. Default `'default'`. */
+  name?: string
+  /** Tokens a request takes: a number, or a function of the request. Default 1. */
+  cost?: number | ((request: Req) => MaybePromise<number>)
+  /** The bucket key of a request. Default: the client address as the framework computes it. */
+  key?: (request: Req) => MaybePromise<string>
+  /** Return true to let a request through without counting it or sending headers. */
+  skip?: (request: Req) => MaybePromise<boolean>
+  /** Client addresses or keys never limited, or a function deciding it from the key. */
+  allowList?: readonly string[] | ((key: string, request: Req) => MaybePromise<boolean>)
+  /** Prefix length that groups IPv6 clients in the default key, or `false` for whole addresses. Default 64. */
+  ipv6Subnet?: number | false
+  /** IETF header fields to send: `'draft-11'` (default), `'draft-10'`, `'draft-6'` or `false`. */
+  headers?: StandardHeaders
+  /** Also send `X-RateLimit-Limit/-Remaining/-Reset` (Reset in delta seconds). Default false. */
+  legacyHeaders?: boolean
+  /** Status of a rejection. Default 429. */
+  statusCode?: number
+  /** Body of a rejection: a value (string → text, else JSON) or a function of the decision. Default: problem+json. */
+  body?: unknown
+  /** Called on each rejection, before the response is written. Errors it throws are reported, not raised. */
+  onLimited?: (decision: Decision, request: Req) => void
+  /** When `key`, `cost` or `skip` throws or rejects: pass the error on (default), let the request through, or deny (503). */
+  onKeyError?: FailureMode
+  /** When the store fails: let the request through (default), deny it (503), or pass the error on. */
+  onStoreError?: FailureMode
+  /** Called with every error the limiter absorbs or passes on, so it can be logged. */
+  onError?: (error: unknown, context: { stage: FailureStage; request: Req }) => void
+}
+
+/** Options after validation, with defaults applied. */
+export interface ResolvedRateLimit<Req> {
+  readonly limiter: Limiter
+  readonly costOf: ((request: Req) => MaybePromise<number>) | undefined
+  readonly keyOf: ((request: Req) => MaybePromise<string>) | undefined
+  readonly skip: ((request: Req) => MaybePromise<boolean>) | undefined
+  readonly allowList: ((key: string, address: string | undefined, request: Req) => MaybePromise<boolean>) | undefined
+  readonly ipv6Subnet: number | false
+  readonly headers: HeaderOptions
+  readonly statusCode: number
+  readonly body: unknown
+  readonly onLimited: RateLimitOptions<Req>['onLimited']
+  readonly onKeyError: FailureMode
+  readonly onStoreError: FailureMode
+  readonly onError: RateLimitOptions<Req>['onError']
+}
+
+/** Every option name `rateLimit` accepts; adapters add their own (e.g. `handler`) before calling core. */
+export const RATE_LIMIT_OPTION_NAMES = [
+  'capacity',
+  'refillRate',
+  'store',
+  'name',
+  'cost',
+  'key',
+  'skip',
+  'allowList',
+  'ipv6Subnet',
+  'headers',
+  'legacyHeaders',
+  'statusCode',
+  'body',
+  'onLimited',
+  'onKeyError',
+  'onStoreError',
+  'onError',
+] as const
+
+/**
+ * Validates adapter options once, at construction; throws {@link SpillwayConfigError} naming the bad option.
+ *
+ * @example
+ * ```ts
+ * const resolved = resolveRateLimitOptions({ capacity: 10, refillRate: 1 })
+ * ```
+ */
+export function resolveRateLimitOptions<Req>(options: RateLimitOptions<Req>): ResolvedRateLimit<Req> {
+  requireObject(options, 'options')
+  rejectUnknownOptions(options, RATE_LIMIT_OPTION_NAMES)
+  const { capacity, refillRate, name } = options
+  const staticCost = typeof options.cost === 'number' ? options.cost : undefined
+  const store = 'store' in options ? options.store : new MemoryStore()
+  const limiter = createLimiter({ capacity, refillRate, name, store: store as Store, cost: staticCost })
+  return {
+    limiter,
+    costOf: typeof options.cost === 'function' ? options.cost : validateCost(options.cost),
+    keyOf: optionalFunction(options.key, 'key'),
+    skip: optionalFunction(options.skip, 'skip'),
+    allowList: resolveAllowList(options.allowList),
+    ipv6Subnet: resolveSubnet(options.ipv6Subnet),
+    headers: {
+      standard: resolveStandard(options.headers),
+      legacy: resolveBoolean(options.legacyHeaders, 'legacyHeaders'),
+    },
+    statusCode: resolveStatus(options.statusCode),
+    body: options.body,
+    onLimited: optionalFunction(options.onLimited, 'onLimited'),
+    onKeyError: resolveFailureMode(options.onKeyError, 'onKeyError', 'error'),
+    onStoreError: resolveFailureMode(options.onStoreError, 'onStoreError', 'allow'),
+    onError: optionalFunction(options.onError, 'onError'),
+  }
+}
+
+function validateCost(cost: unknown): undefined {
+  if (cost === undefined || typeof cost === 'number') return undefined
+  throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', 'cost', cost, 'must be a number or a function')
+}
+
+function resolveAllowList<Req>(value: RateLimitOptions<Req>['allowList']): ResolvedRateLimit<Req>['allowList'] {
+  if (value === undefined) return undefined
+  if (typeof value === 'function') return (key, _address, request) => value(key, request)
+  if (!Array.isArray(value) || !value.every((entry) => typeof entry === 'string')) {
+    throw new SpillwayConfigError(
+      'ERR_SPILLWAY_INVALID_OPTION',
+      'allowList',
+      value,
+      'must be an array of strings or a function',
+    )
+  }
+  const allowed = new Set(value)
+  return (key, address) => allowed.has(key) || (address !== undefined && allowed.has(address))
+}
+
+function resolveSubnet(value: unknown): number | false {
+  if (value === undefined) return DEFAULT_IPV6_SUBNET
+  if (value === false || (Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 128)) {
+    return value as number | false
+  }
+  throw new SpillwayConfigError(
+    'ERR_SPILLWAY_INVALID_OPTION',
+    'ipv6Subnet',
+    value,
+    'must be a whole number from 1 to 128, or false',
+  )
+}
+
+function resolveStandard(value: unknown): StandardHeaders {
+  if (value === undefined) return 'draft-11'
+  if (value === false || value === 'draft-11' || value === 'draft-10' || value === 'draft-6') return value
+  throw new SpillwayConfigError(
+    'ERR_SPILLWAY_INVALID_OPTION',
+    'headers',
+    value,
+    "must be 'draft-11', 'draft-10', 'draft-6' or false",
+  )
+}
+
+function resolveBoolean(value: unknown, option: string): boolean {
+  if (value === undefined) return false
+  if (typeof value === 'boolean') return value
+  throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', option, value, 'must be true or false')
+}
+
+function resolveStatus(value: unknown): number {
+  if (value === undefined) return 429
+  if (Number.isInteger(value) && (value as number) >= 400 && (value as number) <= 599) return value as number
+  throw new SpillwayConfigError(
+    'ERR_SPILLWAY_INVALID_OPTION',
+    'statusCode',
+    value,
+    'must be an HTTP error status from 400 to 599',
+  )
+}
+
+function resolveFailureMode(value: unknown, option: string, fallback: FailureMode): FailureMode {
+  if (value === undefined) return fallback
+  if (value === 'error' || value === 'allow' || value === 'deny') return value
+  throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', option, value, "must be 'error', 'allow' or 'deny'")
+}

@@ -1,0 +1,164 @@
+// The per-request path every adapter shares: skip → key → allow list → cost → store → outcome.
+import { type HeaderField, rateLimitHeaders } from './headers.js'
+import { ipKey } from './ip-key.js'
+import {
+  type FailureMode,
+  type FailureStage,
+  type RateLimitOptions,
+  type ResolvedRateLimit,
+  resolveRateLimitOptions,
+} from './rate-limit-options.js'
+import { cannotDecideResponse, type LimitResponse, quotaExceededProblem, serializeBody } from './responses.js'
+import type { Decision, Policy } from './types.js'
+
+/** What the adapter should do with a request. Data only: the adapter writes it. */
+export type LimitOutcome =
+  /** Not limited (skipped, allow-listed, or a failure configured to allow): no headers. */
+  | { readonly kind: 'skipped' }
+  /** Admitted: set `headers` and go on. */
+  | { readonly kind: 'allowed'; readonly decision: Decision; readonly headers: readonly HeaderField[] }
+  /** Rejected: set `headers` and send `response`. `decision` is absent when the limiter could not decide. */
+  | {
+      readonly kind: 'rejected'
+      readonly decision: Decision | undefined
+      readonly headers: readonly HeaderField[]
+      readonly response: LimitResponse
+    }
+  /** A failure configured to pass on: hand `error` to the framework's error handling. */
+  | { readonly kind: 'failed'; readonly error: unknown }
+
+/** Decides requests for one policy. Built once per `rateLimit(opts)` call. */
+export interface RequestLimiter<Req> {
+  readonly policy: Policy
+  /** Decides one request; never throws or rejects. `clientAddress` is the framework's view of the client IP. */
+  check(request: Req, clientAddress: string | undefined): Promise<LimitOutcome>
+}
+
+/** Thrown (and handled per `onKeyError`) when a key or cost function returns something unusable. */
+export class InvalidRequestInputError extends TypeError {
+  override readonly name = 'InvalidRequestInputError'
+}
+
+/**
+ * Validates the options once and returns the shared request pipeline that adapters call.
+ *
+ * @example
+ * ```ts
+ * const limiter = createRequestLimiter<IncomingMessage>({ capacity: 10, refillRate: 1 })
+ * const outcome = await limiter.check(req, req.socket.remoteAddress)
+ * ```
+ */
+export function createRequestLimiter<Req>(options: RateLimitOptions<Req>): RequestLimiter<Req> {
+  const resolved = resolveRateLimitOptions(options)
+  return {
+    policy: resolved.limiter.policy,
+    check: (request, clientAddress) => checkRequest(resolved, request, clientAddress),
+  }
+}
+
+type Step<T> = { ok: true; value: T } | { ok: false; outcome: LimitOutcome }
+
+async function checkRequest<Req>(
+  options: ResolvedRateLimit<Req>,
+  request: Req,
+  clientAddress: string | undefined,
+): Promise<LimitOutcome> {
+  const skipped = await attempt(options, request, 'skip', async () => (await options.skip?.(request)) === true)
+  if (!skipped.ok) return skipped.outcome
+  if (skipped.value) return { kind: 'skipped' }
+
+  const key = await attempt(options, request, 'key', () => keyOf(options, request, clientAddress))
+  if (!key.ok) return key.outcome
+  const allowListed = await attempt(options, request, 'key', async () =>
+    options.allowList ? (await options.allowList(key.value, ipKey(clientAddress, false), request)) === true : false,
+  )
+  if (!allowListed.ok) return allowListed.outcome
+  if (allowListed.value) return { kind: 'skipped' }
+
+  const cost = await attempt(options, request, 'cost', () => costOf(options, request))
+  if (!cost.ok) return cost.outcome
+  const decision = await attempt(options, request, 'store', () => options.limiter.consume(key.value, cost.value))
+  if (!decision.ok) return decision.outcome
+  return decisionOutcome(options, request, decision.value)
+}
+
+async function keyOf<Req>(options: ResolvedRateLimit<Req>, request: Req, clientAddress: string | undefined) {
+  const key = options.keyOf ? await options.keyOf(request) : ipKey(clientAddress, options.ipv6Subnet)
+  if (typeof key !== 'string' || key === '') {
+    const source = options.keyOf ? 'the key function returned' : 'the client address is'
+    throw new InvalidRequestInputError(`[spillway] no rate-limit key: ${source} ${String(key ?? clientAddress)}`)
+  }
+  return key
+}
+
+async function costOf<Req>(options: ResolvedRateLimit<Req>, request: Req): Promise<number> {
+  if (!options.costOf) return options.limiter.defaultCost
+  const cost = await options.costOf(request)
+  if (typeof cost !== 'number' || !Number.isSafeInteger(cost) || cost < 1) {
+    throw new InvalidRequestInputError(
+      `[spillway] the cost function must return a whole number ≥ 1, got ${String(cost)}`,
+    )
+  }
+  return cost
+}
+
+function decisionOutcome<Req>(options: ResolvedRateLimit<Req>, request: Req, decision: Decision): LimitOutcome {
+  const headers = rateLimitHeaders(decision, options.headers)
+  if (decision.allowed) return { kind: 'allowed', decision, headers }
+  guard(options, request, 'hook', () => options.onLimited?.(decision, request))
+  return { kind: 'rejected', decision, headers, response: rejectionResponse(options, request, decision) }
+}
+
+function rejectionResponse<Req>(options: ResolvedRateLimit<Req>, request: Req, decision: Decision): LimitResponse {
+  const { statusCode, body } = options
+  const fallback = () => serializeBody(statusCode, quotaExceededProblem(decision, statusCode), true)
+  if (body === undefined) return fallback()
+  if (typeof body !== 'function') return serializeBody(statusCode, body, false)
+  const custom = guard(options, request, 'body', () => body(decision, request) as unknown)
+  return custom.ok ? serializeBody(statusCode, custom.value, false) : fallback()
+}
+
+/** Runs one step; a throw or rejection becomes the outcome its failure mode asks for. */
+async function attempt<Req, T>(
+  options: ResolvedRateLimit<Req>,
+  request: Req,
+  stage: FailureStage,
+  run: () => Promise<T> | T,
+): Promise<Step<T>> {
+  try {
+    return { ok: true, value: await run() }
+  } catch (error) {
+    report(options, request, stage, error)
+    const mode = stage === 'store' ? options.onStoreError : options.onKeyError
+    return { ok: false, outcome: failureOutcome(mode, error) }
+  }
+}
+
+function failureOutcome(mode: FailureMode, error: unknown): LimitOutcome {
+  if (mode === 'allow') return { kind: 'skipped' }
+  if (mode === 'deny') return { kind: 'rejected', decision: undefined, headers: [], response: cannotDecideResponse() }
+  return { kind: 'failed', error }
+}
+
+/** Runs user code whose failure must not change the outcome (hooks, body builders). */
+function guard<Req, T>(
+  options: ResolvedRateLimit<Req>,
+  request: Req,
+  stage: FailureStage,
+  run: () => T,
+): { ok: true; value: T } | { ok: false } {
+  try {
+    return { ok: true, value: run() }
+  } catch (error) {
+    report(options, request, stage, error)
+    return { ok: false }
+  }
+}
+
+function report<Req>(options: ResolvedRateLimit<Req>, request: Req, stage: FailureStage, error: unknown): void {
+  try {
+    options.onError?.(error, { stage, request })
+  } catch {
+    // A logging hook that throws must not turn a handled failure into a crash.
+  }
+}
