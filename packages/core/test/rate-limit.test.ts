@@ -1,0 +1,138 @@
+// The shared request pipeline, without a framework: failure modes and user code that misbehaves.
+import { describe, expect, it, vi } from 'vitest'
+import { createRequestLimiter, type Decision, MemoryStore, SpillwayConfigError, type Store } from '../src/index.js'
+
+interface FakeRequest {
+  readonly headers: Record<string, string>
+}
+const request: FakeRequest = { headers: {} }
+
+const failingStore: Store = {
+  name: 'failing',
+  consume: () => Promise.reject(new Error('connection refused')),
+}
+
+describe('createRequestLimiter', () => {
+  it('admits a burst by client address, then rejects with a problem+json 429', async () => {
+    const limiter = createRequestLimiter<FakeRequest>({ capacity: 2, refillRate: 1 })
+    const kinds = []
+    for (let i = 0; i < 3; i++) kinds.push((await limiter.check(request, '::ffff:203.0.113.9')).kind)
+    expect(kinds).toEqual(['allowed', 'allowed', 'rejected'])
+    const other = await limiter.check(request, '203.0.113.10')
+    expect(other.kind).toBe('allowed')
+    const rejected = await limiter.check(request, '203.0.113.9')
+    if (rejected.kind !== 'rejected') throw new Error('expected a rejection')
+    expect(rejected.response.status).toBe(429)
+    expect(rejected.response.contentType).toBe('application/problem+json')
+    expect(JSON.parse(rejected.response.body)['violated-policies']).toEqual(['default'])
+  })
+
+  it('passes key-function failures on by default, and allows or denies when configured', async () => {
+    const key = () => Promise.reject(new Error('no user'))
+    const onError = vi.fn()
+    const byDefault = await createRequestLimiter<FakeRequest>({ capacity: 1, refillRate: 1, key, onError }).check(
+      request,
+      '1.2.3.4',
+    )
+    expect(byDefault.kind).toBe('failed')
+    expect(onError).toHaveBeenCalledWith(expect.any(Error), { stage: 'key', request })
+    const allow = createRequestLimiter<FakeRequest>({ capacity: 1, refillRate: 1, key, onKeyError: 'allow' })
+    expect((await allow.check(request, '1.2.3.4')).kind).toBe('skipped')
+    const deny = createRequestLimiter<FakeRequest>({ capacity: 1, refillRate: 1, key, onKeyError: 'deny' })
+    const denied = await deny.check(request, '1.2.3.4')
+    expect(denied.kind === 'rejected' && denied.response.status).toBe(503)
+  })
+
+  it('treats a missing client address or an empty key as a key failure, not a shared bucket', async () => {
+    const limiter = createRequestLimiter<FakeRequest>({ capacity: 1, refillRate: 1 })
+    expect((await limiter.check(request, undefined)).kind).toBe('failed')
+    const empty = createRequestLimiter<FakeRequest>({ capacity: 1, refillRate: 1, key: () => '' })
+    expect((await empty.check(request, '1.2.3.4')).kind).toBe('failed')
+  })
+
+  it('lets requests through when the store fails (default), and can deny or pass the error on', async () => {
+    const onError = vi.fn()
+    const open = createRequestLimiter<FakeRequest>({ capacity: 1, refillRate: 1, store: failingStore, onError })
+    expect((await open.check(request, '1.2.3.4')).kind).toBe('skipped')
+    expect(onError.mock.calls[0]?.[1]).toEqual({ stage: 'store', request })
+    const passOn = createRequestLimiter<FakeRequest>({
+      capacity: 1,
+      refillRate: 1,
+      store: failingStore,
+      onStoreError: 'error',
+    })
+    const failed = await passOn.check(request, '1.2.3.4')
+    expect(failed.kind === 'failed' && (failed.error as Error).message).toBe('connection refused')
+  })
+
+  it('rejects a dynamic cost above capacity without a retry time, and an invalid cost as a failure', async () => {
+    const big = createRequestLimiter<FakeRequest>({ capacity: 3, refillRate: 1, cost: () => 4 })
+    const outcome = await big.check(request, '1.2.3.4')
+    expect(outcome.kind).toBe('rejected')
+    expect(outcome.kind === 'rejected' && outcome.headers.map((h) => h.name)).not.toContain('Retry-After')
+    const nan = createRequestLimiter<FakeRequest>({ capacity: 3, refillRate: 1, cost: () => Number.NaN })
+    expect((await nan.check(request, '1.2.3.4')).kind).toBe('failed')
+  })
+
+  it('survives an onLimited hook and a body builder that throw, reporting both', async () => {
+    const onError = vi.fn()
+    const limiter = createRequestLimiter<FakeRequest>({
+      capacity: 1,
+      refillRate: 1,
+      onLimited: () => {
+        throw new Error('hook')
+      },
+      body: () => {
+        throw new Error('body')
+      },
+      onError,
+    })
+    await limiter.check(request, '1.2.3.4')
+    const outcome = await limiter.check(request, '1.2.3.4')
+    expect(outcome.kind === 'rejected' && outcome.response.contentType).toBe('application/problem+json')
+    expect(onError.mock.calls.map((c) => c[1].stage)).toEqual(['hook', 'body'])
+  })
+
+  it('skips allow-listed addresses and keys without counting them', async () => {
+    const store = new MemoryStore()
+    const limiter = createRequestLimiter<FakeRequest>({ capacity: 1, refillRate: 1, store, allowList: ['10.0.0.1'] })
+    for (let i = 0; i < 3; i++) expect((await limiter.check(request, '::ffff:10.0.0.1')).kind).toBe('skipped')
+    expect(store.size).toBe(0)
+  })
+
+  it('calls onLimited with the decision and a custom body function with it too', async () => {
+    const seen: Decision[] = []
+    const limiter = createRequestLimiter<FakeRequest>({
+      capacity: 1,
+      refillRate: 1,
+      statusCode: 503,
+      onLimited: (decision) => seen.push(decision),
+      body: (decision: Decision) => ({ wait: decision.retryAfterMs }),
+    })
+    await limiter.check(request, '1.2.3.4')
+    const outcome = await limiter.check(request, '1.2.3.4')
+    if (outcome.kind !== 'rejected') throw new Error('expected a rejection')
+    expect(outcome.response.status).toBe(503)
+    expect(JSON.parse(outcome.response.body)).toEqual({ wait: 1000 })
+    expect(seen).toHaveLength(1)
+  })
+
+  it('validates adapter options at construction', () => {
+    const bad = [
+      { headers: 'draft-7' },
+      { statusCode: 200 },
+      { ipv6Subnet: 0 },
+      { allowList: [1] },
+      { onStoreError: 'local' },
+      { key: 'ip' },
+      { cost: '2' },
+      { store: undefined },
+      { keyGenerator: () => 'x' },
+    ]
+    for (const extra of bad) {
+      expect(() => createRequestLimiter({ capacity: 1, refillRate: 1, ...(extra as object) })).toThrow(
+        SpillwayConfigError,
+      )
+    }
+  })
+})
