@@ -1,0 +1,200 @@
+// RedisStore specifics on a private redis-server: options, key layout, expiry, NOSCRIPT, clock jumps, memory.
+import { createPolicy, SpillwayConfigError } from '@spillway/core'
+import { RedisStore, type RedisStoreOptions } from '@spillway/redis'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { type RedisServer, randomKeyPrefix, startRedisServer } from '../harness/redis-server.js'
+
+const SAFE_CLIENT_OPTIONS = {
+  enableOfflineQueue: false,
+  autoResendUnfulfilledCommands: false,
+  maxRetriesPerRequest: 1,
+  lazyConnect: true,
+} as const
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+let server: RedisServer
+let client: Redis
+let store: RedisStore
+let prefix: string
+
+beforeAll(async () => {
+  server = await startRedisServer()
+  client = new Redis(server.port, '127.0.0.1', SAFE_CLIENT_OPTIONS)
+  await client.connect()
+})
+
+afterAll(async () => {
+  client?.disconnect()
+  await server?.stop()
+})
+
+beforeEach(() => {
+  prefix = randomKeyPrefix('store')
+  store = new RedisStore({ client, prefix })
+})
+
+async function redisNowUs(): Promise<number> {
+  const [seconds, micros] = (await client.time()) as [number | string, number | string]
+  return Number(seconds) * 1e6 + Number(micros)
+}
+
+async function commandCalls(command: string): Promise<number> {
+  const stats = await client.info('commandstats')
+  const match = new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(stats)
+  return match ? Number(match[1]) : 0
+}
+
+describe('RedisStore options', () => {
+  const configError = (options: unknown) => {
+    try {
+      new RedisStore(options as RedisStoreOptions)
+    } catch (error) {
+      expect(error).toBeInstanceOf(SpillwayConfigError)
+      return error as SpillwayConfigError
+    }
+    return expect.fail('expected a SpillwayConfigError')
+  }
+
+  it('rejects a missing client, a non-client, an unknown option and a prefix with braces', () => {
+    expect(configError({})).toMatchObject({ code: 'ERR_SPILLWAY_MISSING_OPTION', option: 'RedisStore.client' })
+    expect(configError({ client: {} })).toMatchObject({ code: 'ERR_SPILLWAY_INVALID_OPTION' })
+    expect(configError({ client, prefx: 'x:' })).toMatchObject({
+      code: 'ERR_SPILLWAY_UNKNOWN_OPTION',
+      option: 'RedisStore.prefx',
+    })
+    expect(configError({ client, prefix: 'app:{x}:' })).toMatchObject({ option: 'RedisStore.prefix' })
+    expect(configError({ client, prefix: 7 })).toMatchObject({ option: 'RedisStore.prefix' })
+    expect(configError(null)).toMatchObject({ code: 'ERR_SPILLWAY_INVALID_OPTION' })
+  })
+
+  it('defaults the prefix to spillway:', () => {
+    expect(new RedisStore({ client }).prefix).toBe('spillway:')
+  })
+
+  it('warns once about a client that could replay decisions, and not about a safe one', async () => {
+    const warnings: Error[] = []
+    const onWarning = (warning: Error) => warnings.push(warning)
+    process.on('warning', onWarning)
+    const risky = new Redis(server.port, '127.0.0.1', { lazyConnect: true })
+    new RedisStore({ client: risky })
+    new RedisStore({ client: risky })
+    new RedisStore({ client })
+    await sleep(10)
+    process.off('warning', onWarning)
+    risky.disconnect()
+    expect(warnings.map((w) => (w as Error & { code?: string }).code)).toEqual(['SPILLWAY_REDIS_REPLAY'])
+    expect(warnings[0]?.message).toContain('enableOfflineQueue')
+  })
+
+  it('close() leaves the caller’s client open', async () => {
+    await store.close()
+    expect(await client.ping()).toBe('PONG')
+  })
+})
+
+describe('RedisStore key layout and expiry', () => {
+  it('writes <prefix><policy>:{<key>}, the client key as the hash tag', async () => {
+    const login = createPolicy({ name: 'login', capacity: 5, refillRate: 1 })
+    const api = createPolicy({ name: 'api', capacity: 5, refillRate: 1 })
+    await store.consume('203.0.113.7', login, 1)
+    await store.consume('203.0.113.7', api, 1)
+    await store.consume('user:42', api, 1)
+    const [, keys] = await client.scan(0, 'MATCH', `${prefix}*`, 'COUNT', 1000)
+    expect(keys.sort()).toEqual(
+      [`${prefix}api:{203.0.113.7}`, `${prefix}api:{user:42}`, `${prefix}login:{203.0.113.7}`].sort(),
+    )
+    expect(store.keyOf('203.0.113.7', login)).toBe(`${prefix}login:{203.0.113.7}`)
+  })
+
+  it('expires a key once its bucket would be full: 0 < PTTL ≤ debt + 1 ms', async () => {
+    const policy = createPolicy({ name: 'ttl', capacity: 4, refillRate: 10 }) // 100 ms per token, τ 400 ms
+    const key = store.keyOf('k', policy)
+    await store.consume('k', policy, 1)
+    const afterOne = await client.pttl(key)
+    expect(afterOne).toBeGreaterThan(0)
+    expect(afterOne).toBeLessThanOrEqual(101)
+    await store.consume('k', policy, 3)
+    const afterAll = await client.pttl(key)
+    expect(afterAll).toBeGreaterThan(300)
+    expect(afterAll).toBeLessThanOrEqual(401)
+  })
+
+  it('uses under 128 bytes of Redis memory per bucket key (MEMORY USAGE, default prefix, IPv4 key)', async () => {
+    const defaultStore = new RedisStore({ client })
+    const policy = createPolicy({ capacity: 100, refillRate: 1 })
+    const key = defaultStore.keyOf('203.0.113.7', policy)
+    await defaultStore.consume('203.0.113.7', policy, 1)
+    const bytes = Number(await client.call('MEMORY', 'USAGE', key))
+    const encoding = await client.object('ENCODING', key)
+    await client.del(key)
+    console.info(`MEMORY USAGE ${key}: ${bytes} bytes (value encoding: ${encoding})`)
+    expect(encoding).toBe('int') // tat is stored as a plain integer string, never 1.8e+15
+    expect(bytes).toBeGreaterThan(0)
+    expect(bytes).toBeLessThanOrEqual(128)
+  })
+})
+
+describe('RedisStore NOSCRIPT handling', () => {
+  const policy = createPolicy({ name: 'noscript', capacity: 3, refillRate: 1 })
+
+  it('reloads the script exactly once after SCRIPT FLUSH, and decisions go on', async () => {
+    const counting = createPolicy({ name: 'noscript-count', capacity: 10, refillRate: 1 })
+    expect((await store.consume('k', counting, 1)).remaining).toBe(9)
+    for (const remainingAfterReload of [8, 6]) {
+      await client.script('FLUSH')
+      await client.config('RESETSTAT')
+      expect((await store.consume('k', counting, 1)).remaining).toBe(remainingAfterReload)
+      expect(await commandCalls('eval')).toBe(1)
+      // Cached again: the next call is a plain EVALSHA. Each call was applied exactly once.
+      expect((await store.consume('k', counting, 1)).remaining).toBe(remainingAfterReload - 1)
+      expect(await commandCalls('eval')).toBe(1)
+      expect(await commandCalls('evalsha')).toBe(2)
+    }
+  })
+
+  it('reloads inside consumeMany, each request applied once', async () => {
+    await client.script('FLUSH')
+    await client.config('RESETSTAT')
+    const decisions = await store.consumeMany([
+      { key: 'a', policy, cost: 2 },
+      { key: 'a', policy, cost: 2 },
+      { key: 'b', policy, cost: 3 },
+    ])
+    expect(decisions.map((d) => d.allowed)).toEqual([true, false, true])
+    expect(await commandCalls('eval')).toBe(3)
+    expect((await store.consume('a', policy, 1)).remaining).toBe(0)
+  })
+
+  it('does not retry other errors', async () => {
+    await client.hset(store.keyOf('wrongtype', policy), 'field', '1')
+    await client.config('RESETSTAT')
+    await expect(store.consume('wrongtype', policy, 1)).rejects.toThrow(/WRONGTYPE/)
+    expect(await commandCalls('eval')).toBe(0)
+  })
+})
+
+describe('RedisStore clock policy (Redis TIME)', () => {
+  const policy = createPolicy({ name: 'clock', capacity: 2, refillRate: 20 }) // 50 ms per token, τ 100 ms
+
+  it('after a backward jump (tat an hour ahead) rejects, then refills at the normal rate', async () => {
+    const key = store.keyOf('k', policy)
+    await client.set(key, String((await redisNowUs()) + 3_600_000_000))
+    const rejected = await store.consume('k', policy, 1)
+    expect(rejected.allowed).toBe(false)
+    expect(rejected.retryAfterMs).toBeLessThanOrEqual(50)
+    expect(rejected.resetMs).toBeLessThanOrEqual(100)
+    // The clamped tat was written back, with an expiry: the bucket is merely empty, not frozen.
+    expect(Number(await client.get(key)) - (await redisNowUs())).toBeLessThanOrEqual(100_000)
+    expect(await client.pttl(key)).toBeLessThanOrEqual(101)
+    await sleep(rejected.retryAfterMs + 3)
+    expect((await store.consume('k', policy, 1)).allowed).toBe(true)
+  })
+
+  it('after a forward jump (tat an hour behind) the bucket is full: exactly B admitted', async () => {
+    await client.set(store.keyOf('k', policy), String((await redisNowUs()) - 3_600_000_000))
+    const decisions = await store.consumeMany(Array.from({ length: 4 }, () => ({ key: 'k', policy, cost: 1 })))
+    expect(decisions.map((d) => d.allowed)).toEqual([true, true, false, false])
+  })
+})
