@@ -8,7 +8,7 @@ import { optionalFunction, rejectUnknownOptions, requireObject, requirePositiveI
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
   /**
-   * The most buckets kept at once (default 1 000 000, about 130 MB; see the README). Past it the
+   * The most buckets kept at once (default 250 000, about 47 MB at ~190 bytes a bucket; see the README). Past it the
    * least recently used bucket is forgotten, i.e. reset to full: that key may get up to one extra
    * burst. Full buckets are forgotten first and cost no accuracy.
    */
@@ -18,7 +18,7 @@ export interface MemoryStoreOptions {
 }
 
 /** Default bound on buckets held in memory. */
-export const DEFAULT_MAX_KEYS = 1_000_000
+export const DEFAULT_MAX_KEYS = 250_000
 
 /** How many of the least recently used buckets each call checks for being full, so idle keys leave. */
 const SWEEP_PER_CALL = 2
