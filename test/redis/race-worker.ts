@@ -1,0 +1,55 @@
+// A worker process of the race test: on each IPC request, fires N concurrent decisions on one key.
+import { createPolicy, type Store } from '@spillway/core'
+import { RedisStore } from '@spillway/redis'
+import { Redis } from 'ioredis'
+import { NaiveCheckThenActStore } from './naive-check-then-act-store.js'
+
+/** A request from the test process. */
+export interface RaceRequest {
+  readonly id: number
+  readonly store: 'lua' | 'naive'
+  readonly key: string
+  readonly inFlight: number
+  readonly capacity: number
+}
+
+/** The worker's answer: how many of its decisions were admitted. */
+export interface RaceReply {
+  readonly id: number
+  readonly admitted?: number
+  readonly error?: string
+}
+
+const [port, prefix] = process.argv.slice(2)
+const client = new Redis(Number(port), '127.0.0.1', {
+  enableOfflineQueue: false,
+  autoResendUnfulfilledCommands: false,
+  maxRetriesPerRequest: 1,
+  lazyConnect: true,
+})
+const stores: Record<RaceRequest['store'], Store> = {
+  lua: new RedisStore({ client, prefix: `${prefix}lua:` }),
+  naive: new NaiveCheckThenActStore(client, `${prefix}naive:`),
+}
+
+async function run(request: RaceRequest): Promise<number> {
+  const policy = createPolicy({ name: 'race', capacity: request.capacity, refillRate: { tokens: 1, per: '1h' } })
+  const store = stores[request.store]
+  const decisions = await Promise.all(
+    Array.from({ length: request.inFlight }, () => store.consume(request.key, policy, 1)),
+  )
+  return decisions.filter((decision) => decision.allowed).length
+}
+
+process.on('message', (request: RaceRequest) => {
+  run(request).then(
+    (admitted) => process.send?.({ id: request.id, admitted } satisfies RaceReply),
+    (error: unknown) => process.send?.({ id: request.id, error: String(error) } satisfies RaceReply),
+  )
+})
+process.on('disconnect', () => {
+  client.disconnect()
+})
+
+await client.connect()
+process.send?.({ id: 0, admitted: 0 } satisfies RaceReply) // ready

@@ -1,0 +1,87 @@
+// The race test: 3 OS processes × 50 in-flight decisions on one key must admit exactly the capacity.
+import { type ChildProcess, fork } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type RedisServer, randomKeyPrefix, startRedisServer } from '../harness/redis-server.js'
+import type { RaceReply, RaceRequest } from './race-worker.js'
+
+const WORKERS = 3
+const IN_FLIGHT = 50
+const CAPACITY = 100
+const REPETITIONS = 20
+const WORKER_PATH = fileURLToPath(new URL('./race-worker.ts', import.meta.url))
+
+let server: RedisServer
+let workers: ChildProcess[] = []
+let nextId = 1
+
+/** Sends one request to a worker and resolves with its reply (matched by id). */
+function ask(worker: ChildProcess, request: Omit<RaceRequest, 'id'>): Promise<number> {
+  const id = nextId++
+  return new Promise((resolve, reject) => {
+    const onMessage = (reply: RaceReply) => {
+      if (reply.id !== id) return
+      worker.off('message', onMessage)
+      if (reply.error !== undefined) reject(new Error(reply.error))
+      else resolve(reply.admitted ?? Number.NaN)
+    }
+    worker.on('message', onMessage)
+    worker.send({ ...request, id } satisfies RaceRequest)
+  })
+}
+
+function startWorker(port: number, prefix: string): Promise<ChildProcess> {
+  const worker = fork(WORKER_PATH, [String(port), prefix], { execArgv: ['--import', 'tsx'], stdio: 'inherit' })
+  return new Promise((resolve, reject) => {
+    worker.once('message', () => resolve(worker))
+    worker.once('exit', (code) => reject(new Error(`race worker exited with ${code} before it was ready`)))
+  })
+}
+
+/** Closing the IPC channel makes a worker quit its client and exit; SIGTERM by pid if it lingers. */
+async function stopWorker(worker: ChildProcess): Promise<void> {
+  if (worker.exitCode !== null || worker.signalCode !== null) return
+  const exited = new Promise((resolve) => worker.once('exit', resolve))
+  const timer = setTimeout(() => worker.pid !== undefined && process.kill(worker.pid, 'SIGTERM'), 2000)
+  worker.disconnect()
+  await exited
+  clearTimeout(timer)
+}
+
+/** Runs one repetition: every worker fires IN_FLIGHT decisions on `key` at once; returns the total admitted. */
+async function admittedAcrossWorkers(store: RaceRequest['store'], key: string): Promise<number> {
+  const counts = await Promise.all(
+    workers.map((worker) => ask(worker, { store, key, inFlight: IN_FLIGHT, capacity: CAPACITY })),
+  )
+  return counts.reduce((sum, count) => sum + count, 0)
+}
+
+describe(`race: ${WORKERS} processes × ${IN_FLIGHT} in flight on one key, capacity ${CAPACITY}`, () => {
+  beforeAll(async () => {
+    server = await startRedisServer()
+    const prefix = randomKeyPrefix('race')
+    workers = await Promise.all(Array.from({ length: WORKERS }, () => startWorker(server.port, prefix)))
+  })
+
+  afterAll(async () => {
+    await Promise.all(workers.map(stopWorker))
+    await server?.stop()
+  })
+
+  it(`RedisStore (Lua) admits exactly ${CAPACITY} in each of ${REPETITIONS} repetitions`, async () => {
+    const totals: number[] = []
+    for (let repetition = 0; repetition < REPETITIONS; repetition++) {
+      totals.push(await admittedAcrossWorkers('lua', `client-${repetition}`))
+    }
+    expect(totals).toEqual(Array(REPETITIONS).fill(CAPACITY))
+  })
+
+  it('the naive check-then-act store over-admits (negative control: the test can fail)', async () => {
+    const totals: number[] = []
+    for (let repetition = 0; repetition < REPETITIONS; repetition++) {
+      totals.push(await admittedAcrossWorkers('naive', `client-${repetition}`))
+    }
+    console.info(`naive check-then-act admitted per repetition (capacity ${CAPACITY}): ${totals.join(' ')}`)
+    expect(Math.max(...totals)).toBeGreaterThan(CAPACITY)
+  })
+})
