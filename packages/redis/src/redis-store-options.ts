@@ -7,8 +7,7 @@ export interface RedisStoreOptions {
   /**
    * An ioredis client (`Redis` or `Cluster`, ioredis ≥ 5) that the store uses but does not own.
    * Create it with `enableOfflineQueue: false`, `autoResendUnfulfilledCommands: false` and a bounded
-   * `maxRetriesPerRequest`, so no decision is ever applied to Redis after it was answered; add
-   * `enableAutoPipelining: true` so concurrent decisions share round trips.
+   * `maxRetriesPerRequest`, so no decision is ever applied to Redis after it was answered.
    */
   client: Redis | Cluster
   /** Prepended to every key the store writes. Default `'spillway:'`; must not contain `{` or `}`. */
