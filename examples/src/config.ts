@@ -1,0 +1,61 @@
+// Settings shared by the example servers, read from the environment with clear errors.
+import { MemoryStore, type Store } from '@spillway/core'
+import { RedisStore } from '@spillway/redis'
+import { Redis } from 'ioredis'
+
+export interface ExampleConfig {
+  readonly port: number
+  readonly store: Store
+  /** Where the buckets live, for the startup log line. */
+  readonly storeLabel: string
+  /** The app-wide policy: `GET /`. */
+  readonly global: { readonly name: string; readonly capacity: number; readonly refillRate: number }
+  /** The stricter route policy: `POST /login`, 5 attempts, one more every 12 s. */
+  readonly login: { readonly name: string; readonly capacity: number; readonly refillRate: number }
+  close(): Promise<void>
+}
+
+function numberFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`)
+  return value
+}
+
+/**
+ * Reads PORT (default 3000), REDIS_URL (Redis store when set, in-memory otherwise),
+ * RATE_LIMIT_CAPACITY (default 10) and RATE_LIMIT_REFILL_PER_SEC (default 2).
+ */
+export function readConfig(): ExampleConfig {
+  const port = numberFromEnv('PORT', 3000)
+  const global = {
+    name: 'global',
+    capacity: numberFromEnv('RATE_LIMIT_CAPACITY', 10),
+    refillRate: numberFromEnv('RATE_LIMIT_REFILL_PER_SEC', 2),
+  }
+  const login = { name: 'login', capacity: 5, refillRate: 5 / 60 }
+  const redisUrl = process.env.REDIS_URL
+  if (!redisUrl) {
+    return { port, store: new MemoryStore(), storeLabel: 'in-memory store', global, login, close: async () => {} }
+  }
+  // No offline queue and no resends: a decision answered while Redis is away is never applied later.
+  const client = new Redis(redisUrl, {
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    maxRetriesPerRequest: 1,
+    enableAutoPipelining: true,
+  })
+  client.on('error', (error: Error) => console.error(`redis: ${error.message}`))
+  const store = new RedisStore({ client, prefix: 'spillway-example:' })
+  const close = async () => {
+    client.disconnect()
+  }
+  return { port, store, storeLabel: `Redis at ${redisUrl}`, global, login, close }
+}
+
+/** The line every example prints once it listens; tests and the demo read the URL from it. */
+export function logListening(framework: string, url: string, config: ExampleConfig): void {
+  const { capacity, refillRate } = config.global
+  console.log(`${framework} example listening on ${url} (${config.storeLabel}; GET / ${capacity} burst, ${refillRate}/s)`)
+}
