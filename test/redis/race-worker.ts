@@ -11,6 +11,8 @@ export interface RaceRequest {
   readonly key: string
   readonly inFlight: number
   readonly capacity: number
+  /** Epoch ms (fractional) at which every worker fires, so the processes really overlap. */
+  readonly startAtMs: number
 }
 
 /** The worker's answer: how many of its decisions were admitted. */
@@ -32,9 +34,21 @@ const stores: Record<RaceRequest['store'], Store> = {
   naive: new NaiveCheckThenActStore(client, `${prefix}naive:`),
 }
 
+const nowMs = () => performance.timeOrigin + performance.now()
+
+/** Sleeps until just before `startAtMs`, then spins to it: a start barrier shared by all workers. */
+async function waitUntil(startAtMs: number): Promise<void> {
+  const sleepMs = startAtMs - nowMs() - 2
+  if (sleepMs > 0) await new Promise((resolve) => setTimeout(resolve, sleepMs))
+  while (nowMs() < startAtMs) {
+    // spin for the last ~2 ms
+  }
+}
+
 async function run(request: RaceRequest): Promise<number> {
   const policy = createPolicy({ name: 'race', capacity: request.capacity, refillRate: { tokens: 1, per: '1h' } })
   const store = stores[request.store]
+  await waitUntil(request.startAtMs)
   const decisions = await Promise.all(
     Array.from({ length: request.inFlight }, () => store.consume(request.key, policy, 1)),
   )

@@ -9,6 +9,7 @@ const WORKERS = 3
 const IN_FLIGHT = 50
 const CAPACITY = 100
 const REPETITIONS = 20
+const START_DELAY_MS = 15
 const WORKER_PATH = fileURLToPath(new URL('./race-worker.ts', import.meta.url))
 
 let server: RedisServer
@@ -48,13 +49,23 @@ async function stopWorker(worker: ChildProcess): Promise<void> {
   clearTimeout(timer)
 }
 
-/** Runs one repetition: every worker fires IN_FLIGHT decisions on `key` at once; returns the total admitted. */
-async function admittedAcrossWorkers(store: RaceRequest['store'], key: string): Promise<number> {
-  const counts = await Promise.all(
-    workers.map((worker) => ask(worker, { store, key, inFlight: IN_FLIGHT, capacity: CAPACITY })),
+/** Admitted decisions per worker in one repetition: all fire IN_FLIGHT decisions on `key` at one instant. */
+function admittedPerWorker(store: RaceRequest['store'], key: string): Promise<number[]> {
+  const startAtMs = performance.timeOrigin + performance.now() + START_DELAY_MS
+  return Promise.all(
+    workers.map((worker) => ask(worker, { store, key, inFlight: IN_FLIGHT, capacity: CAPACITY, startAtMs })),
   )
-  return counts.reduce((sum, count) => sum + count, 0)
 }
+
+async function repeat(store: RaceRequest['store']): Promise<number[][]> {
+  const repetitions: number[][] = []
+  for (let repetition = 0; repetition < REPETITIONS; repetition++) {
+    repetitions.push(await admittedPerWorker(store, `client-${repetition}`))
+  }
+  return repetitions
+}
+
+const sum = (counts: number[]) => counts.reduce((total, count) => total + count, 0)
 
 describe(`race: ${WORKERS} processes × ${IN_FLIGHT} in flight on one key, capacity ${CAPACITY}`, () => {
   beforeAll(async () => {
@@ -69,18 +80,16 @@ describe(`race: ${WORKERS} processes × ${IN_FLIGHT} in flight on one key, capac
   })
 
   it(`RedisStore (Lua) admits exactly ${CAPACITY} in each of ${REPETITIONS} repetitions`, async () => {
-    const totals: number[] = []
-    for (let repetition = 0; repetition < REPETITIONS; repetition++) {
-      totals.push(await admittedAcrossWorkers('lua', `client-${repetition}`))
-    }
-    expect(totals).toEqual(Array(REPETITIONS).fill(CAPACITY))
+    const repetitions = await repeat('lua')
+    expect(repetitions.map(sum)).toEqual(Array(REPETITIONS).fill(CAPACITY))
+    // The processes really raced: in some repetition at least two of them got only part of their requests.
+    const interleaved = repetitions.filter((counts) => counts.filter((c) => c > 0 && c < IN_FLIGHT).length >= 2)
+    console.info(`lua admitted per worker: ${repetitions.map((counts) => counts.join('/')).join(' ')}`)
+    expect(interleaved.length).toBeGreaterThan(0)
   })
 
   it('the naive check-then-act store over-admits (negative control: the test can fail)', async () => {
-    const totals: number[] = []
-    for (let repetition = 0; repetition < REPETITIONS; repetition++) {
-      totals.push(await admittedAcrossWorkers('naive', `client-${repetition}`))
-    }
+    const totals = (await repeat('naive')).map(sum)
     console.info(`naive check-then-act admitted per repetition (capacity ${CAPACITY}): ${totals.join(' ')}`)
     expect(Math.max(...totals)).toBeGreaterThan(CAPACITY)
   })

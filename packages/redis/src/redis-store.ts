@@ -97,7 +97,15 @@ export class RedisStore implements Store {
     })
   }
 
-  /** Does nothing: the client belongs to the caller, who quits it. */
+  /**
+   * Does nothing: the client belongs to the caller, who quits it.
+   *
+   * @example
+   * ```ts
+   * await store.close()
+   * await client.quit()
+   * ```
+   */
   close(): Promise<void> {
     return Promise.resolve()
   }

@@ -10,6 +10,11 @@ import { createHash } from 'node:crypto'
  *
  * Lua numbers are doubles: every value stays an integer below 2^53 (epoch µs ≈ 1.8e15 plus τ ≤ 1e15),
  * and numbers are written with `%.0f`, never `tostring`, which would give `1.8e+15`.
+ *
+ * @example
+ * ```ts
+ * await client.script('LOAD', tokenBucketScript) // optional: the store reloads it on NOSCRIPT by itself
+ * ```
  */
 export const tokenBucketScript = `-- spillway token bucket v1: GCRA step on Redis TIME (see @spillway/core stepBucket)
 -- Reading TIME before a write is safe: since Redis 5 scripts replicate their effects (the SET with its
