@@ -38,3 +38,10 @@ export {
 } from './rate-limit-options.js'
 export { cannotDecideResponse, type LimitResponse, quotaExceededProblem } from './responses.js'
 export type { ConsumeRequest, Decision, Policy, Store } from './types.js'
+export {
+  optionalFunction,
+  rejectUnknownOptions,
+  requireObject,
+  requirePositiveInteger,
+  requirePositiveNumber,
+} from './validate.js'

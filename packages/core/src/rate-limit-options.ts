@@ -31,8 +31,11 @@ export interface RateLimitOptions<Req> {
   name?: string
   /** Tokens a request takes: a number, or a function of the request. Default 1. */
   cost?: number | ((request: Req) => MaybePromise<number>)
-  /** The bucket key of a request. Default: the client address as the framework computes it. */
-  key?: (request: Req) => MaybePromise<string>
+  /**
+   * The bucket key of a request. Default: the client address as the framework computes it.
+   * Returning `undefined` or `''` is a key failure, handled per `onKeyError`.
+   */
+  key?: (request: Req) => MaybePromise<string | undefined>
   /** Return true to let a request through without counting it or sending headers. */
   skip?: (request: Req) => MaybePromise<boolean>
   /** Client addresses or keys never limited, or a function deciding it from the key. */
@@ -61,7 +64,7 @@ export interface RateLimitOptions<Req> {
 export interface ResolvedRateLimit<Req> {
   readonly limiter: Limiter
   readonly costOf: ((request: Req) => MaybePromise<number>) | undefined
-  readonly keyOf: ((request: Req) => MaybePromise<string>) | undefined
+  readonly keyOf: ((request: Req) => MaybePromise<string | undefined>) | undefined
   readonly skip: ((request: Req) => MaybePromise<boolean>) | undefined
   readonly allowList: ((key: string, address: string | undefined, request: Req) => MaybePromise<boolean>) | undefined
   readonly ipv6Subnet: number | false

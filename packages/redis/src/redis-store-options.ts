@@ -1,5 +1,5 @@
 // Validates RedisStore options once, at construction, with core's SpillwayConfigError.
-import { SpillwayConfigError } from '@spillway/core'
+import { rejectUnknownOptions, requireObject, SpillwayConfigError } from '@spillway/core'
 import type { Cluster, Redis } from 'ioredis'
 
 /** Options of {@link RedisStore}. */
@@ -26,16 +26,8 @@ const MAX_PREFIX_LENGTH = 256
 
 /** Checks every option and fills in defaults; throws a {@link SpillwayConfigError} naming the first bad one. */
 export function resolveRedisStoreOptions(options: unknown): ResolvedRedisStoreOptions {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', 'RedisStore options', options, 'must be an object')
-  }
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.includes(name)) {
-      const value = (options as Record<string, unknown>)[name]
-      const expectation = `is not a known option (known: ${KNOWN_OPTIONS.join(', ')})`
-      throw new SpillwayConfigError('ERR_SPILLWAY_UNKNOWN_OPTION', `RedisStore.${name}`, value, expectation)
-    }
-  }
+  requireObject(options, 'RedisStore options')
+  rejectUnknownOptions(options, KNOWN_OPTIONS, 'RedisStore.')
   const { client, prefix } = options as { client?: unknown; prefix?: unknown }
   return { client: requireClient(client), prefix: resolvePrefix(prefix) }
 }
