@@ -1,4 +1,6 @@
 // Settings shared by the example servers, read from the environment with clear errors.
+
+import { once } from 'node:events'
 import { MemoryStore, type Store } from '@spillway/core'
 import { RedisStore } from '@spillway/redis'
 import { Redis } from 'ioredis'
@@ -27,7 +29,7 @@ function numberFromEnv(name: string, fallback: number): number {
  * Reads PORT (default 3000), REDIS_URL (Redis store when set, in-memory otherwise),
  * RATE_LIMIT_CAPACITY (default 10) and RATE_LIMIT_REFILL_PER_SEC (default 2).
  */
-export function readConfig(): ExampleConfig {
+export async function readConfig(): Promise<ExampleConfig> {
   const port = numberFromEnv('PORT', 3000)
   const global = {
     name: 'global',
@@ -47,6 +49,8 @@ export function readConfig(): ExampleConfig {
     enableAutoPipelining: true,
   })
   client.on('error', (error: Error) => console.error(`redis: ${error.message}`))
+  // Without an offline queue, commands sent before 'ready' fail: wait, so no early request goes uncounted.
+  await once(client, 'ready')
   const store = new RedisStore({ client, prefix: 'spillway-example:' })
   const close = async () => {
     client.disconnect()
@@ -57,5 +61,7 @@ export function readConfig(): ExampleConfig {
 /** The line every example prints once it listens; tests and the demo read the URL from it. */
 export function logListening(framework: string, url: string, config: ExampleConfig): void {
   const { capacity, refillRate } = config.global
-  console.log(`${framework} example listening on ${url} (${config.storeLabel}; GET / ${capacity} burst, ${refillRate}/s)`)
+  console.log(
+    `${framework} example listening on ${url} (${config.storeLabel}; GET / ${capacity} burst, ${refillRate}/s)`,
+  )
 }

@@ -15,7 +15,9 @@ async function burst(url: string): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 1000 / REQUESTS_PER_SECOND))
     }
     const allowed = statuses.filter((s) => s === 200).length
-    console.log(`  second ${second}: ${String(allowed).padStart(2)} allowed, ${String(statuses.length - allowed).padStart(2)} limited (429)`)
+    console.log(
+      `  second ${second}: ${String(allowed).padStart(2)} allowed, ${String(statuses.length - allowed).padStart(2)} limited (429)`,
+    )
   }
   const limited = await fetch(url)
   console.log(`\nA ${limited.status} response carries:`)
@@ -27,15 +29,21 @@ async function burst(url: string): Promise<void> {
 
 async function loginAttempts(url: string): Promise<void> {
   const statuses: number[] = []
-  for (let i = 0; i < 7; i++) statuses.push((await fetch(`${url}/login`, { method: 'POST' })).status)
-  console.log(`\nPOST /login 7 times (route policy: 5 attempts, one more every 12 s): ${statuses.join(' ')}`)
+  let lastBody = ''
+  for (let i = 0; i < 7; i++) {
+    const response = await fetch(`${url}/login`, { method: 'POST' })
+    statuses.push(response.status)
+    lastBody = await response.text()
+  }
+  console.log(`\nPOST /login 7 times (route policy "login": 5 attempts, one more every 12 s): ${statuses.join(' ')}`)
+  console.log(`  last body: ${lastBody}`)
 }
 
 async function main(config: ExampleConfig): Promise<void> {
   const { url, close } = await startFastify(config)
   logListening('fastify', url, config)
-  await burst(url)
   await loginAttempts(url)
+  await burst(url)
   if (process.argv.includes('--once')) {
     await close()
     await config.close()
@@ -45,4 +53,4 @@ async function main(config: ExampleConfig): Promise<void> {
   console.log(`  for i in $(seq 15); do curl -s -o /dev/null -w '%{http_code} ' ${url}/; done; echo`)
 }
 
-await main(readConfig())
+await main(await readConfig())

@@ -4,7 +4,7 @@ import { rateLimit } from '@spillway/express'
 import express from 'express'
 import { logListening, readConfig } from './config.js'
 
-const config = readConfig()
+const config = await readConfig()
 const app = express()
 app.use(rateLimit({ ...config.global, store: config.store }))
 app.get('/', (req, res) => {

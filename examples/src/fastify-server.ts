@@ -13,7 +13,7 @@ export async function startFastify(config: ExampleConfig) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const config = readConfig()
+  const config = await readConfig()
   const { url } = await startFastify(config)
   logListening('fastify', url, config)
 }

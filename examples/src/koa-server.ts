@@ -5,7 +5,7 @@ import { rateLimit } from '@spillway/koa'
 import Koa from 'koa'
 import { logListening, readConfig } from './config.js'
 
-const config = readConfig()
+const config = await readConfig()
 const app = new Koa()
 const router = new Router()
 router.get('/', (ctx) => {

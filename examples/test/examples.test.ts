@@ -1,0 +1,110 @@
+// Starts each example server as a real process, as `pnpm example <framework>` would, and hits it.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type RedisServer, startRedisServer } from '../../test/harness/redis-server.js'
+
+const examplesDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const children = new Set<ChildProcess>()
+
+interface RunningExample {
+  readonly url: string
+  readonly output: () => string
+}
+
+/** Spawns `src/<framework>-server.ts` with tsx and resolves with the URL from its "listening on" line. */
+function startExample(framework: string, env: Record<string, string> = {}): Promise<RunningExample> {
+  const child = spawn(process.execPath, ['--import', 'tsx', `src/${framework}-server.ts`], {
+    cwd: examplesDir,
+    env: { ...process.env, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  children.add(child)
+  let output = ''
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${framework} example did not start:\n${output}`)), 20_000)
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /listening on (http:\/\/\S+)/.exec(output)
+      if (match) {
+        clearTimeout(timer)
+        resolvePromise({ url: match[1] as string, output: () => output })
+      }
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    child.once('exit', (code) => reject(new Error(`${framework} example exited with ${code}:\n${output}`)))
+  })
+}
+
+async function statuses(url: string, count: number, init?: RequestInit): Promise<number[]> {
+  const out: number[] = []
+  for (let i = 0; i < count; i++) out.push((await fetch(url, init)).status)
+  return out
+}
+
+afterAll(() => {
+  for (const child of children) child.kill('SIGTERM')
+})
+
+describe.each(['express', 'fastify', 'koa'])('the %s example on the in-memory store', (framework) => {
+  let example: RunningExample
+  beforeAll(async () => {
+    example = await startExample(framework, { RATE_LIMIT_CAPACITY: '3', RATE_LIMIT_REFILL_PER_SEC: '0.01' })
+  }, 30_000)
+
+  it('logs where it listens and limits GET / by the global policy', async () => {
+    expect(example.output()).toContain(`${framework} example listening on http://127.0.0.1:`)
+    expect(await statuses(`${example.url}/`, 4)).toEqual([200, 200, 200, 429])
+  })
+
+  it('limits POST /login by its stricter route policy too', async () => {
+    const login = await fetch(`${example.url}/login`, { method: 'POST' })
+    // The global bucket is empty after the previous test: stacked policies reject on the first one.
+    expect(login.status).toBe(429)
+    expect(login.headers.get('retry-after')).toMatch(/^\d+$/)
+  })
+})
+
+describe('a mixed fleet of examples on one Redis', () => {
+  let redis: RedisServer
+  beforeAll(async () => {
+    redis = await startRedisServer()
+  }, 30_000)
+  afterAll(async () => {
+    await redis?.stop()
+  })
+
+  it('shares one limit per client across Express, Fastify and Koa processes', async () => {
+    const env = { REDIS_URL: redis.url, RATE_LIMIT_CAPACITY: '6', RATE_LIMIT_REFILL_PER_SEC: '0.01' }
+    const fleet = await Promise.all(['express', 'fastify', 'koa'].map((framework) => startExample(framework, env)))
+    const results: number[] = []
+    for (let round = 0; round < 3; round++) {
+      for (const example of fleet) results.push(...(await statuses(`${example.url}/`, 1)))
+    }
+    expect(results.filter((status) => status === 200)).toHaveLength(6)
+    expect(results.slice(6)).toEqual([429, 429, 429])
+    const login = await Promise.all(fleet.map((example) => fetch(`${example.url}/login`, { method: 'POST' })))
+    expect(login.map((response) => response.status)).toEqual([429, 429, 429])
+  }, 60_000)
+})
+
+describe('the quick-start demo', () => {
+  it('runs the Fastify example, fires a burst at itself and prints allowed and limited counts', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/demo.ts', '--once'], {
+      cwd: examplesDir,
+      env: { ...process.env, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    children.add(child)
+    let output = ''
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    const code = await new Promise((done) => child.once('exit', done))
+    expect(code, output).toBe(0)
+    expect(output).toMatch(/second 1: +\d+ allowed, +\d+ limited \(429\)/)
+    expect(output).toContain('200 200 200 200 200 429 429')
+    expect(output).toMatch(/retry-after: [1-9]/)
+  }, 30_000)
+})
