@@ -1,0 +1,94 @@
+// Express middleware: Express request in, core's LimitOutcome out as headers, next() or a rejection.
+import {
+  type RateLimitOptions as CoreRateLimitOptions,
+  createRequestLimiter,
+  type Decision,
+  type HeaderField,
+  type LimitOutcome,
+  mergeHeaderValue,
+  SpillwayConfigError,
+} from '@spillway/core'
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+
+export type { Decision }
+
+/** A request the limiter turned away: `decision` is absent when it could not decide (`'deny'` modes, 503). */
+export type Rejection = Extract<LimitOutcome, { kind: 'rejected' }>
+
+/** Options of {@link rateLimit}: core's options for an Express `Request`, plus `handler`. */
+export interface RateLimitOptions extends CoreRateLimitOptions<Request> {
+  /**
+   * Writes the rejection yourself instead of core's default response. The RateLimit and `Retry-After`
+   * headers are already set; `rejection.response` holds what would have been sent.
+   */
+  handler?: (req: Request, res: Response, next: NextFunction, rejection: Rejection) => void | Promise<void>
+}
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** The decision of the last Spillway policy that counted this request. */
+      rateLimit?: Decision
+    }
+  }
+}
+
+type Handler = NonNullable<RateLimitOptions['handler']>
+
+/**
+ * Builds a rate-limiting middleware. Options are validated now: bad ones throw a `SpillwayConfigError`.
+ * Stacked middlewares (app-wide, then per route) are consumed one after the other, not atomically: a
+ * token the first takes is not returned when a later one rejects.
+ *
+ * @example
+ * ```ts
+ * app.use(rateLimit({ capacity: 100, refillRate: { tokens: 100, per: '1m' }, name: 'global' }))
+ * app.post('/login', rateLimit({ capacity: 5, refillRate: { tokens: 5, per: '1m' }, name: 'login' }), login)
+ * ```
+ */
+export function rateLimit(options: RateLimitOptions): RequestHandler {
+  const { handler, core } = splitOptions(options)
+  const limiter = createRequestLimiter<Request>(core)
+  return function spillwayRateLimit(req: Request, res: Response, next: NextFunction): void {
+    limiter
+      .check(req, req.ip)
+      .then((outcome) => applyOutcome(outcome, { req, res, next, handler }))
+      .catch((error: unknown) => next(error))
+  }
+}
+
+interface Exchange {
+  readonly req: Request
+  readonly res: Response
+  readonly next: NextFunction
+  readonly handler: Handler | undefined
+}
+
+async function applyOutcome(outcome: LimitOutcome, { req, res, next, handler }: Exchange): Promise<void> {
+  if (outcome.kind === 'skipped') return next()
+  if (outcome.kind === 'failed') return next(outcome.error)
+  setHeaders(res, outcome.headers)
+  if (outcome.decision) req.rateLimit = outcome.decision
+  if (outcome.kind === 'allowed') return next()
+  if (handler) return handler(req, res, next, outcome)
+  const { status, contentType, body } = outcome.response
+  res.status(status).set('Content-Type', contentType).send(body)
+}
+
+/** Sets each field, appending list fields to what an earlier policy set. */
+function setHeaders(res: Response, fields: readonly HeaderField[]): void {
+  for (const field of fields) res.setHeader(field.name, mergeHeaderValue(res.getHeader(field.name), field))
+}
+
+/** Takes the adapter's own option out; core validates the rest (and rejects what is not an object). */
+function splitOptions(options: RateLimitOptions): {
+  handler: Handler | undefined
+  core: CoreRateLimitOptions<Request>
+} {
+  if (options === null || typeof options !== 'object') return { handler: undefined, core: options }
+  const { handler, ...core } = options
+  if (handler !== undefined && typeof handler !== 'function') {
+    throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', 'handler', handler, 'must be a function')
+  }
+  return { handler, core }
+}

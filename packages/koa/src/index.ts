@@ -1,0 +1,86 @@
+// Koa middleware: Koa context in, core's LimitOutcome out as headers, next() or a rejection.
+import {
+  type RateLimitOptions as CoreRateLimitOptions,
+  createRequestLimiter,
+  type Decision,
+  type HeaderField,
+  type LimitOutcome,
+  mergeHeaderValue,
+  SpillwayConfigError,
+} from '@spillway/core'
+import type { Context, Middleware, Next } from 'koa'
+
+export type { Decision }
+
+/** A request the limiter turned away: `decision` is absent when it could not decide (`'deny'` modes, 503). */
+export type Rejection = Extract<LimitOutcome, { kind: 'rejected' }>
+
+/** Options of {@link rateLimit}: core's options for a Koa `Context`, plus `handler`. */
+export interface RateLimitOptions extends CoreRateLimitOptions<Context> {
+  /**
+   * Writes the rejection yourself (set `ctx.status` and `ctx.body`) instead of core's default response.
+   * The RateLimit and `Retry-After` headers are already set; `rejection.response` holds the default.
+   */
+  handler?: (ctx: Context, rejection: Rejection) => void | Promise<void>
+}
+
+declare module 'koa' {
+  interface DefaultState {
+    /** The decision of the last Spillway policy that counted this request. */
+    rateLimit?: Decision
+  }
+}
+
+type Handler = NonNullable<RateLimitOptions['handler']>
+
+/**
+ * Builds a rate-limiting middleware. Options are validated now: bad ones throw a `SpillwayConfigError`.
+ * Stacked middlewares (app-wide, then per route) are consumed one after the other, not atomically: a
+ * token the first takes is not returned when a later one rejects. Failures configured to pass on are
+ * thrown into Koa's error handling.
+ *
+ * @example
+ * ```ts
+ * app.use(rateLimit({ capacity: 100, refillRate: { tokens: 100, per: '1m' }, name: 'global' }))
+ * router.post('/login', rateLimit({ capacity: 5, refillRate: { tokens: 5, per: '1m' }, name: 'login' }), login)
+ * ```
+ */
+export function rateLimit(options: RateLimitOptions): Middleware {
+  const { handler, core } = splitOptions(options)
+  const limiter = createRequestLimiter<Context>(core)
+  return async function spillwayRateLimit(ctx: Context, next: Next): Promise<void> {
+    const outcome = await limiter.check(ctx, ctx.ip)
+    if (outcome.kind === 'failed') throw outcome.error
+    if (outcome.kind === 'skipped') return next()
+    setHeaders(ctx, outcome.headers)
+    if (outcome.decision) ctx.state.rateLimit = outcome.decision
+    if (outcome.kind === 'allowed') return next()
+    return reject(ctx, outcome, handler)
+  }
+}
+
+async function reject(ctx: Context, rejection: Rejection, handler: Handler | undefined): Promise<void> {
+  if (handler) return handler(ctx, rejection)
+  const { status, contentType, body } = rejection.response
+  ctx.status = status
+  ctx.set('Content-Type', contentType)
+  ctx.body = body
+}
+
+/** Sets each field, appending list fields to what an earlier policy set. */
+function setHeaders(ctx: Context, fields: readonly HeaderField[]): void {
+  for (const field of fields) ctx.set(field.name, mergeHeaderValue(ctx.response.get(field.name), field))
+}
+
+/** Takes the adapter's own option out; core validates the rest (and rejects what is not an object). */
+function splitOptions(options: RateLimitOptions): {
+  handler: Handler | undefined
+  core: CoreRateLimitOptions<Context>
+} {
+  if (options === null || typeof options !== 'object') return { handler: undefined, core: options }
+  const { handler, ...core } = options
+  if (handler !== undefined && typeof handler !== 'function') {
+    throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', 'handler', handler, 'must be a function')
+  }
+  return { handler, core }
+}

@@ -1,0 +1,44 @@
+// The Express app factory for the conformance suite.
+import { once } from 'node:events'
+import type { AddressInfo } from 'node:net'
+import { type RateLimitOptions, rateLimit } from '@spillway/express'
+import express, { type Request, type Response } from 'express'
+import { type AppFactory, echoBody, type PolicySpec } from '../app-factory.js'
+
+function options({ handler, ...rest }: PolicySpec): RateLimitOptions {
+  if (typeof handler !== 'function') return { ...rest, handler } as RateLimitOptions
+  return {
+    ...rest,
+    handler: (_req, res, _next, rejection) => {
+      const { status, body } = handler(rejection)
+      res.status(status).type('text').send(body)
+    },
+  }
+}
+
+const echo = (req: Request, res: Response) => void res.json(echoBody(req.rateLimit))
+
+export const expressApp: AppFactory = {
+  name: 'express',
+  headerOf: (request, name) => (request as Request).get(name),
+  async build({ global, routes = {}, trustProxy = false }) {
+    const app = express()
+    app.set('trust proxy', trustProxy)
+    const entries = Object.entries(routes)
+    for (const [path, policy] of entries) if (policy === false) app.get(path, echo)
+    if (global) app.use(rateLimit(options(global)))
+    app.get('/', echo)
+    for (const [path, policy] of entries) if (policy !== false) app.get(path, rateLimit(options(policy)), echo)
+    const server = app.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const { port } = server.address() as AddressInfo
+    return {
+      url: `http://127.0.0.1:${port}`,
+      close: async () => {
+        server.closeAllConnections()
+        server.close()
+        await once(server, 'close')
+      },
+    }
+  },
+}

@@ -1,0 +1,46 @@
+// Runs every conformance scenario against one adapter: on MemoryStore, then on a private redis-server.
+import { MemoryStore } from '@spillway/core'
+import { RedisStore } from '@spillway/redis'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, test } from 'vitest'
+import { type RedisServer, randomKeyPrefix, startRedisServer } from '../harness/redis-server.js'
+import type { AppFactory, ScenarioContext } from './app-factory.js'
+import { scenarios } from './scenarios.js'
+
+/** Declares the suite for `app`: each scenario once per store. */
+export function describeConformance(app: AppFactory): void {
+  describe(`${app.name} on MemoryStore`, () => {
+    const ctx: ScenarioContext = { app, storeKind: 'memory', store: () => new MemoryStore() }
+    for (const scenario of scenarios.filter((s) => !s.sharedStoreOnly)) {
+      test(`${scenario.id}: ${scenario.name}`, () => scenario.run(ctx))
+    }
+  })
+
+  describe(`${app.name} on Redis`, () => {
+    let server: RedisServer | undefined
+    let client: Redis | undefined
+    beforeAll(async () => {
+      server = await startRedisServer()
+      client = await connectRedis(server.port)
+    })
+    afterAll(async () => {
+      client?.disconnect()
+      await server?.stop()
+    })
+    const store = (prefix = randomKeyPrefix(app.name)) => new RedisStore({ client: client as Redis, prefix })
+    const ctx: ScenarioContext = { app, storeKind: 'redis', store }
+    for (const scenario of scenarios) test(`${scenario.id}: ${scenario.name}`, () => scenario.run(ctx))
+  })
+}
+
+/** A client configured as RedisStore asks: no offline queue, no resends, bounded retries. */
+export async function connectRedis(port: number): Promise<Redis> {
+  const client = new Redis(port, '127.0.0.1', {
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    maxRetriesPerRequest: 1,
+    lazyConnect: true,
+  })
+  await client.connect()
+  return client
+}
