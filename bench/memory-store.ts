@@ -22,5 +22,9 @@ const elapsedMs = performance.now() - started
 const after = heapUsed()
 
 console.log(`keys held:        ${store.size.toLocaleString('en')}`)
-console.log(`heap per key:     ${((after - before) / store.size).toFixed(1)} bytes (key strings ~${`203.0.0.0:${keys}`.length} chars)`)
-console.log(`decisions/s:      ${Math.round(keys / (elapsedMs / 1000)).toLocaleString('en')} (single-threaded, in-process)`)
+console.log(
+  `heap per key:     ${((after - before) / store.size).toFixed(1)} bytes (key strings ~${`203.0.0.0:${keys}`.length} chars)`,
+)
+console.log(
+  `decisions/s:      ${Math.round(keys / (elapsedMs / 1000)).toLocaleString('en')} (single-threaded, in-process)`,
+)

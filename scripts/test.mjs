@@ -17,7 +17,8 @@ if (existsSync(report)) {
   const results = JSON.parse(readFileSync(report, 'utf8'))
   passed = results.numPassedTests
   failed = results.numFailedTests + (results.numRuntimeErrors ?? 0)
-  for (const file of results.testResults ?? []) if (file.status === 'failed' && file.assertionResults?.length === 0) failed++
+  for (const file of results.testResults ?? [])
+    if (file.status === 'failed' && file.assertionResults?.length === 0) failed++
   rmSync(report, { force: true })
 } else {
   failed = 1
