@@ -28,7 +28,7 @@ function slow(ctx: ScenarioContext, capacity: number, extra: Partial<PolicySpec>
   return { capacity, refillRate: { tokens: 5, per: '1m' }, store: ctx.store(), ...extra }
 }
 
-const header = (ctx: ScenarioContext, name: string) => (request: unknown) => ctx.app.headerOf(request, name) ?? ''
+const header = (ctx: ScenarioContext, name: string) => (request: unknown) => ctx.app.headerOf(request, name)
 const PROBLEM_TYPES = 'https://iana.org/assignments/http-problem-types'
 
 async function expectConfigError(ctx: ScenarioContext, spec: AppSpec, option: string, code: string) {

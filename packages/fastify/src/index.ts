@@ -9,6 +9,8 @@ import {
   mergeHeaderValue,
   RATE_LIMIT_OPTION_NAMES,
   type RequestLimiter,
+  rejectUnknownOptions,
+  requireObject,
   SpillwayConfigError,
 } from '@spillway/core'
 import type {
@@ -62,7 +64,6 @@ interface Policy {
 
 /** Options a route policy never inherits: they define the policy itself. */
 const OWN_POLICY_OPTIONS: readonly string[] = ['capacity', 'refillRate', 'name', 'cost']
-const POLICY_OPTIONS: readonly string[] = [...RATE_LIMIT_OPTION_NAMES, 'handler']
 /** Options Fastify's `register` itself reads; they reach the plugin too. */
 const REGISTER_OPTIONS: readonly string[] = ['prefix', 'logLevel', 'logSerializers']
 
@@ -73,6 +74,7 @@ async function spillwayRateLimit(app: FastifyInstance, options: RateLimitOptions
   // Keyed by the config object, so GET and its automatic HEAD route (same config) share one policy.
   const routePolicies = new WeakMap<object, Policy>()
   const routePolicyOf = (own: RateLimitRouteOptions, route: RouteOptions): Policy => {
+    requireObject(own, 'config.rateLimit')
     const policy = routePolicies.get(own) ?? buildPolicy({ ...inherited, name: defaultName(route), ...own })
     routePolicies.set(own, policy)
     return policy
@@ -144,14 +146,12 @@ function buildPolicy(options: Partial<RateLimitRouteOptions>): Policy {
 
 /** Rejects unknown names (also with `global: false`, when no policy is built yet) and drops register's own. */
 function policyOptions(options: RateLimitOptions): RateLimitOptions {
-  const known = [...POLICY_OPTIONS, 'global']
-  const entries = Object.entries(options).filter(([name]) => !REGISTER_OPTIONS.includes(name))
-  const unknown = entries.find(([name]) => !known.includes(name))
-  if (unknown !== undefined) {
-    const expectation = `is not a known option (known: ${known.join(', ')})`
-    throw new SpillwayConfigError('ERR_SPILLWAY_UNKNOWN_OPTION', unknown[0], unknown[1], expectation)
+  const own = Object.fromEntries(Object.entries(options).filter(([name]) => !REGISTER_OPTIONS.includes(name)))
+  rejectUnknownOptions(own, [...RATE_LIMIT_OPTION_NAMES, 'handler', 'global'])
+  if (own.global !== undefined && typeof own.global !== 'boolean') {
+    throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', 'global', own.global, 'must be true or false')
   }
-  return Object.fromEntries(entries) as RateLimitOptions
+  return own as RateLimitOptions
 }
 
 /** `GET:/users/:id`, valid for core's name pattern; unusual or long URLs get a hash suffix to stay apart. */
