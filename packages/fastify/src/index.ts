@@ -67,7 +67,7 @@ const OWN_POLICY_OPTIONS: readonly string[] = ['capacity', 'refillRate', 'name',
 /** Options Fastify's `register` itself reads; they reach the plugin too. */
 const REGISTER_OPTIONS: readonly string[] = ['prefix', 'logLevel', 'logSerializers']
 
-async function spillwayRateLimit(app: FastifyInstance, options: RateLimitOptions): Promise<void> {
+async function spillwayRateLimitPlugin(app: FastifyInstance, options: RateLimitOptions): Promise<void> {
   const { global, ...shared } = policyOptions(options)
   const appWide = global === false ? undefined : buildPolicy(shared)
   const inherited = Object.fromEntries(Object.entries(shared).filter(([name]) => !OWN_POLICY_OPTIONS.includes(name)))
@@ -101,12 +101,14 @@ async function spillwayRateLimit(app: FastifyInstance, options: RateLimitOptions
  * app.get('/health', { config: { rateLimit: false } }, health)
  * ```
  */
-export const rateLimit = fp(spillwayRateLimit, { fastify: '5.x', name: '@spillway/fastify' })
+export const rateLimit = fp(spillwayRateLimitPlugin, { fastify: '5.x', name: '@spillway/fastify' })
 
 /** The onRequest hook of one route: each policy in turn; the first rejection answers. */
 function limitRequests(chain: readonly Policy[]): onRequestHookHandler {
   return function spillwayRateLimit(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
-    applyPolicies(chain, request, reply).then((answered) => answered || done(), done)
+    applyPolicies(chain, request, reply).then((answered) => {
+      if (!answered) done()
+    }, done)
   }
 }
 
