@@ -7,6 +7,7 @@ export type SpillwayErrorCode =
   | 'ERR_SPILLWAY_MISSING_OPTION'
   | 'ERR_SPILLWAY_COST_EXCEEDS_CAPACITY'
   | 'ERR_SPILLWAY_INVALID_STORE'
+  | 'ERR_SPILLWAY_DUPLICATE_POLICY'
 
 /**
  * Thrown at construction time when an option is missing, unknown or out of range.

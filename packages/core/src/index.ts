@@ -26,6 +26,7 @@ export {
   createRequestLimiter,
   InvalidRequestInputError,
   type LimitOutcome,
+  type RejectedOutcome,
   type RequestLimiter,
 } from './rate-limit.js'
 export {

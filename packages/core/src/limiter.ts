@@ -59,6 +59,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
       `must not exceed capacity ${policy.capacity}, or no request could ever be admitted`,
     )
   }
+  claimPolicyName(store, policy)
   return {
     policy,
     store,
@@ -69,6 +70,33 @@ export function createLimiter(options: LimiterOptions): Limiter {
       }
       return store.consume(boundedKey(key), policy, cost)
     },
+  }
+}
+
+/** Policies seen per store, so two different policies cannot silently share one key space. */
+const policiesByStore = new WeakMap<Store, Map<string, Policy>>()
+
+/**
+ * Two limiters on one store with one name share buckets; that is only right when they are the same
+ * policy. A second, different policy under a used name (often two middlewares both left at
+ * `'default'`) is a configuration error.
+ */
+function claimPolicyName(store: Store, policy: Policy): void {
+  const byName = policiesByStore.get(store) ?? new Map<string, Policy>()
+  policiesByStore.set(store, byName)
+  const existing = byName.get(policy.name)
+  if (existing === undefined) {
+    byName.set(policy.name, policy)
+    return
+  }
+  if (existing.capacity !== policy.capacity || existing.emissionIntervalUs !== policy.emissionIntervalUs) {
+    throw new SpillwayConfigError(
+      'ERR_SPILLWAY_DUPLICATE_POLICY',
+      'name',
+      policy.name,
+      `is already used on this ${store.name} store by a policy with capacity ${existing.capacity} and refillRate ` +
+        `${existing.refillRatePerSecond}/s; give each policy its own name`,
+    )
   }
 }
 

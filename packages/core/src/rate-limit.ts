@@ -27,6 +27,9 @@ export type LimitOutcome =
   /** A failure configured to pass on: hand `error` to the framework's error handling. */
   | { readonly kind: 'failed'; readonly error: unknown }
 
+/** A rejected outcome: what an adapter's custom `handler` receives. */
+export type RejectedOutcome = Extract<LimitOutcome, { kind: 'rejected' }>
+
 /** Decides requests for one policy. Built once per `rateLimit(opts)` call. */
 export interface RequestLimiter<Req> {
   readonly policy: Policy

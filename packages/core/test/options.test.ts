@@ -100,3 +100,22 @@ describe('limiter.consume', () => {
     await expect(limiter.consume('k', Number.NaN)).rejects.toThrow(/cost/)
   })
 })
+
+describe('policy names on a shared store', () => {
+  it('rejects a second, different policy under a name already used on the same store', () => {
+    const shared = new MemoryStore()
+    createLimiter({ capacity: 100, refillRate: 10, store: shared })
+    const error = configError(() => createLimiter({ capacity: 5, refillRate: 1, store: shared }))
+    expect(error.code).toBe('ERR_SPILLWAY_DUPLICATE_POLICY')
+    expect(error.option).toBe('name')
+    expect(error.message).toContain('capacity 100')
+  })
+
+  it('allows the same policy twice, different names, and the same name on another store', () => {
+    const shared = new MemoryStore()
+    createLimiter({ capacity: 100, refillRate: 10, store: shared })
+    expect(() => createLimiter({ capacity: 100, refillRate: 10, store: shared, cost: 2 })).not.toThrow()
+    expect(() => createLimiter({ name: 'login', capacity: 5, refillRate: 1, store: shared })).not.toThrow()
+    expect(() => createLimiter({ capacity: 5, refillRate: 1, store: new MemoryStore() })).not.toThrow()
+  })
+})

@@ -6,6 +6,7 @@ import {
   type HeaderField,
   type LimitOutcome,
   mergeHeaderValue,
+  type RejectedOutcome,
   SpillwayConfigError,
 } from '@spillway/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
@@ -13,7 +14,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
 export type { Decision }
 
 /** A request the limiter turned away: `decision` is absent when it could not decide (`'deny'` modes, 503). */
-export type Rejection = Extract<LimitOutcome, { kind: 'rejected' }>
+export type Rejection = RejectedOutcome
 
 /** Options of {@link rateLimit}: core's options for an Express `Request`, plus `handler`. */
 export interface RateLimitOptions extends CoreRateLimitOptions<Request> {

@@ -8,6 +8,7 @@ import {
   type LimitOutcome,
   mergeHeaderValue,
   RATE_LIMIT_OPTION_NAMES,
+  type RejectedOutcome,
   type RequestLimiter,
   rejectUnknownOptions,
   requireObject,
@@ -26,7 +27,7 @@ import fp from 'fastify-plugin'
 export type { Decision }
 
 /** A request the limiter turned away: `decision` is absent when it could not decide (`'deny'` modes, 503). */
-export type Rejection = Extract<LimitOutcome, { kind: 'rejected' }>
+export type Rejection = RejectedOutcome
 
 /** One policy: core's options for a `FastifyRequest`, plus `handler`. Also the shape of `config.rateLimit`. */
 export interface RateLimitRouteOptions extends CoreRateLimitOptions<FastifyRequest> {
