@@ -36,6 +36,7 @@ export {
   type RateLimitOptions,
   type ResolvedRateLimit,
   resolveRateLimitOptions,
+  takeHandlerOption,
 } from './rate-limit-options.js'
 export { cannotDecideResponse, type LimitResponse, quotaExceededProblem } from './responses.js'
 export type { ConsumeRequest, Decision, Policy, Store } from './types.js'

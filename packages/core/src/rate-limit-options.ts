@@ -199,3 +199,24 @@ function resolveFailureMode(value: unknown, option: string, fallback: FailureMod
   if (value === 'error' || value === 'allow' || value === 'deny') return value
   throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', option, value, "must be 'error', 'allow' or 'deny'")
 }
+
+/**
+ * Takes an adapter's own `handler` option out of its options, checking that it is a function; the rest
+ * goes to {@link createRequestLimiter}, which validates it (and rejects what is not an object).
+ *
+ * @example
+ * ```ts
+ * const { handler, rest } = takeHandlerOption(options)
+ * const limiter = createRequestLimiter(rest)
+ * ```
+ */
+export function takeHandlerOption<Options extends { handler?: unknown }>(
+  options: Options,
+): { handler: Options['handler'] | undefined; rest: Omit<Options, 'handler'> } {
+  if (options === null || typeof options !== 'object') return { handler: undefined, rest: options }
+  const { handler, ...rest } = options
+  if (handler !== undefined && typeof handler !== 'function') {
+    throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', 'handler', handler, 'must be a function')
+  }
+  return { handler, rest }
+}

@@ -7,7 +7,7 @@ import {
   type LimitOutcome,
   mergeHeaderValue,
   type RejectedOutcome,
-  SpillwayConfigError,
+  takeHandlerOption,
 } from '@spillway/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 
@@ -48,8 +48,8 @@ type Handler = NonNullable<RateLimitOptions['handler']>
  * ```
  */
 export function rateLimit(options: RateLimitOptions): RequestHandler {
-  const { handler, core } = splitOptions(options)
-  const limiter = createRequestLimiter<Request>(core)
+  const { handler, rest } = takeHandlerOption(options)
+  const limiter = createRequestLimiter<Request>(rest)
   return function spillwayRateLimit(req: Request, res: Response, next: NextFunction): void {
     limiter
       .check(req, req.ip)
@@ -79,17 +79,4 @@ async function applyOutcome(outcome: LimitOutcome, { req, res, next, handler }: 
 /** Sets each field, appending list fields to what an earlier policy set. */
 function setHeaders(res: Response, fields: readonly HeaderField[]): void {
   for (const field of fields) res.setHeader(field.name, mergeHeaderValue(res.getHeader(field.name), field))
-}
-
-/** Takes the adapter's own option out; core validates the rest (and rejects what is not an object). */
-function splitOptions(options: RateLimitOptions): {
-  handler: Handler | undefined
-  core: CoreRateLimitOptions<Request>
-} {
-  if (options === null || typeof options !== 'object') return { handler: undefined, core: options }
-  const { handler, ...core } = options
-  if (handler !== undefined && typeof handler !== 'function') {
-    throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', 'handler', handler, 'must be a function')
-  }
-  return { handler, core }
 }

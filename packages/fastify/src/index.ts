@@ -5,7 +5,6 @@ import {
   createRequestLimiter,
   type Decision,
   type HeaderField,
-  type LimitOutcome,
   mergeHeaderValue,
   RATE_LIMIT_OPTION_NAMES,
   type RejectedOutcome,
@@ -13,6 +12,7 @@ import {
   rejectUnknownOptions,
   requireObject,
   SpillwayConfigError,
+  takeHandlerOption,
 } from '@spillway/core'
 import type {
   FastifyInstance,
@@ -140,11 +140,8 @@ function setHeaders(reply: FastifyReply, fields: readonly HeaderField[]): void {
 }
 
 function buildPolicy(options: Partial<RateLimitRouteOptions>): Policy {
-  const { handler, ...core } = options
-  if (handler !== undefined && typeof handler !== 'function') {
-    throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', 'handler', handler, 'must be a function')
-  }
-  return { limiter: createRequestLimiter(core as CoreRateLimitOptions<FastifyRequest>), handler }
+  const { handler, rest } = takeHandlerOption(options)
+  return { limiter: createRequestLimiter(rest as CoreRateLimitOptions<FastifyRequest>), handler }
 }
 
 /** Rejects unknown names (also with `global: false`, when no policy is built yet) and drops register's own. */

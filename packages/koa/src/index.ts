@@ -4,10 +4,9 @@ import {
   createRequestLimiter,
   type Decision,
   type HeaderField,
-  type LimitOutcome,
   mergeHeaderValue,
   type RejectedOutcome,
-  SpillwayConfigError,
+  takeHandlerOption,
 } from '@spillway/core'
 import type { Context, Middleware, Next } from 'koa'
 
@@ -47,8 +46,8 @@ type Handler = NonNullable<RateLimitOptions['handler']>
  * ```
  */
 export function rateLimit(options: RateLimitOptions): Middleware {
-  const { handler, core } = splitOptions(options)
-  const limiter = createRequestLimiter<Context>(core)
+  const { handler, rest } = takeHandlerOption(options)
+  const limiter = createRequestLimiter<Context>(rest)
   return async function spillwayRateLimit(ctx: Context, next: Next): Promise<void> {
     const outcome = await limiter.check(ctx, ctx.ip)
     if (outcome.kind === 'failed') throw outcome.error
@@ -71,17 +70,4 @@ async function reject(ctx: Context, rejection: Rejection, handler: Handler | und
 /** Sets each field, appending list fields to what an earlier policy set. */
 function setHeaders(ctx: Context, fields: readonly HeaderField[]): void {
   for (const field of fields) ctx.set(field.name, mergeHeaderValue(ctx.response.get(field.name), field))
-}
-
-/** Takes the adapter's own option out; core validates the rest (and rejects what is not an object). */
-function splitOptions(options: RateLimitOptions): {
-  handler: Handler | undefined
-  core: CoreRateLimitOptions<Context>
-} {
-  if (options === null || typeof options !== 'object') return { handler: undefined, core: options }
-  const { handler, ...core } = options
-  if (handler !== undefined && typeof handler !== 'function') {
-    throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', 'handler', handler, 'must be a function')
-  }
-  return { handler, core }
 }
