@@ -1,4 +1,7 @@
 // The contract between the conformance scenarios and one adapter: build an app from a neutral spec, then HTTP helpers.
+import { once } from 'node:events'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import type { Decision, LimitOutcome, RateLimitOptions, Store } from '@spillway/core'
 import { type BareItem, parseList } from 'structured-headers'
 
@@ -109,3 +112,17 @@ export async function withApp(ctx: ScenarioContext, spec: AppSpec, body: (app: R
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Listens on a free loopback port and returns the running app, closing every connection on close. */
+export async function serveOnLoopback(server: Server): Promise<RunningApp> {
+  if (!server.listening) await once(server, 'listening')
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      server.closeAllConnections()
+      server.close()
+      await once(server, 'close')
+    },
+  }
+}

@@ -1,9 +1,6 @@
-// The Express app factory for the conformance suite.
-import { once } from 'node:events'
-import type { AddressInfo } from 'node:net'
 import { type RateLimitOptions, rateLimit } from '@spillway/express'
 import express, { type Request, type Response } from 'express'
-import { type AppFactory, echoBody, type PolicySpec } from '../app-factory.js'
+import { type AppFactory, echoBody, type PolicySpec, serveOnLoopback } from '../app-factory.js'
 
 function options({ handler, ...rest }: PolicySpec): RateLimitOptions {
   if (typeof handler !== 'function') return { ...rest, handler } as RateLimitOptions
@@ -29,16 +26,6 @@ export const expressApp: AppFactory = {
     if (global) app.use(rateLimit(options(global)))
     app.get('/', echo)
     for (const [path, policy] of entries) if (policy !== false) app.get(path, rateLimit(options(policy)), echo)
-    const server = app.listen(0, '127.0.0.1')
-    await once(server, 'listening')
-    const { port } = server.address() as AddressInfo
-    return {
-      url: `http://127.0.0.1:${port}`,
-      close: async () => {
-        server.closeAllConnections()
-        server.close()
-        await once(server, 'close')
-      },
-    }
+    return serveOnLoopback(app.listen(0, '127.0.0.1'))
   },
 }

@@ -1,10 +1,7 @@
-// The Koa app factory for the conformance suite (routes with @koa/router).
-import { once } from 'node:events'
-import type { AddressInfo } from 'node:net'
 import Router from '@koa/router'
 import { type RateLimitOptions, rateLimit } from '@spillway/koa'
 import Koa, { type Context } from 'koa'
-import { type AppFactory, echoBody, type PolicySpec } from '../app-factory.js'
+import { type AppFactory, echoBody, type PolicySpec, serveOnLoopback } from '../app-factory.js'
 
 function options({ handler, ...rest }: PolicySpec): RateLimitOptions {
   if (typeof handler !== 'function') return { ...rest, handler } as RateLimitOptions
@@ -38,16 +35,6 @@ export const koaApp: AppFactory = {
     app.use(exempt.routes())
     if (global) app.use(rateLimit(options(global)))
     app.use(router.routes())
-    const server = app.listen(0, '127.0.0.1')
-    await once(server, 'listening')
-    const { port } = server.address() as AddressInfo
-    return {
-      url: `http://127.0.0.1:${port}`,
-      close: async () => {
-        server.closeAllConnections()
-        server.close()
-        await once(server, 'close')
-      },
-    }
+    return serveOnLoopback(app.listen(0, '127.0.0.1'))
   },
 }
