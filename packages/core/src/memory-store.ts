@@ -8,9 +8,9 @@ import { optionalFunction, rejectUnknownOptions, requireObject, requirePositiveI
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
   /**
-   * The most buckets kept at once (default 250 000, about 47 MB at ~190 bytes a bucket; see the README). Past it the
-   * least recently used bucket is forgotten, i.e. reset to full: that key may get up to one extra
-   * burst. Full buckets are forgotten first and cost no accuracy.
+   * The most buckets kept at once (default 250 000, about 47 MB at ~190 bytes a bucket; see the README). Past
+   * it a full bucket among the 16 least recently used is forgotten (no accuracy lost); when none is full,
+   * the least recently used bucket is, i.e. reset to full: that key may get up to one extra burst.
    */
   maxKeys?: number
   /** The clock, in integer microseconds; monotonic by default. Inject one in tests. */
@@ -22,6 +22,8 @@ export const DEFAULT_MAX_KEYS = 250_000
 
 /** How many of the least recently used buckets each call checks for being full, so idle keys leave. */
 const SWEEP_PER_CALL = 2
+/** How many of the least recently used buckets an eviction looks through for a full one. */
+const EVICTION_SCAN = 16
 
 /**
  * Keeps buckets in this process. Exact for one process; each process has its own buckets.
@@ -70,7 +72,8 @@ export class MemoryStore implements Store {
 
   private consumeNow(key: string, policy: Policy, cost: number): Decision {
     const nowUs = readClock(this.clock)
-    const storeKey = `${policy.name}:${key}`
+    // Policy names never contain NUL, so the first NUL ends the name: no two (name, key) pairs collide.
+    const storeKey = `${policy.name}\0${key}`
     const step = stepBucket(policy, { tatUs: this.tatByKey.get(storeKey), nowUs, cost })
     // Delete then set moves the key to the end of the Map's order: the Map doubles as an LRU list.
     this.tatByKey.delete(storeKey)
@@ -79,17 +82,30 @@ export class MemoryStore implements Store {
     return describeDecision(policy, { allowed: step.allowed, debtUs: step.debtUs, cost })
   }
 
-  /** Drops the oldest buckets that are full by now, then the least recently used ones beyond the bound. */
+  /** Drops the oldest buckets that are full by now, then evicts beyond the bound (see {@link evictOne}). */
   private sweep(nowUs: number): void {
     let checked = 0
     for (const [key, tatUs] of this.tatByKey) {
       if (checked++ >= SWEEP_PER_CALL) break
       if (tatUs <= nowUs) this.tatByKey.delete(key)
     }
-    while (this.tatByKey.size > this.maxKeys) {
-      const oldest = this.tatByKey.keys().next().value as string
-      this.tatByKey.delete(oldest)
+    while (this.tatByKey.size > this.maxKeys) this.evictOne(nowUs)
+  }
+
+  /**
+   * Forgets a full bucket among the least recently used ones if there is one (no accuracy lost),
+   * else the least recently used bucket (that key's bucket resets to full).
+   */
+  private evictOne(nowUs: number): void {
+    let examined = 0
+    for (const [key, tatUs] of this.tatByKey) {
+      if (examined++ >= EVICTION_SCAN) break
+      if (tatUs <= nowUs) {
+        this.tatByKey.delete(key)
+        return
+      }
     }
+    this.tatByKey.delete(this.tatByKey.keys().next().value as string)
   }
 }
 

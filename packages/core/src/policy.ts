@@ -19,7 +19,10 @@ export interface PolicyOptions {
 
 /** The fastest refill the microsecond clock can express: one token per µs. */
 export const MAX_REFILL_RATE_PER_SECOND = 1_000_000
-/** The longest time a bucket may take to fill (≈ 31.7 years), so µs arithmetic stays exact. */
+/**
+ * A bucket must fill in less than this (≈ 31.7 years): µs arithmetic stays exact, and `q` (≤ capacity)
+ * stays within the 15 digits of a structured-field Integer.
+ */
 export const MAX_BURST_US = 1e15
 
 const NAME_PATTERN = /^[A-Za-z0-9][\w.:@+/-]{0,63}$/
@@ -38,12 +41,12 @@ export function createPolicy(options: PolicyOptions): Policy {
   const name = parseName(options.name)
   const emissionIntervalUs = intervalUsFor(refillRatePerSecond)
   const burstUs = capacity * emissionIntervalUs
-  if (burstUs > MAX_BURST_US) {
+  if (burstUs >= MAX_BURST_US) {
     throw new SpillwayConfigError(
       'ERR_SPILLWAY_INVALID_OPTION',
       'capacity',
       capacity,
-      `with refillRate ${refillRatePerSecond}/s must refill within ${MAX_BURST_US / 1e6} s`,
+      `with refillRate ${refillRatePerSecond}/s must refill in less than ${MAX_BURST_US / 1e6} s`,
     )
   }
   return Object.freeze({ name, capacity, refillRatePerSecond, emissionIntervalUs, burstUs })

@@ -1,7 +1,7 @@
 // Options shared by every adapter, validated once: the same names in Express, Fastify and Koa.
 import { SpillwayConfigError } from './errors.js'
 import type { HeaderOptions, StandardHeaders } from './headers.js'
-import { DEFAULT_IPV6_SUBNET } from './ip-key.js'
+import { DEFAULT_IPV6_SUBNET, ipKey } from './ip-key.js'
 import { createLimiter, type Limiter } from './limiter.js'
 import { MemoryStore } from './memory-store.js'
 import type { RefillRate } from './policy.js'
@@ -48,16 +48,16 @@ export interface RateLimitOptions<Req> {
   legacyHeaders?: boolean
   /** Status of a rejection. Default 429. */
   statusCode?: number
-  /** Body of a rejection: a value (string → text, else JSON) or a function of the decision. Default: problem+json. */
+  /** Body of a rejection: a value (string → text, else JSON) or a function (sync or async) of the decision and request. Default: problem+json. */
   body?: unknown
-  /** Called on each rejection, before the response is written. Errors it throws are reported, not raised. */
-  onLimited?: (decision: Decision, request: Req) => void
+  /** Called on each rejection, before the response is written; not awaited. Errors it throws or rejects with are reported to `onError`. */
+  onLimited?: (decision: Decision, request: Req) => unknown
   /** When `key`, `cost` or `skip` throws or rejects: pass the error on (default), let the request through, or deny (503). */
   onKeyError?: FailureMode
   /** When the store fails: let the request through (default), deny it (503), or pass the error on. */
   onStoreError?: FailureMode
-  /** Called with every error the limiter absorbs or passes on, so it can be logged. */
-  onError?: (error: unknown, context: { stage: FailureStage; request: Req }) => void
+  /** Called with every error the limiter absorbs or passes on, so it can be logged; not awaited, its own errors are ignored. */
+  onError?: (error: unknown, context: { stage: FailureStage; request: Req }) => unknown
 }
 
 /** Options after validation, with defaults applied. */
@@ -149,7 +149,8 @@ function resolveAllowList<Req>(value: RateLimitOptions<Req>['allowList']): Resol
       'must be an array of strings or a function',
     )
   }
-  const allowed = new Set(value)
+  // Entries that are IP addresses are compared in the form the default key uses (`::ffff:a.b.c.d` → `a.b.c.d`).
+  const allowed = new Set(value.map((entry) => ipKey(entry, false) ?? entry))
   return (key, address) => allowed.has(key) || (address !== undefined && allowed.has(address))
 }
 

@@ -86,7 +86,8 @@ async function checkRequest<Req>(
 }
 
 async function keyOf<Req>(options: ResolvedRateLimit<Req>, request: Req, clientAddress: string | undefined) {
-  const key = options.keyOf ? await options.keyOf(request) : ipKey(clientAddress, options.ipv6Subnet)
+  // An address that is not an IP (a proxy header the framework trusted) is still a key: hashed if long.
+  const key = options.keyOf ? await options.keyOf(request) : (ipKey(clientAddress, options.ipv6Subnet) ?? clientAddress)
   if (typeof key !== 'string' || key === '') {
     const source = options.keyOf ? 'the key function returned' : 'the client address is'
     throw new InvalidRequestInputError(`[spillway] no rate-limit key: ${source} ${String(key ?? clientAddress)}`)
@@ -105,20 +106,31 @@ async function costOf<Req>(options: ResolvedRateLimit<Req>, request: Req): Promi
   return cost
 }
 
-function decisionOutcome<Req>(options: ResolvedRateLimit<Req>, request: Req, decision: Decision): LimitOutcome {
+async function decisionOutcome<Req>(
+  options: ResolvedRateLimit<Req>,
+  request: Req,
+  decision: Decision,
+): Promise<LimitOutcome> {
   const headers = rateLimitHeaders(decision, options.headers)
   if (decision.allowed) return { kind: 'allowed', decision, headers }
-  guard(options, request, 'hook', () => options.onLimited?.(decision, request))
-  return { kind: 'rejected', decision, headers, response: rejectionResponse(options, request, decision) }
+  notify(options, request, 'hook', () => options.onLimited?.(decision, request))
+  return { kind: 'rejected', decision, headers, response: await rejectionResponse(options, request, decision) }
 }
 
-function rejectionResponse<Req>(options: ResolvedRateLimit<Req>, request: Req, decision: Decision): LimitResponse {
+async function rejectionResponse<Req>(
+  options: ResolvedRateLimit<Req>,
+  request: Req,
+  decision: Decision,
+): Promise<LimitResponse> {
   const { statusCode, body } = options
-  const fallback = () => serializeBody(statusCode, quotaExceededProblem(decision, statusCode), true)
-  if (body === undefined) return fallback()
+  if (body === undefined) return serializeBody(statusCode, quotaExceededProblem(decision, statusCode), true)
   if (typeof body !== 'function') return serializeBody(statusCode, body, false)
-  const custom = guard(options, request, 'body', () => body(decision, request) as unknown)
-  return custom.ok ? serializeBody(statusCode, custom.value, false) : fallback()
+  try {
+    return serializeBody(statusCode, await body(decision, request), false)
+  } catch (error) {
+    report(options, request, 'body', error)
+    return serializeBody(statusCode, quotaExceededProblem(decision, statusCode), true)
+  }
 }
 
 /** Runs one step; a throw or rejection becomes the outcome its failure mode asks for. */
@@ -143,25 +155,26 @@ function failureOutcome(mode: FailureMode, error: unknown): LimitOutcome {
   return { kind: 'failed', error }
 }
 
-/** Runs user code whose failure must not change the outcome (hooks, body builders). */
-function guard<Req, T>(
-  options: ResolvedRateLimit<Req>,
-  request: Req,
-  stage: FailureStage,
-  run: () => T,
-): { ok: true; value: T } | { ok: false } {
+/** Runs a hook whose failure, sync or async, must not change the outcome or crash the process. */
+function notify<Req>(options: ResolvedRateLimit<Req>, request: Req, stage: FailureStage, run: () => unknown): void {
   try {
-    return { ok: true, value: run() }
+    const result = run()
+    if (isPromiseLike(result)) result.then(undefined, (error: unknown) => report(options, request, stage, error))
   } catch (error) {
     report(options, request, stage, error)
-    return { ok: false }
   }
 }
 
 function report<Req>(options: ResolvedRateLimit<Req>, request: Req, stage: FailureStage, error: unknown): void {
   try {
-    options.onError?.(error, { stage, request })
+    const result: unknown = options.onError?.(error, { stage, request })
+    // A logging hook that throws or rejects must not turn a handled failure into a crash.
+    if (isPromiseLike(result)) result.then(undefined, () => {})
   } catch {
-    // A logging hook that throws must not turn a handled failure into a crash.
+    // As above, for a hook that throws synchronously.
   }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function'
 }

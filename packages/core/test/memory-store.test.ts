@@ -94,4 +94,27 @@ describe('MemoryStore', () => {
     expect(() => new MemoryStore({ clock: 5 as never })).toThrow(/MemoryStore.clock/)
     expect(() => new MemoryStore({ max: 5 } as never)).toThrow(/MemoryStore.max/)
   })
+
+  it('evicts a bucket that is already full before one that is still counting', async () => {
+    const clock = { nowUs: 0 }
+    const store = new MemoryStore({ maxKeys: 3, clock: () => clock.nowUs })
+    const slow = createPolicy({ name: 'slow', capacity: 1, refillRate: 0.001 })
+    const fast = createPolicy({ name: 'fast', capacity: 1, refillRate: 1000 })
+    await store.consume('a', slow, 1)
+    await store.consume('b', slow, 1)
+    await store.consume('c', fast, 1)
+    clock.nowUs += 10_000 // c's bucket is full again, a and b are not
+    await store.consume('d', slow, 1)
+    expect(store.size).toBe(3)
+    expect((await store.consume('a', slow, 1)).allowed).toBe(false)
+    expect((await store.consume('b', slow, 1)).allowed).toBe(false)
+  })
+
+  it('keeps policies whose names contain ":" apart from keys that do', async () => {
+    const store = new MemoryStore()
+    const a = createPolicy({ name: 'a', capacity: 1, refillRate: 0.001 })
+    const ab = createPolicy({ name: 'a:b', capacity: 1, refillRate: 0.001 })
+    expect((await store.consume('b:c', a, 1)).allowed).toBe(true)
+    expect((await store.consume('c', ab, 1)).allowed).toBe(true)
+  })
 })

@@ -71,6 +71,11 @@ describe('limiter options', () => {
     }
   })
 
+  it('rejects a bucket whose capacity would not fit a 15-digit structured-field Integer', () => {
+    expect(configError(() => createPolicy({ capacity: 1e15, refillRate: 1e6 })).option).toBe('capacity')
+    expect(createPolicy({ capacity: 1e15 - 1, refillRate: 1e6 }).capacity).toBe(1e15 - 1)
+  })
+
   it('reads the readable refill form', () => {
     const policy = createPolicy({ capacity: 100, refillRate: { tokens: 100, per: '1m' } })
     expect(policy.refillRatePerSecond).toBeCloseTo(100 / 60, 10)

@@ -135,4 +135,56 @@ describe('createRequestLimiter', () => {
       )
     }
   })
+
+  it('reports an async onLimited that rejects instead of leaving an unhandled rejection', async () => {
+    const unhandled = vi.fn()
+    process.on('unhandledRejection', unhandled)
+    const reported = new Promise<unknown[]>((resolve) => {
+      const limiter = createRequestLimiter<FakeRequest>({
+        capacity: 1,
+        refillRate: 1,
+        onLimited: async () => {
+          throw new Error('async hook')
+        },
+        onError: async (...args) => {
+          resolve(args)
+          throw new Error('logging failed too')
+        },
+      })
+      void limiter.check(request, '1.2.3.4').then(() => limiter.check(request, '1.2.3.4'))
+    })
+    const [error, context] = await reported
+    expect((error as Error).message).toBe('async hook')
+    expect((context as { stage: string }).stage).toBe('hook')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    process.off('unhandledRejection', unhandled)
+    expect(unhandled).not.toHaveBeenCalled()
+  })
+
+  it('awaits an async body builder', async () => {
+    const limiter = createRequestLimiter<FakeRequest>({
+      capacity: 1,
+      refillRate: 1,
+      body: async (decision: Decision) => ({ retryInMs: decision.retryAfterMs }),
+    })
+    await limiter.check(request, '1.2.3.4')
+    const outcome = await limiter.check(request, '1.2.3.4')
+    expect(outcome.kind === 'rejected' && JSON.parse(outcome.response.body)).toEqual({ retryInMs: 1000 })
+  })
+
+  it('matches allow-list entries written in any IP form against the normalised client address', async () => {
+    const allowList = ['::ffff:203.0.113.5', '2001:DB8::1', '2001:db8:0:0::2']
+    const limiter = createRequestLimiter<FakeRequest>({ capacity: 1, refillRate: 1, allowList })
+    for (const address of ['203.0.113.5', '::ffff:203.0.113.5', '2001:db8::1', '2001:db8::2']) {
+      expect((await limiter.check(request, address)).kind).toBe('skipped')
+    }
+    expect((await limiter.check(request, '2001:db8::3')).kind).toBe('allowed')
+  })
+
+  it('keys a client address that is not an IP by its text, instead of failing the request', async () => {
+    const limiter = createRequestLimiter<FakeRequest>({ capacity: 1, refillRate: 1 })
+    expect((await limiter.check(request, 'unknown-proxy-value')).kind).toBe('allowed')
+    expect((await limiter.check(request, 'unknown-proxy-value')).kind).toBe('rejected')
+    expect((await limiter.check(request, 'another-value')).kind).toBe('allowed')
+  })
 })
