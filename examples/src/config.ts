@@ -46,7 +46,8 @@ export async function readConfig(): Promise<ExampleConfig> {
     enableOfflineQueue: false,
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 1,
-    enableAutoPipelining: true,
+    // A stalled Redis fails the decision after 250 ms (the request then passes: onStoreError 'allow').
+    commandTimeout: 250,
   })
   client.on('error', (error: Error) => console.error(`redis: ${error.message}`))
   // Without an offline queue, commands sent before 'ready' fail: wait, so no early request goes uncounted.

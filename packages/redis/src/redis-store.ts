@@ -30,6 +30,7 @@ import { runScript, runScriptPipelined, type ScriptCall } from './run-script.js'
  *   enableOfflineQueue: false,
  *   autoResendUnfulfilledCommands: false,
  *   maxRetriesPerRequest: 1,
+ *   commandTimeout: 250,
  * })
  * await once(client, 'ready')
  * const limiter = createLimiter({ capacity: 100, refillRate: 10, store: new RedisStore({ client }) })
