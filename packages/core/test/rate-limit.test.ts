@@ -187,4 +187,13 @@ describe('createRequestLimiter', () => {
     expect((await limiter.check(request, 'unknown-proxy-value')).kind).toBe('rejected')
     expect((await limiter.check(request, 'another-value')).kind).toBe('allowed')
   })
+
+  it('groups IPv6 clients by the configured ipv6Subnet', async () => {
+    const by48 = createRequestLimiter<FakeRequest>({ capacity: 1, refillRate: 0.001, ipv6Subnet: 48 })
+    expect((await by48.check(request, '2001:db8:1:aaaa::1')).kind).toBe('allowed')
+    expect((await by48.check(request, '2001:db8:1:bbbb::2')).kind).toBe('rejected')
+    const whole = createRequestLimiter<FakeRequest>({ capacity: 1, refillRate: 0.001, ipv6Subnet: false })
+    expect((await whole.check(request, '2001:db8:1:aaaa::1')).kind).toBe('allowed')
+    expect((await whole.check(request, '2001:db8:1:aaaa::2')).kind).toBe('allowed')
+  })
 })
