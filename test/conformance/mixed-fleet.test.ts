@@ -2,12 +2,12 @@
 import { RedisStore } from '@spillway/redis'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, expect, test } from 'vitest'
+import { connectLimiterClient } from '../harness/redis-client.js'
 import { type RedisServer, randomKeyPrefix, startRedisServer } from '../harness/redis-server.js'
 import { type EchoBody, hit, type RunningApp } from './app-factory.js'
 import { expressApp } from './apps/express.js'
 import { fastifyApp } from './apps/fastify.js'
 import { koaApp } from './apps/koa.js'
-import { connectRedis } from './run.js'
 
 let server: RedisServer
 const clients: Redis[] = []
@@ -26,7 +26,7 @@ afterAll(async () => {
 test('mixed-fleet: MUST share one bucket between Express, Fastify and Koa apps on one Redis prefix', async () => {
   const prefix = randomKeyPrefix('fleet')
   for (const factory of [expressApp, fastifyApp, koaApp]) {
-    const client = await connectRedis(server.port) // one client each, as separate processes would have
+    const client = await connectLimiterClient(server.port) // one client each, as separate processes would have
     clients.push(client)
     const store = new RedisStore({ client, prefix })
     apps.push(await factory.build({ global: { capacity: 6, refillRate: 1 / 60, name: 'shared', store } }))

@@ -1,8 +1,9 @@
 // Runs every conformance scenario against one adapter: on MemoryStore, then on a private redis-server.
 import { MemoryStore } from '@spillway/core'
 import { RedisStore } from '@spillway/redis'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, test } from 'vitest'
+import { connectLimiterClient } from '../harness/redis-client.js'
 import { type RedisServer, randomKeyPrefix, startRedisServer } from '../harness/redis-server.js'
 import type { AppFactory, ScenarioContext } from './app-factory.js'
 import { scenarios } from './scenarios.js'
@@ -21,7 +22,7 @@ export function describeConformance(app: AppFactory): void {
     let client: Redis | undefined
     beforeAll(async () => {
       server = await startRedisServer()
-      client = await connectRedis(server.port)
+      client = await connectLimiterClient(server.port)
     })
     afterAll(async () => {
       client?.disconnect()
@@ -31,16 +32,4 @@ export function describeConformance(app: AppFactory): void {
     const ctx: ScenarioContext = { app, storeKind: 'redis', store }
     for (const scenario of scenarios) test(`${scenario.id}: ${scenario.name}`, () => scenario.run(ctx))
   })
-}
-
-/** A client configured as RedisStore asks: no offline queue, no resends, bounded retries. */
-export async function connectRedis(port: number): Promise<Redis> {
-  const client = new Redis(port, '127.0.0.1', {
-    enableOfflineQueue: false,
-    autoResendUnfulfilledCommands: false,
-    maxRetriesPerRequest: 1,
-    lazyConnect: true,
-  })
-  await client.connect()
-  return client
 }

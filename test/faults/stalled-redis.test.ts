@@ -7,8 +7,9 @@ import type { FailureStage } from '@spillway/core'
 import { rateLimit } from '@spillway/express'
 import { RedisStore } from '@spillway/redis'
 import express from 'express'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connectLimiterClient } from '../harness/redis-client.js'
 import { type RedisServer, randomKeyPrefix, startRedisServer } from '../harness/redis-server.js'
 
 let redis: RedisServer
@@ -16,14 +17,8 @@ let client: Redis
 
 beforeAll(async () => {
   redis = await startRedisServer()
-  client = new Redis(redis.url, {
-    enableOfflineQueue: false,
-    autoResendUnfulfilledCommands: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: 200,
-  })
+  client = await connectLimiterClient(redis.port, { commandTimeout: 200 })
   client.on('error', () => {}) // the timeouts below are expected
-  await once(client, 'ready')
 })
 
 afterAll(async () => {

@@ -2,6 +2,7 @@
 import { createPolicy, type Store } from '@spillway/core'
 import { RedisStore } from '@spillway/redis'
 import { Redis } from 'ioredis'
+import { LIMITER_CLIENT_OPTIONS } from '../harness/redis-client.js'
 import { NaiveCheckThenActStore } from './naive-check-then-act-store.js'
 
 /** A request from the test process. */
@@ -23,12 +24,7 @@ export interface RaceReply {
 }
 
 const [port, prefix] = process.argv.slice(2)
-const client = new Redis(Number(port), '127.0.0.1', {
-  enableOfflineQueue: false,
-  autoResendUnfulfilledCommands: false,
-  maxRetriesPerRequest: 1,
-  lazyConnect: true,
-})
+const client = new Redis(Number(port), '127.0.0.1', { ...LIMITER_CLIENT_OPTIONS, lazyConnect: true })
 const stores: Record<RaceRequest['store'], Store> = {
   lua: new RedisStore({ client, prefix: `${prefix}lua:` }),
   naive: new NaiveCheckThenActStore(client, `${prefix}naive:`),

@@ -3,14 +3,8 @@ import { createPolicy, SpillwayConfigError } from '@spillway/core'
 import { RedisStore, type RedisStoreOptions } from '@spillway/redis'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { connectLimiterClient } from '../harness/redis-client.js'
 import { type RedisServer, randomKeyPrefix, startRedisServer } from '../harness/redis-server.js'
-
-const SAFE_CLIENT_OPTIONS = {
-  enableOfflineQueue: false,
-  autoResendUnfulfilledCommands: false,
-  maxRetriesPerRequest: 1,
-  lazyConnect: true,
-} as const
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -21,8 +15,7 @@ let prefix: string
 
 beforeAll(async () => {
   server = await startRedisServer()
-  client = new Redis(server.port, '127.0.0.1', SAFE_CLIENT_OPTIONS)
-  await client.connect()
+  client = await connectLimiterClient(server.port)
 })
 
 afterAll(async () => {

@@ -1,8 +1,9 @@
 // Runs the shared store suite against core's MemoryStore and against RedisStore on a private redis-server.
 import { MemoryStore } from '@spillway/core'
 import { RedisStore } from '@spillway/redis'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { afterAll, beforeAll } from 'vitest'
+import { connectLimiterClient } from '../harness/redis-client.js'
 import { type RedisServer, randomKeyPrefix, startRedisServer } from '../harness/redis-server.js'
 import { testStore } from '../harness/store-suite.js'
 
@@ -11,13 +12,7 @@ let client: Redis
 
 beforeAll(async () => {
   server = await startRedisServer()
-  client = new Redis(server.port, '127.0.0.1', {
-    enableOfflineQueue: false,
-    autoResendUnfulfilledCommands: false,
-    maxRetriesPerRequest: 1,
-    lazyConnect: true,
-  })
-  await client.connect()
+  client = await connectLimiterClient(server.port)
 })
 
 afterAll(async () => {
