@@ -66,21 +66,33 @@ async function checkRequest<Req>(
   request: Req,
   clientAddress: string | undefined,
 ): Promise<LimitOutcome> {
-  const skipped = await attempt(options, request, 'skip', async () => (await options.skip?.(request)) === true)
-  if (!skipped.ok) return skipped.outcome
-  if (skipped.value) return { kind: 'skipped' }
-
+  // Steps for options that are not set are skipped outright: no closure, no await on the hot path.
+  const { skip, allowList, costOf } = options
+  if (skip) {
+    const skipped = await attempt(options, request, 'skip', async () => (await skip(request)) === true)
+    if (!skipped.ok) return skipped.outcome
+    if (skipped.value) return { kind: 'skipped' }
+  }
   const key = await attempt(options, request, 'key', () => keyOf(options, request, clientAddress))
   if (!key.ok) return key.outcome
-  const allowListed = await attempt(options, request, 'key', async () =>
-    options.allowList ? (await options.allowList(key.value, ipKey(clientAddress, false), request)) === true : false,
-  )
-  if (!allowListed.ok) return allowListed.outcome
-  if (allowListed.value) return { kind: 'skipped' }
-
-  const cost = await attempt(options, request, 'cost', () => costOf(options, request))
-  if (!cost.ok) return cost.outcome
-  const decision = await attempt(options, request, 'store', () => options.limiter.consume(key.value, cost.value))
+  if (allowList) {
+    const address = ipKey(clientAddress, false)
+    const listed = await attempt(
+      options,
+      request,
+      'key',
+      async () => (await allowList(key.value, address, request)) === true,
+    )
+    if (!listed.ok) return listed.outcome
+    if (listed.value) return { kind: 'skipped' }
+  }
+  let cost = options.limiter.defaultCost
+  if (costOf) {
+    const dynamic = await attempt(options, request, 'cost', () => validCost(costOf, request))
+    if (!dynamic.ok) return dynamic.outcome
+    cost = dynamic.value
+  }
+  const decision = await attempt(options, request, 'store', () => options.limiter.consume(key.value, cost))
   if (!decision.ok) return decision.outcome
   return decisionOutcome(options, request, decision.value)
 }
@@ -95,9 +107,8 @@ async function keyOf<Req>(options: ResolvedRateLimit<Req>, request: Req, clientA
   return key
 }
 
-async function costOf<Req>(options: ResolvedRateLimit<Req>, request: Req): Promise<number> {
-  if (!options.costOf) return options.limiter.defaultCost
-  const cost = await options.costOf(request)
+async function validCost<Req>(costOf: (request: Req) => number | Promise<number>, request: Req): Promise<number> {
+  const cost = await costOf(request)
   if (typeof cost !== 'number' || !Number.isSafeInteger(cost) || cost < 1) {
     throw new InvalidRequestInputError(
       `[spillway] the cost function must return a whole number ≥ 1, got ${String(cost)}`,
