@@ -8,6 +8,7 @@ export type SpillwayErrorCode =
   | 'ERR_SPILLWAY_COST_EXCEEDS_CAPACITY'
   | 'ERR_SPILLWAY_INVALID_STORE'
   | 'ERR_SPILLWAY_DUPLICATE_POLICY'
+  | 'ERR_SPILLWAY_INEXACT_RATE'
 
 /**
  * Thrown at construction time when an option is missing, unknown or out of range.
@@ -37,13 +38,18 @@ export class SpillwayConfigError extends Error {
 
 /** Renders a received value for an error message without throwing on odd inputs. */
 export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
+  if (typeof value === 'string') return truncate(JSON.stringify(value))
   if (typeof value === 'function') return 'a function'
   if (typeof value === 'bigint') return `${value}n`
   if (value === null || typeof value !== 'object') return String(value)
   try {
-    return JSON.stringify(value) ?? String(value)
+    return truncate(JSON.stringify(value) ?? String(value))
   } catch {
     return Object.prototype.toString.call(value)
   }
+}
+
+/** Long values (a client-controlled key, a large object) are cut, so a message stays readable and small. */
+function truncate(text: string): string {
+  return text.length <= 120 ? text : `${text.slice(0, 117)}…`
 }

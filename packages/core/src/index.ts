@@ -23,17 +23,21 @@ export {
   type RefillRate,
 } from './policy.js'
 export {
+  CallbackTimeoutError,
   createRequestLimiter,
   InvalidRequestInputError,
   type LimitOutcome,
+  RateLimiterError,
   type RejectedOutcome,
   type RequestLimiter,
 } from './rate-limit.js'
 export {
+  DEFAULT_CALLBACK_TIMEOUT_MS,
   type FailureMode,
   type FailureStage,
   RATE_LIMIT_OPTION_NAMES,
   type RateLimitOptions,
+  type RejectionBody,
   type ResolvedRateLimit,
   resolveRateLimitOptions,
   takeHandlerOption,

@@ -1,7 +1,8 @@
 // The limiter: validated options, one policy, one store; decide(key, cost) → Decision.
-import { SpillwayConfigError } from './errors.js'
+import { describeValue, SpillwayConfigError } from './errors.js'
 import { boundedKey } from './keys.js'
 import { createPolicy, type RefillRate } from './policy.js'
+import { claimPolicy, type PolicyClaim } from './policy-claims.js'
 import type { Decision, Policy, Store } from './types.js'
 import { rejectUnknownOptions, requireObject, requirePositiveInteger } from './validate.js'
 
@@ -46,6 +47,11 @@ const LIMITER_OPTIONS = ['capacity', 'refillRate', 'store', 'cost', 'name'] as c
  * ```
  */
 export function createLimiter(options: LimiterOptions): Limiter {
+  return buildLimiter(options).limiter
+}
+
+/** {@link createLimiter}, also returning the policy's claim on its buckets (for the request pipeline). */
+export function buildLimiter(options: LimiterOptions): { limiter: Limiter; claim: PolicyClaim } {
   requireObject(options, 'options')
   rejectUnknownOptions(options, LIMITER_OPTIONS)
   const policy = createPolicy(options)
@@ -59,45 +65,22 @@ export function createLimiter(options: LimiterOptions): Limiter {
       `must not exceed capacity ${policy.capacity}, or no request could ever be admitted`,
     )
   }
-  claimPolicyName(store, policy)
-  return {
+  const claim = claimPolicy(store, policy)
+  const limiter: Limiter = {
     policy,
     store,
     defaultCost,
     consume(key: string, cost: number = defaultCost): Promise<Decision> {
+      if (typeof key !== 'string' || key === '') {
+        return Promise.reject(new TypeError(`[spillway] key must be a non-empty string, got ${describeValue(key)}`))
+      }
       if (!Number.isSafeInteger(cost) || cost < 1) {
-        return Promise.reject(new RangeError(`[spillway] cost must be a whole number ≥ 1, got ${String(cost)}`))
+        return Promise.reject(new RangeError(`[spillway] cost must be a whole number ≥ 1, got ${describeValue(cost)}`))
       }
       return store.consume(boundedKey(key), policy, cost)
     },
   }
-}
-
-/** Policies seen per store, so two different policies cannot silently share one key space. */
-const policiesByStore = new WeakMap<Store, Map<string, Policy>>()
-
-/**
- * Two limiters on one store with one name share buckets; that is only right when they are the same
- * policy. A second, different policy under a used name (often two middlewares both left at
- * `'default'`) is a configuration error.
- */
-function claimPolicyName(store: Store, policy: Policy): void {
-  const byName = policiesByStore.get(store) ?? new Map<string, Policy>()
-  policiesByStore.set(store, byName)
-  const existing = byName.get(policy.name)
-  if (existing === undefined) {
-    byName.set(policy.name, policy)
-    return
-  }
-  if (existing.capacity !== policy.capacity || existing.emissionIntervalUs !== policy.emissionIntervalUs) {
-    throw new SpillwayConfigError(
-      'ERR_SPILLWAY_DUPLICATE_POLICY',
-      'name',
-      policy.name,
-      `is already used on this ${store.name} store by a policy with capacity ${existing.capacity} and refillRate ` +
-        `${existing.refillRatePerSecond}/s; give each policy its own name`,
-    )
-  }
+  return { limiter, claim }
 }
 
 /** Checks a store's shape at construction, so a wrong object fails now and not on the first request. */

@@ -39,7 +39,7 @@ export function createPolicy(options: PolicyOptions): Policy {
   const capacity = requirePositiveInteger(options.capacity, 'capacity')
   const refillRatePerSecond = parseRefillRate(options.refillRate)
   const name = parseName(options.name)
-  const emissionIntervalUs = intervalUsFor(refillRatePerSecond)
+  const emissionIntervalUs = intervalUsFor(refillRatePerSecond, options.refillRate)
   const burstUs = capacity * emissionIntervalUs
   if (burstUs >= MAX_BURST_US) {
     throw new SpillwayConfigError(
@@ -52,11 +52,32 @@ export function createPolicy(options: PolicyOptions): Policy {
   return Object.freeze({ name, capacity, refillRatePerSecond, emissionIntervalUs, burstUs })
 }
 
+/**
+ * How far below the configured rate the effective rate may be (never above): the microsecond clock
+ * can only refill one token per whole number of µs, so R = 3/s becomes 1 token per 333 334 µs
+ * (2.999 994/s). Past 0.1 % (rates above 1 000/s whose interval is not a whole number of µs) the
+ * rate is rejected rather than silently slowed (999 999/s would otherwise admit 500 000/s).
+ */
+export const MAX_RATE_ROUNDING = 0.001
+
 /** ⌈1e6 / R⌉, except that a quotient within float noise of a whole number is that number (1e6 / (1e6 / 7) → 7). */
-function intervalUsFor(perSecond: number): number {
+function intervalUsFor(perSecond: number, given: unknown): number {
   const exact = 1_000_000 / perSecond
   const nearest = Math.round(exact)
-  return Math.max(1, Math.abs(exact - nearest) <= exact * 1e-12 ? nearest : Math.ceil(exact))
+  const intervalUs = Math.max(1, Math.abs(exact - nearest) <= exact * 1e-12 ? nearest : Math.ceil(exact))
+  if (1 - exact / intervalUs > MAX_RATE_ROUNDING) throw inexactRate(perSecond, intervalUs, given)
+  return intervalUs
+}
+
+function inexactRate(perSecond: number, intervalUs: number, given: unknown): SpillwayConfigError {
+  const rate = (us: number) => `${Number((1e6 / us).toPrecision(9))}/s`
+  return new SpillwayConfigError(
+    'ERR_SPILLWAY_INEXACT_RATE',
+    'refillRate',
+    given,
+    `(${perSecond}/s) cannot be kept exactly by a microsecond clock and would refill at ${rate(intervalUs)}: ` +
+      `use ${rate(intervalUs - 1)} or ${rate(intervalUs)}, or count in larger units (a higher cost per request)`,
+  )
 }
 
 function parseRefillRate(value: unknown): number {

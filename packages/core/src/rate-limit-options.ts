@@ -1,10 +1,13 @@
 // Options shared by every adapter, validated once: the same names in Express, Fastify and Koa.
 import { SpillwayConfigError } from './errors.js'
 import type { HeaderOptions, StandardHeaders } from './headers.js'
-import { DEFAULT_IPV6_SUBNET, ipKey } from './ip-key.js'
-import { createLimiter, type Limiter } from './limiter.js'
+import { DEFAULT_IPV6_SUBNET } from './ip-key.js'
+import { createIpMatcher } from './ip-match.js'
+import { buildLimiter, type Limiter } from './limiter.js'
 import { MemoryStore } from './memory-store.js'
 import type { RefillRate } from './policy.js'
+import type { PolicyClaim } from './policy-claims.js'
+import { type LimitResponse, serializeBody } from './responses.js'
 import type { Decision, Store } from './types.js'
 import { optionalFunction, rejectUnknownOptions, requireObject } from './validate.js'
 
@@ -14,7 +17,13 @@ type MaybePromise<T> = T | Promise<T>
 export type FailureMode = 'error' | 'allow' | 'deny'
 
 /** Where a failure happened, for {@link RateLimitOptions.onError}. */
-export type FailureStage = 'key' | 'cost' | 'skip' | 'store' | 'hook' | 'body'
+export type FailureStage = 'key' | 'cost' | 'skip' | 'allowList' | 'store' | 'hook' | 'body'
+
+/** The body of a rejection: a string (sent as text), a value sent as JSON, or a function of the decision. */
+export type RejectionBody<Req> = string | number | boolean | object | ((decision: Decision, request: Req) => unknown)
+
+/** Default time a user function's promise has to settle: {@link RateLimitOptions.callbackTimeoutMs}. */
+export const DEFAULT_CALLBACK_TIMEOUT_MS = 1000
 
 /**
  * Options of `rateLimit(opts)` in every adapter. `Req` is the framework's request
@@ -38,7 +47,11 @@ export interface RateLimitOptions<Req> {
   key?: (request: Req) => MaybePromise<string | undefined>
   /** Return true to let a request through without counting it or sending headers. */
   skip?: (request: Req) => MaybePromise<boolean>
-  /** Client addresses or keys never limited, or a function deciding it from the key. */
+  /**
+   * Clients never limited: IP addresses and CIDR blocks (`'10.0.0.0/8'`, `'2001:db8::/32'`) matched
+   * against the client address only — never against the key, which a custom `key` function may take
+   * from a header the client writes — or a function of the key and request that decides it.
+   */
   allowList?: readonly string[] | ((key: string, request: Req) => MaybePromise<boolean>)
   /** Prefix length that groups IPv6 clients in the default key, or `false` for whole addresses. Default 64. */
   ipv6Subnet?: number | false
@@ -48,8 +61,17 @@ export interface RateLimitOptions<Req> {
   legacyHeaders?: boolean
   /** Status of a rejection. Default 429. */
   statusCode?: number
-  /** Body of a rejection: a value (string → text, else JSON) or a function (sync or async) of the decision and request. Default: problem+json. */
-  body?: unknown
+  /**
+   * Body of a rejection: a value (string → text, else JSON, serialised once at construction) or a function
+   * (sync or async) of the decision and request. Default: problem+json.
+   */
+  body?: RejectionBody<Req>
+  /**
+   * Milliseconds a `key`, `cost`, `skip`, `allowList` or `body` function's promise has to settle (default
+   * 1000). Past it the request is handled as if the function had failed, so a lookup that hangs cannot hang
+   * requests.
+   */
+  callbackTimeoutMs?: number
   /** Called on each rejection, before the response is written; not awaited. Errors it throws or rejects with are reported to `onError`. */
   onLimited?: (decision: Decision, request: Req) => unknown
   /** When `key`, `cost` or `skip` throws or rejects: pass the error on (default), let the request through, or deny (503). */
@@ -66,11 +88,19 @@ export interface ResolvedRateLimit<Req> {
   readonly costOf: ((request: Req) => MaybePromise<number>) | undefined
   readonly keyOf: ((request: Req) => MaybePromise<string | undefined>) | undefined
   readonly skip: ((request: Req) => MaybePromise<boolean>) | undefined
-  readonly allowList: ((key: string, address: string | undefined, request: Req) => MaybePromise<boolean>) | undefined
+  /** The list form of `allowList`: matches the client address only. */
+  readonly allowList: ((address: string | undefined) => boolean) | undefined
+  /** The function form of `allowList`: decides from the key. */
+  readonly allowKey: ((key: string, request: Req) => MaybePromise<boolean>) | undefined
+  readonly claim: PolicyClaim
+  readonly callbackTimeoutMs: number
+  /** Set once the missing-client-address warning was given. */
+  warnedNoAddress: boolean
   readonly ipv6Subnet: number | false
   readonly headers: HeaderOptions
   readonly statusCode: number
-  readonly body: unknown
+  /** A static body, serialised once; or the function building one per rejection. */
+  readonly body: LimitResponse | ((decision: Decision, request: Req) => unknown) | undefined
   readonly onLimited: RateLimitOptions<Req>['onLimited']
   readonly onKeyError: FailureMode
   readonly onStoreError: FailureMode
@@ -92,6 +122,7 @@ export const RATE_LIMIT_OPTION_NAMES = [
   'legacyHeaders',
   'statusCode',
   'body',
+  'callbackTimeoutMs',
   'onLimited',
   'onKeyError',
   'onStoreError',
@@ -112,20 +143,25 @@ export function resolveRateLimitOptions<Req>(options: RateLimitOptions<Req>): Re
   const { capacity, refillRate, name } = options
   const staticCost = typeof options.cost === 'number' ? options.cost : undefined
   const store = 'store' in options ? options.store : new MemoryStore()
-  const limiter = createLimiter({ capacity, refillRate, name, store: store as Store, cost: staticCost })
+  const { limiter, claim } = buildLimiter({ capacity, refillRate, name, store: store as Store, cost: staticCost })
+  const statusCode = resolveStatus(options.statusCode)
   return {
     limiter,
+    claim,
     costOf: typeof options.cost === 'function' ? options.cost : validateCost(options.cost),
     keyOf: optionalFunction(options.key, 'key'),
     skip: optionalFunction(options.skip, 'skip'),
-    allowList: resolveAllowList(options.allowList),
+    allowList: Array.isArray(options.allowList) ? createIpMatcher(options.allowList, 'allowList') : undefined,
+    allowKey: resolveAllowKey(options.allowList),
     ipv6Subnet: resolveSubnet(options.ipv6Subnet),
     headers: {
       standard: resolveStandard(options.headers),
       legacy: resolveBoolean(options.legacyHeaders, 'legacyHeaders'),
     },
-    statusCode: resolveStatus(options.statusCode),
-    body: options.body,
+    statusCode,
+    body: resolveBody(options.body, statusCode),
+    callbackTimeoutMs: resolveTimeout(options.callbackTimeoutMs, 'callbackTimeoutMs', DEFAULT_CALLBACK_TIMEOUT_MS),
+    warnedNoAddress: false,
     onLimited: optionalFunction(options.onLimited, 'onLimited'),
     onKeyError: resolveFailureMode(options.onKeyError, 'onKeyError', 'error'),
     onStoreError: resolveFailureMode(options.onStoreError, 'onStoreError', 'allow'),
@@ -138,20 +174,42 @@ function validateCost(cost: unknown): undefined {
   throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', 'cost', cost, 'must be a number or a function')
 }
 
-function resolveAllowList<Req>(value: RateLimitOptions<Req>['allowList']): ResolvedRateLimit<Req>['allowList'] {
+function resolveAllowKey<Req>(value: RateLimitOptions<Req>['allowList']): ResolvedRateLimit<Req>['allowKey'] {
+  if (value === undefined || Array.isArray(value)) return undefined
+  if (typeof value === 'function') return value
+  throw new SpillwayConfigError(
+    'ERR_SPILLWAY_INVALID_OPTION',
+    'allowList',
+    value,
+    'must be an array of IP addresses and CIDR blocks, or a function of the key',
+  )
+}
+
+/** A static body is serialised now, so one that cannot be (a BigInt, a cycle) fails here, not at the first 429. */
+function resolveBody<Req>(value: unknown, statusCode: number): ResolvedRateLimit<Req>['body'] {
   if (value === undefined) return undefined
-  if (typeof value === 'function') return (key, _address, request) => value(key, request)
-  if (!Array.isArray(value) || !value.every((entry) => typeof entry === 'string')) {
+  if (typeof value === 'function') return value as (decision: Decision, request: Req) => unknown
+  try {
+    return serializeBody(statusCode, value, false)
+  } catch (error) {
     throw new SpillwayConfigError(
       'ERR_SPILLWAY_INVALID_OPTION',
-      'allowList',
+      'body',
       value,
-      'must be an array of strings or a function',
+      `must be a string, a JSON-serialisable value or a function (${(error as Error).message})`,
     )
   }
-  // Entries that are IP addresses are compared in the form the default key uses (`::ffff:a.b.c.d` → `a.b.c.d`).
-  const allowed = new Set(value.map((entry) => ipKey(entry, false) ?? entry))
-  return (key, address) => allowed.has(key) || (address !== undefined && allowed.has(address))
+}
+
+function resolveTimeout(value: unknown, option: string, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 2_147_483_647) return value
+  throw new SpillwayConfigError(
+    'ERR_SPILLWAY_INVALID_OPTION',
+    option,
+    value,
+    'must be a whole number of milliseconds ≥ 1',
+  )
 }
 
 function resolveSubnet(value: unknown): number | false {

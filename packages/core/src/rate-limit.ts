@@ -1,6 +1,8 @@
 // The per-request path every adapter shares: skip → key → allow list → cost → store → outcome.
+import { CallbackTimeoutError, withinBudget } from './budget.js'
 import { type HeaderField, rateLimitHeaders } from './headers.js'
 import { ipKey } from './ip-key.js'
+import { countedBefore } from './policy-claims.js'
 import {
   type FailureMode,
   type FailureStage,
@@ -24,8 +26,12 @@ export type LimitOutcome =
       readonly headers: readonly HeaderField[]
       readonly response: LimitResponse
     }
-  /** A failure configured to pass on: hand `error` to the framework's error handling. */
-  | { readonly kind: 'failed'; readonly error: unknown }
+  /**
+   * A failure configured to pass on: hand `error` to the framework's error handling. It is always a
+   * {@link RateLimiterError} that says nothing of the cause (the cause went to `onError`), so no store
+   * error text, host name or script hash ever reaches a client.
+   */
+  | { readonly kind: 'failed'; readonly error: RateLimiterError }
 
 /** A rejected outcome: what an adapter's custom `handler` receives. */
 export type RejectedOutcome = Extract<LimitOutcome, { kind: 'rejected' }>
@@ -40,6 +46,26 @@ export interface RequestLimiter<Req> {
 /** Thrown (and handled per `onKeyError`) when a key or cost function returns something unusable. */
 export class InvalidRequestInputError extends TypeError {
   override readonly name = 'InvalidRequestInputError'
+}
+
+/**
+ * The error adapters hand to the framework when a failure is configured to pass on (`'error'`). Its
+ * message is generic on purpose; the original error is `cause` and was reported to `onError`. It
+ * carries `status`/`statusCode` 500 and `expose: false`, which Express, Fastify and Koa all read.
+ */
+export class RateLimiterError extends Error {
+  override readonly name = 'RateLimiterError'
+  readonly code = 'ERR_SPILLWAY_REQUEST_FAILED'
+  readonly status = 500
+  readonly statusCode = 500
+  readonly expose = false
+  /** Where the failure happened. */
+  readonly stage: FailureStage
+
+  constructor(stage: FailureStage, cause: unknown) {
+    super('The rate limiter could not decide on this request', { cause })
+    this.stage = stage
+  }
 }
 
 /**
@@ -61,60 +87,85 @@ export function createRequestLimiter<Req>(options: RateLimitOptions<Req>): Reque
 
 type Step<T> = { ok: true; value: T } | { ok: false; outcome: LimitOutcome }
 
+const SKIPPED: LimitOutcome = Object.freeze({ kind: 'skipped' })
+
 async function checkRequest<Req>(
   options: ResolvedRateLimit<Req>,
   request: Req,
   clientAddress: string | undefined,
 ): Promise<LimitOutcome> {
   // Steps for options that are not set are skipped outright: no closure, no await on the hot path.
-  const { skip, allowList, costOf } = options
+  const { skip, allowList, allowKey, costOf, keyOf, claim } = options
   if (skip) {
-    const skipped = await attempt(options, request, 'skip', async () => (await skip(request)) === true)
+    const skipped = await attempt(options, request, 'skip', () => skip(request))
     if (!skipped.ok) return skipped.outcome
-    if (skipped.value) return { kind: 'skipped' }
+    if (skipped.value === true) return SKIPPED
   }
-  const key = await attempt(options, request, 'key', () => keyOf(options, request, clientAddress))
-  if (!key.ok) return key.outcome
-  if (allowList) {
-    const address = ipKey(clientAddress, false)
-    const listed = await attempt(
-      options,
-      request,
-      'key',
-      async () => (await allowList(key.value, address, request)) === true,
-    )
+  if (allowList?.(clientAddress)) return SKIPPED
+  let rawKey: unknown
+  if (keyOf) {
+    const key = await attempt(options, request, 'key', () => keyOf(request))
+    if (!key.ok) return key.outcome
+    rawKey = key.value
+  } else {
+    if (clientAddress === undefined) return noClientAddress(options, request)
+    // An address that is not an IP (a proxy header the framework trusted) is still a key: hashed if long.
+    rawKey = ipKey(clientAddress, options.ipv6Subnet) ?? clientAddress
+  }
+  const validKey = checkKey(options, request, rawKey)
+  if (!validKey.ok) return validKey.outcome
+  if (allowKey) {
+    const listed = await attempt(options, request, 'allowList', () => allowKey(validKey.value, request))
     if (!listed.ok) return listed.outcome
-    if (listed.value) return { kind: 'skipped' }
+    if (listed.value === true) return SKIPPED
   }
+  // Two middlewares with one policy on the same buckets (app-wide and an identical route one) count once.
+  if (claim.shared && countedBefore(claim, request, validKey.value)) return SKIPPED
   let cost = options.limiter.defaultCost
   if (costOf) {
-    const dynamic = await attempt(options, request, 'cost', () => validCost(costOf, request))
+    const dynamic = await attempt(options, request, 'cost', () => costOf(request))
     if (!dynamic.ok) return dynamic.outcome
-    cost = dynamic.value
+    const validCost = checkCost(options, request, dynamic.value)
+    if (!validCost.ok) return validCost.outcome
+    cost = validCost.value
   }
-  const decision = await attempt(options, request, 'store', () => options.limiter.consume(key.value, cost))
+  const decision = await attempt(options, request, 'store', () => options.limiter.consume(validKey.value, cost))
   if (!decision.ok) return decision.outcome
   return decisionOutcome(options, request, decision.value)
 }
 
-async function keyOf<Req>(options: ResolvedRateLimit<Req>, request: Req, clientAddress: string | undefined) {
-  // An address that is not an IP (a proxy header the framework trusted) is still a key: hashed if long.
-  const key = options.keyOf ? await options.keyOf(request) : (ipKey(clientAddress, options.ipv6Subnet) ?? clientAddress)
-  if (typeof key !== 'string' || key === '') {
-    const source = options.keyOf ? 'the key function returned' : 'the client address is'
-    throw new InvalidRequestInputError(`[spillway] no rate-limit key: ${source} ${String(key ?? clientAddress)}`)
-  }
-  return key
+function checkKey<Req>(options: ResolvedRateLimit<Req>, request: Req, key: unknown): Step<string> {
+  if (typeof key === 'string' && key !== '') return { ok: true, value: key }
+  const error = new InvalidRequestInputError(
+    `[spillway] the key function must return a non-empty string, got ${key === '' ? '""' : String(key)}`,
+  )
+  return failed(options, request, 'key', error)
 }
 
-async function validCost<Req>(costOf: (request: Req) => number | Promise<number>, request: Req): Promise<number> {
-  const cost = await costOf(request)
-  if (typeof cost !== 'number' || !Number.isSafeInteger(cost) || cost < 1) {
-    throw new InvalidRequestInputError(
-      `[spillway] the cost function must return a whole number ≥ 1, got ${String(cost)}`,
-    )
+function checkCost<Req>(options: ResolvedRateLimit<Req>, request: Req, cost: unknown): Step<number> {
+  if (typeof cost === 'number' && Number.isSafeInteger(cost) && cost >= 1) return { ok: true, value: cost }
+  const error = new InvalidRequestInputError(
+    `[spillway] the cost function must return a whole number ≥ 1, got ${String(cost)}`,
+  )
+  return failed(options, request, 'cost', error)
+}
+
+/**
+ * A request without a client address (an app on a Unix socket, behind a proxy it does not trust) has
+ * no default key. Keying them all together would lock every client out at once, and a 500 would take
+ * the API down: let it through, and say once what to configure.
+ */
+function noClientAddress<Req>(options: ResolvedRateLimit<Req>, request: Req): LimitOutcome {
+  if (!options.warnedNoAddress) {
+    options.warnedNoAddress = true
+    const message =
+      'A request has no client address (is the app listening on a Unix socket, behind a proxy it does not trust?), ' +
+      `so policy "${options.limiter.policy.name}" let it through without limiting it. Set the framework's ` +
+      'trust-proxy option to your proxy, or pass a `key` function. See docs/errors.md#spillway_no_client_address.'
+    process.emitWarning(message, { code: 'SPILLWAY_NO_CLIENT_ADDRESS' })
+    report(options, request, 'key', new InvalidRequestInputError(`[spillway] ${message}`))
   }
-  return cost
+  return SKIPPED
 }
 
 async function decisionOutcome<Req>(
@@ -135,16 +186,20 @@ async function rejectionResponse<Req>(
 ): Promise<LimitResponse> {
   const { statusCode, body } = options
   if (body === undefined) return serializeBody(statusCode, quotaExceededProblem(decision, statusCode), true)
-  if (typeof body !== 'function') return serializeBody(statusCode, body, false)
+  if (typeof body !== 'function') return body
   try {
-    return serializeBody(statusCode, await body(decision, request), false)
+    const built = await withinBudget(body(decision, request), options.callbackTimeoutMs, 'body')
+    return serializeBody(statusCode, built, false)
   } catch (error) {
     report(options, request, 'body', error)
     return serializeBody(statusCode, quotaExceededProblem(decision, statusCode), true)
   }
 }
 
-/** Runs one step; a throw or rejection becomes the outcome its failure mode asks for. */
+/**
+ * Runs one step; a throw or rejection becomes the outcome its failure mode asks for. A user function
+ * that returns a promise gets `callbackTimeoutMs` to settle, so one that never does cannot hang a request.
+ */
 async function attempt<Req, T>(
   options: ResolvedRateLimit<Req>,
   request: Req,
@@ -152,18 +207,24 @@ async function attempt<Req, T>(
   run: () => Promise<T> | T,
 ): Promise<Step<T>> {
   try {
-    return { ok: true, value: await run() }
+    const result = run()
+    if (stage === 'store' || !isPromiseLike(result)) return { ok: true, value: await result }
+    return { ok: true, value: await withinBudget(result, options.callbackTimeoutMs, stage) }
   } catch (error) {
-    report(options, request, stage, error)
-    const mode = stage === 'store' ? options.onStoreError : options.onKeyError
-    return { ok: false, outcome: failureOutcome(mode, error) }
+    return failed(options, request, stage, error)
   }
 }
 
-function failureOutcome(mode: FailureMode, error: unknown): LimitOutcome {
-  if (mode === 'allow') return { kind: 'skipped' }
+function failed<Req>(options: ResolvedRateLimit<Req>, request: Req, stage: FailureStage, error: unknown) {
+  report(options, request, stage, error)
+  const mode = stage === 'store' ? options.onStoreError : options.onKeyError
+  return { ok: false as const, outcome: failureOutcome(mode, stage, error) }
+}
+
+function failureOutcome(mode: FailureMode, stage: FailureStage, error: unknown): LimitOutcome {
+  if (mode === 'allow') return SKIPPED
   if (mode === 'deny') return { kind: 'rejected', decision: undefined, headers: [], response: cannotDecideResponse() }
-  return { kind: 'failed', error }
+  return { kind: 'failed', error: new RateLimiterError(stage, error) }
 }
 
 /** Runs a hook whose failure, sync or async, must not change the outcome or crash the process. */
@@ -189,3 +250,5 @@ function report<Req>(options: ResolvedRateLimit<Req>, request: Req, stage: Failu
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function'
 }
+
+export { CallbackTimeoutError }

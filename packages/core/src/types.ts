@@ -59,6 +59,12 @@ export interface ConsumeRequest {
 export interface Store {
   /** A short label for logs and errors, e.g. `memory` or `redis`. */
   readonly name: string
+  /**
+   * Optional: the same object for every store that reads and writes the same buckets (a `RedisStore`
+   * returns one per Redis client and prefix). Limiters use it to catch two different policies sharing
+   * one name on those buckets, and one request counted twice by one policy. Default: the store itself.
+   */
+  readonly keySpace?: object
   /** Atomically takes `cost` tokens from the bucket at `key` if they are there. */
   consume(key: string, policy: Policy, cost: number): Promise<Decision>
   /**

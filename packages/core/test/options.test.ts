@@ -1,4 +1,5 @@
 // Bad options fail at construction with an error naming the option and the value.
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createLimiter, createPolicy, MemoryStore, SpillwayConfigError } from '../src/index.js'
 
@@ -83,6 +84,39 @@ describe('limiter options', () => {
     expect(policy.burstUs).toBe(60_000_000)
   })
 
+  it.each([
+    [999_999, '1000000/s or 500000/s'],
+    [600_000, '1000000/s or 500000/s'],
+    [3_000, '3003.003/s or 2994.01198/s'],
+  ])('rejects refillRate %s/s, which a µs clock would silently slow, naming the nearest exact rates', (rate, names) => {
+    const error = configError(() => createPolicy({ capacity: 10, refillRate: rate }))
+    expect(error.code).toBe('ERR_SPILLWAY_INEXACT_RATE')
+    expect(error.option).toBe('refillRate')
+    expect(error.message).toContain(names)
+  })
+
+  it('keeps every accepted rate within 0.1 % below the configured one, never above', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0.001, max: 1_000_000, noNaN: true }), (rate) => {
+        let policy: ReturnType<typeof createPolicy>
+        try {
+          policy = createPolicy({ capacity: 1, refillRate: rate })
+        } catch (error) {
+          expect((error as SpillwayConfigError).code).toBe('ERR_SPILLWAY_INEXACT_RATE')
+          expect(rate).toBeGreaterThan(1000)
+          return
+        }
+        const effective = 1e6 / policy.emissionIntervalUs
+        expect(effective).toBeLessThanOrEqual(rate * (1 + 1e-12))
+        expect(effective).toBeGreaterThanOrEqual(rate * (1 - 0.001))
+      }),
+      { numRuns: 2000 },
+    )
+    for (const exact of [1_000_000, 500_000, 250_000, 1000, 7, 100 / 60]) {
+      expect(() => createPolicy({ capacity: 1, refillRate: exact })).not.toThrow()
+    }
+  })
+
   it('rounds the emission interval up, so the effective rate never exceeds the configured one', () => {
     const policy = createPolicy({ capacity: 3, refillRate: 3 })
     expect(policy.emissionIntervalUs).toBe(333_334)
@@ -103,6 +137,14 @@ describe('limiter.consume', () => {
     const limiter = createLimiter({ capacity: 5, refillRate: 1, store: new MemoryStore() })
     await expect(limiter.consume('k', 0.5)).rejects.toThrow(RangeError)
     await expect(limiter.consume('k', Number.NaN)).rejects.toThrow(/cost/)
+  })
+
+  it('rejects keys that are not non-empty strings instead of sharing one "[object Object]" bucket', async () => {
+    const limiter = createLimiter({ capacity: 1, refillRate: 1, store: new MemoryStore() })
+    for (const key of [{ id: 1 }, { id: 2 }, 42, undefined, null, '']) {
+      await expect(limiter.consume(key as never)).rejects.toThrow(/key must be a non-empty string/)
+    }
+    expect((await limiter.consume('a')).allowed).toBe(true)
   })
 })
 

@@ -1,6 +1,13 @@
 // The shared request pipeline, without a framework: failure modes and user code that misbehaves.
 import { describe, expect, it, vi } from 'vitest'
-import { createRequestLimiter, type Decision, MemoryStore, SpillwayConfigError, type Store } from '../src/index.js'
+import {
+  createRequestLimiter,
+  type Decision,
+  MemoryStore,
+  RateLimiterError,
+  SpillwayConfigError,
+  type Store,
+} from '../src/index.js'
 
 interface FakeRequest {
   readonly headers: Record<string, string>
@@ -43,11 +50,32 @@ describe('createRequestLimiter', () => {
     expect(denied.kind === 'rejected' && denied.response.status).toBe(503)
   })
 
-  it('treats a missing client address or an empty key as a key failure, not a shared bucket', async () => {
-    const limiter = createRequestLimiter<FakeRequest>({ capacity: 1, refillRate: 1 })
-    expect((await limiter.check(request, undefined)).kind).toBe('failed')
-    const empty = createRequestLimiter<FakeRequest>({ capacity: 1, refillRate: 1, key: () => '' })
+  it('lets requests without a client address through uncounted (Unix socket), warning once, never a 500', async () => {
+    const warnings: Error[] = []
+    const onWarning = (warning: Error) => warnings.push(warning)
+    process.on('warning', onWarning)
+    const onError = vi.fn()
+    const store = new MemoryStore()
+    const limiter = createRequestLimiter<FakeRequest>({ capacity: 1, refillRate: 1, store, onError })
+    for (let i = 0; i < 3; i++) expect((await limiter.check(request, undefined)).kind).toBe('skipped')
+    await new Promise((resolve) => setImmediate(resolve))
+    process.off('warning', onWarning)
+    expect(warnings.map((w) => (w as Error & { code?: string }).code)).toEqual(['SPILLWAY_NO_CLIENT_ADDRESS'])
+    expect(warnings[0]?.message).toMatch(/trust-proxy option|key` function/)
+    expect(onError).toHaveBeenCalledTimes(1)
+    expect(store.size).toBe(0)
+  })
+
+  it('treats an empty or missing key from the key function as a key failure naming what it returned', async () => {
+    const onError = vi.fn()
+    const empty = createRequestLimiter<FakeRequest>({ capacity: 1, refillRate: 1, key: () => '', onError })
     expect((await empty.check(request, '1.2.3.4')).kind).toBe('failed')
+    const missing = createRequestLimiter<FakeRequest>({ capacity: 1, refillRate: 1, key: () => undefined, onError })
+    expect((await missing.check(request, '203.0.113.77')).kind).toBe('failed')
+    const messages = onError.mock.calls.map(([error]) => (error as Error).message)
+    expect(messages[0]).toContain('the key function must return a non-empty string, got ""')
+    expect(messages[1]).toContain('got undefined')
+    expect(messages[1]).not.toContain('203.0.113.77')
   })
 
   it('lets requests through when the store fails (default), and can deny or pass the error on', async () => {
@@ -62,7 +90,12 @@ describe('createRequestLimiter', () => {
       onStoreError: 'error',
     })
     const failed = await passOn.check(request, '1.2.3.4')
-    expect(failed.kind === 'failed' && (failed.error as Error).message).toBe('connection refused')
+    if (failed.kind !== 'failed') throw new Error('expected a failure')
+    // The framework gets a generic error: no store text reaches a client; the original is the cause.
+    expect(failed.error).toBeInstanceOf(RateLimiterError)
+    expect(failed.error.message).not.toContain('connection refused')
+    expect(failed.error).toMatchObject({ statusCode: 500, status: 500, expose: false, stage: 'store' })
+    expect((failed.error.cause as Error).message).toBe('connection refused')
   })
 
   it('rejects a dynamic cost above capacity without a retry time, and an invalid cost as a failure', async () => {

@@ -1,0 +1,38 @@
+// A time budget for user functions: a promise that has not settled in time is treated as a failure.
+import type { FailureStage } from './rate-limit-options.js'
+
+/** A user function (key, cost, skip, allowList, body) whose promise did not settle within `callbackTimeoutMs`. */
+export class CallbackTimeoutError extends Error {
+  override readonly name = 'CallbackTimeoutError'
+  readonly code = 'ERR_SPILLWAY_CALLBACK_TIMEOUT'
+
+  constructor(stage: FailureStage, budgetMs: number) {
+    super(`[spillway] the ${stage} function did not settle within callbackTimeoutMs (${budgetMs} ms)`)
+  }
+}
+
+/**
+ * Resolves like `value`, or rejects with a {@link CallbackTimeoutError} after `budgetMs`. The timer is
+ * cleared as soon as `value` settles and never keeps the process alive.
+ *
+ * @example
+ * ```ts
+ * const key = await withinBudget(lookUpTenant(request), 1000, 'key')
+ * ```
+ */
+export function withinBudget<T>(value: PromiseLike<T> | T, budgetMs: number, stage: FailureStage): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new CallbackTimeoutError(stage, budgetMs)), budgetMs)
+    timer.unref?.()
+    Promise.resolve(value).then(
+      (settled) => {
+        clearTimeout(timer)
+        resolve(settled)
+      },
+      (error: unknown) => {
+        clearTimeout(timer)
+        reject(error)
+      },
+    )
+  })
+}
