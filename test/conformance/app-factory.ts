@@ -1,7 +1,10 @@
 // The contract between the conformance scenarios and one adapter: build an app from a neutral spec, then HTTP helpers.
 import { once } from 'node:events'
-import type { Server } from 'node:http'
+import { mkdtempSync } from 'node:fs'
+import { get as httpGet, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Decision, LimitOutcome, RateLimitOptions, Store } from '@spillway/core'
 import { type BareItem, parseList } from 'structured-headers'
 
@@ -23,14 +26,27 @@ export type PolicySpec = RateLimitOptions<unknown> & { handler?: NeutralHandler 
 export interface AppSpec {
   readonly global?: PolicySpec
   readonly routes?: Readonly<Record<string, PolicySpec | false>>
-  /** The framework's own trust-proxy switch (Express `trust proxy`, Fastify `trustProxy`, Koa `app.proxy`). */
-  readonly trustProxy?: boolean
+  /**
+   * Behind one reverse proxy on 127.0.0.1, trusted exactly as the adapter's README says (Express
+   * `trust proxy` 1, Fastify `trustProxy: '127.0.0.1'`, Koa `proxy: true, maxIpsCount: 1`). Default: no proxy
+   * trusted, so `X-Forwarded-For` is ignored.
+   */
+  readonly behindProxy?: boolean
+  /** Listen on a Unix socket instead of 127.0.0.1 (as an app behind nginx often does): no client address. */
+  readonly unixSocket?: boolean
 }
 
-/** A listening app: `url` is `http://127.0.0.1:<port>`. */
+/** A listening app: `url` is `http://127.0.0.1:<port>`, or `http://localhost` with `socketPath` set. */
 export interface RunningApp {
   readonly url: string
+  readonly socketPath?: string
   close(): Promise<void>
+}
+
+/** Where an app factory listens: 127.0.0.1 on a free port, or a fresh Unix socket path. */
+export function listenTarget(spec: AppSpec): { port: number; host: string } | { path: string } {
+  if (!spec.unixSocket) return { port: 0, host: '127.0.0.1' }
+  return { path: join(mkdtempSync(join(tmpdir(), 'spillway-sock-')), 'app.sock') }
 }
 
 /** One adapter under test. */
@@ -75,9 +91,21 @@ export interface Reply {
 
 /** GET `path` on the real socket; a hang fails after 5 s instead of stalling the suite. */
 export async function hit(app: RunningApp, path = '/', headers: Record<string, string> = {}): Promise<Reply> {
+  if (app.socketPath !== undefined) return hitUnixSocket(app.socketPath, path, headers)
   const response = await fetch(`${app.url}${path}`, { headers, signal: AbortSignal.timeout(5_000) })
   const text = await response.text()
   return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) }
+}
+
+async function hitUnixSocket(socketPath: string, path: string, headers: Record<string, string>): Promise<Reply> {
+  const request = httpGet({ socketPath, path, headers, timeout: 5_000 })
+  request.on('timeout', () => request.destroy(new Error(`no answer on ${socketPath} within 5 s`)))
+  const [response] = (await once(request, 'response')) as [IncomingMessage]
+  let text = ''
+  for await (const chunk of response) text += chunk
+  const fields = new Headers()
+  for (const [name, value] of Object.entries(response.headers)) if (value !== undefined) fields.set(name, String(value))
+  return { status: response.statusCode ?? 0, headers: fields, text, json: () => JSON.parse(text) }
 }
 
 /** Statuses of `count` sequential requests. */
@@ -113,12 +141,22 @@ export async function withApp(ctx: ScenarioContext, spec: AppSpec, body: (app: R
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** Listens on a free loopback port and returns the running app, closing every connection on close. */
-export async function serveOnLoopback(server: Server): Promise<RunningApp> {
-  if (!server.listening) await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
+/** Listens where `spec` says and returns the running app, closing every connection on close. */
+export async function serve(server: Server, spec: AppSpec): Promise<RunningApp> {
+  server.listen(listenTarget(spec))
+  await once(server, 'listening')
+  return runningApp(server)
+}
+
+/** The running app for a listening server (TCP or Unix socket), closing every connection on close. */
+export function runningApp(server: Server): RunningApp {
+  const address = server.address() as AddressInfo | string
+  const where =
+    typeof address === 'string'
+      ? { url: 'http://localhost', socketPath: address }
+      : { url: `http://127.0.0.1:${address.port}` }
   return {
-    url: `http://127.0.0.1:${port}`,
+    ...where,
     close: async () => {
       server.closeAllConnections()
       server.close()

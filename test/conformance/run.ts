@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, test } from 'vitest'
 import { connectLimiterClient } from '../harness/redis-client.js'
 import { type RedisServer, randomKeyPrefix, startRedisServer } from '../harness/redis-server.js'
 import type { AppFactory, ScenarioContext } from './app-factory.js'
-import { scenarios } from './scenarios.js'
+import { scenarios } from './scenarios/index.js'
 
 /** Declares the suite for `app`: each scenario once per store. */
 export function describeConformance(app: AppFactory): void {

@@ -108,7 +108,8 @@ async function checkRequest<Req>(
     if (!key.ok) return key.outcome
     rawKey = key.value
   } else {
-    if (clientAddress === undefined) return noClientAddress(options, request)
+    // Koa reports a missing address as ''.
+    if (clientAddress === undefined || clientAddress === '') return noClientAddress(options, request)
     // An address that is not an IP (a proxy header the framework trusted) is still a key: hashed if long.
     rawKey = ipKey(clientAddress, options.ipv6Subnet) ?? clientAddress
   }

@@ -1,6 +1,7 @@
+import { createServer } from 'node:http'
 import { type RateLimitOptions, rateLimit } from '@spillway/express'
 import express, { type Request, type Response } from 'express'
-import { type AppFactory, echoBody, type PolicySpec, serveOnLoopback } from '../app-factory.js'
+import { type AppFactory, echoBody, type PolicySpec, serve } from '../app-factory.js'
 
 function options({ handler, ...rest }: PolicySpec): RateLimitOptions {
   if (typeof handler !== 'function') return { ...rest, handler } as RateLimitOptions
@@ -18,14 +19,16 @@ const echo = (req: Request, res: Response) => void res.json(echoBody(req.rateLim
 export const expressApp: AppFactory = {
   name: 'express',
   headerOf: (request, name) => (request as Request).get(name),
-  async build({ global, routes = {}, trustProxy = false }) {
+  async build(spec) {
+    const { global, routes = {}, behindProxy = false } = spec
     const app = express()
-    app.set('trust proxy', trustProxy)
+    // The README's setting: exactly one proxy of yours in front.
+    app.set('trust proxy', behindProxy ? 1 : false)
     const entries = Object.entries(routes)
     for (const [path, policy] of entries) if (policy === false) app.get(path, echo)
     if (global) app.use(rateLimit(options(global)))
     app.get('/', echo)
     for (const [path, policy] of entries) if (policy !== false) app.get(path, rateLimit(options(policy)), echo)
-    return serveOnLoopback(app.listen(0, '127.0.0.1'))
+    return serve(createServer(app), spec)
   },
 }

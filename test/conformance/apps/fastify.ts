@@ -1,7 +1,7 @@
 // The Fastify app factory for the conformance suite.
 import { type RateLimitOptions, type RateLimitRouteOptions, rateLimit } from '@spillway/fastify'
 import Fastify, { type FastifyRequest } from 'fastify'
-import { type AppFactory, echoBody, type PolicySpec } from '../app-factory.js'
+import { type AppFactory, echoBody, listenTarget, type PolicySpec, runningApp } from '../app-factory.js'
 
 function options({ handler, ...rest }: PolicySpec): RateLimitRouteOptions {
   if (typeof handler !== 'function') return { ...rest, handler } as RateLimitRouteOptions
@@ -19,8 +19,10 @@ const echo = async (request: FastifyRequest) => echoBody(request.rateLimit)
 export const fastifyApp: AppFactory = {
   name: 'fastify',
   headerOf: (request, name) => [(request as FastifyRequest).headers[name]].flat()[0],
-  async build({ global, routes = {}, trustProxy = false }) {
-    const app = Fastify({ trustProxy })
+  async build(spec) {
+    const { global, routes = {}, behindProxy = false } = spec
+    // The README's setting: the address of the one proxy in front (a number would trust nothing in Fastify 5).
+    const app = Fastify(behindProxy ? { trustProxy: '127.0.0.1' } : {})
     try {
       const plugin: RateLimitOptions = global ? options(global) : { global: false }
       await app.register(rateLimit, plugin)
@@ -28,8 +30,8 @@ export const fastifyApp: AppFactory = {
       for (const [path, policy] of Object.entries(routes)) {
         app.get(path, { config: { rateLimit: policy === false ? false : options(policy) } }, echo)
       }
-      const url = await app.listen({ host: '127.0.0.1', port: 0 })
-      return { url, close: () => app.close() }
+      await app.listen(listenTarget(spec))
+      return { ...runningApp(app.server), close: () => app.close() }
     } catch (error) {
       await app.close()
       throw error

@@ -1,7 +1,8 @@
+import { createServer } from 'node:http'
 import Router from '@koa/router'
 import { type RateLimitOptions, rateLimit } from '@spillway/koa'
 import Koa, { type Context } from 'koa'
-import { type AppFactory, echoBody, type PolicySpec, serveOnLoopback } from '../app-factory.js'
+import { type AppFactory, echoBody, type PolicySpec, serve } from '../app-factory.js'
 
 function options({ handler, ...rest }: PolicySpec): RateLimitOptions {
   if (typeof handler !== 'function') return { ...rest, handler } as RateLimitOptions
@@ -22,8 +23,10 @@ const echo = (ctx: Context) => {
 export const koaApp: AppFactory = {
   name: 'koa',
   headerOf: (request, name) => (request as Context).get(name) || undefined,
-  async build({ global, routes = {}, trustProxy = false }) {
-    const app = new Koa({ proxy: trustProxy })
+  async build(spec) {
+    const { global, routes = {}, behindProxy = false } = spec
+    // The README's setting: exactly one proxy of yours in front.
+    const app = new Koa(behindProxy ? { proxy: true, maxIpsCount: 1 } : {})
     app.silent = true
     const exempt = new Router()
     const router = new Router()
@@ -35,6 +38,6 @@ export const koaApp: AppFactory = {
     app.use(exempt.routes())
     if (global) app.use(rateLimit(options(global)))
     app.use(router.routes())
-    return serveOnLoopback(app.listen(0, '127.0.0.1'))
+    return serve(createServer(app.callback()), spec)
   },
 }

@@ -1,0 +1,19 @@
+// Every adapter conformance scenario: one list, the same expected results for Express, Fastify and Koa.
+import { failuresScenarios } from './failures.js'
+import { headersScenarios } from './headers.js'
+import { keysScenarios } from './keys.js'
+import type { Scenario } from './kit.js'
+import { limitsScenarios } from './limits.js'
+import { policiesScenarios } from './policies.js'
+import { responsesScenarios } from './responses.js'
+
+export type { Scenario }
+
+export const scenarios: readonly Scenario[] = [
+  ...limitsScenarios,
+  ...policiesScenarios,
+  ...keysScenarios,
+  ...headersScenarios,
+  ...responsesScenarios,
+  ...failuresScenarios,
+]
