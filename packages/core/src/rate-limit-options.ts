@@ -42,7 +42,7 @@ export interface RateLimitOptions<Req> {
   cost?: number | ((request: Req) => MaybePromise<number>)
   /**
    * The bucket key of a request. Default: the client address as the framework computes it.
-   * Returning `undefined` or `''` is a key failure, handled per `onKeyError`.
+   * Returning `undefined` or `''` is a key failure, handled per `onCallbackError`.
    */
   key?: (request: Req) => MaybePromise<string | undefined>
   /** Return true to let a request through without counting it or sending headers. */
@@ -55,8 +55,12 @@ export interface RateLimitOptions<Req> {
   allowList?: readonly string[] | ((key: string, request: Req) => MaybePromise<boolean>)
   /** Prefix length that groups IPv6 clients in the default key, or `false` for whole addresses. Default 64. */
   ipv6Subnet?: number | false
-  /** IETF header fields to send: `'draft-11'` (default), `'draft-10'`, `'draft-6'` or `false`. */
-  headers?: StandardHeaders
+  /**
+   * Which IETF RateLimit fields to send on every counted response: `'draft-11'` (default: `RateLimit`,
+   * `RateLimit-Policy`), `'draft-10'`, `'draft-6'` (`RateLimit-Limit/-Remaining/-Reset`, `RateLimit-Policy`),
+   * or `false` for none of them. `Retry-After` is part of every 429 whatever this says.
+   */
+  standardHeaders?: StandardHeaders
   /** Also send `X-RateLimit-Limit/-Remaining/-Reset` (Reset in delta seconds). Default false. */
   legacyHeaders?: boolean
   /** Status of a rejection. Default 429. */
@@ -75,7 +79,7 @@ export interface RateLimitOptions<Req> {
   /** Called on each rejection, before the response is written; not awaited. Errors it throws or rejects with are reported to `onError`. */
   onLimited?: (decision: Decision, request: Req) => unknown
   /** When `key`, `cost` or `skip` throws or rejects: pass the error on (default), let the request through, or deny (503). */
-  onKeyError?: FailureMode
+  onCallbackError?: FailureMode
   /** When the store fails: let the request through (default), deny it (503), or pass the error on. */
   onStoreError?: FailureMode
   /** Called with every error the limiter absorbs or passes on, so it can be logged; not awaited, its own errors are ignored. */
@@ -102,7 +106,7 @@ export interface ResolvedRateLimit<Req> {
   /** A static body, serialised once; or the function building one per rejection. */
   readonly body: LimitResponse | ((decision: Decision, request: Req) => unknown) | undefined
   readonly onLimited: RateLimitOptions<Req>['onLimited']
-  readonly onKeyError: FailureMode
+  readonly onCallbackError: FailureMode
   readonly onStoreError: FailureMode
   readonly onError: RateLimitOptions<Req>['onError']
 }
@@ -118,13 +122,13 @@ export const RATE_LIMIT_OPTION_NAMES = [
   'skip',
   'allowList',
   'ipv6Subnet',
-  'headers',
+  'standardHeaders',
   'legacyHeaders',
   'statusCode',
   'body',
   'callbackTimeoutMs',
   'onLimited',
-  'onKeyError',
+  'onCallbackError',
   'onStoreError',
   'onError',
 ] as const
@@ -155,7 +159,7 @@ export function resolveRateLimitOptions<Req>(options: RateLimitOptions<Req>): Re
     allowKey: resolveAllowKey(options.allowList),
     ipv6Subnet: resolveSubnet(options.ipv6Subnet),
     headers: {
-      standard: resolveStandard(options.headers),
+      standard: resolveStandard(options.standardHeaders),
       legacy: resolveBoolean(options.legacyHeaders, 'legacyHeaders'),
     },
     statusCode,
@@ -163,7 +167,7 @@ export function resolveRateLimitOptions<Req>(options: RateLimitOptions<Req>): Re
     callbackTimeoutMs: resolveTimeout(options.callbackTimeoutMs, 'callbackTimeoutMs', DEFAULT_CALLBACK_TIMEOUT_MS),
     warnedNoAddress: false,
     onLimited: optionalFunction(options.onLimited, 'onLimited'),
-    onKeyError: resolveFailureMode(options.onKeyError, 'onKeyError', 'error'),
+    onCallbackError: resolveFailureMode(options.onCallbackError, 'onCallbackError', 'error'),
     onStoreError: resolveFailureMode(options.onStoreError, 'onStoreError', 'allow'),
     onError: optionalFunction(options.onError, 'onError'),
   }
@@ -230,7 +234,7 @@ function resolveStandard(value: unknown): StandardHeaders {
   if (value === false || value === 'draft-11' || value === 'draft-10' || value === 'draft-6') return value
   throw new SpillwayConfigError(
     'ERR_SPILLWAY_INVALID_OPTION',
-    'headers',
+    'standardHeaders',
     value,
     "must be 'draft-11', 'draft-10', 'draft-6' or false",
   )

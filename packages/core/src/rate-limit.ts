@@ -43,7 +43,7 @@ export interface RequestLimiter<Req> {
   check(request: Req, clientAddress: string | undefined): Promise<LimitOutcome>
 }
 
-/** Thrown (and handled per `onKeyError`) when a key or cost function returns something unusable. */
+/** Thrown (and handled per `onCallbackError`) when a key or cost function returns something unusable. */
 export class InvalidRequestInputError extends TypeError {
   override readonly name = 'InvalidRequestInputError'
 }
@@ -218,7 +218,7 @@ async function attempt<Req, T>(
 
 function failed<Req>(options: ResolvedRateLimit<Req>, request: Req, stage: FailureStage, error: unknown) {
   report(options, request, stage, error)
-  const mode = stage === 'store' ? options.onStoreError : options.onKeyError
+  const mode = stage === 'store' ? options.onStoreError : options.onCallbackError
   return { ok: false as const, outcome: failureOutcome(mode, stage, error) }
 }
 

@@ -44,10 +44,10 @@ describe('user functions that never settle', () => {
     ['allowList', { allowList: never }],
   ]
   it.each(cases)(
-    'a %s function that hangs is a failure after callbackTimeoutMs, handled per onKeyError',
+    'a %s function that hangs is a failure after callbackTimeoutMs, handled per onCallbackError',
     async (stage, extra) => {
       const onError = vi.fn()
-      const allow = createRequestLimiter<FakeRequest>({ ...base, ...extra, onKeyError: 'allow', onError })
+      const allow = createRequestLimiter<FakeRequest>({ ...base, ...extra, onCallbackError: 'allow', onError })
       expect((await allow.check(from(), '1.2.3.4')).kind).toBe('skipped')
       expect(onError.mock.calls[0]?.[0]).toMatchObject({ code: 'ERR_SPILLWAY_CALLBACK_TIMEOUT' })
       expect(onError.mock.calls[0]?.[1].stage).toBe(stage)

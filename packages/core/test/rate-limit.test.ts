@@ -43,9 +43,9 @@ describe('createRequestLimiter', () => {
     )
     expect(byDefault.kind).toBe('failed')
     expect(onError).toHaveBeenCalledWith(expect.any(Error), { stage: 'key', request })
-    const allow = createRequestLimiter<FakeRequest>({ capacity: 1, refillRate: 1, key, onKeyError: 'allow' })
+    const allow = createRequestLimiter<FakeRequest>({ capacity: 1, refillRate: 1, key, onCallbackError: 'allow' })
     expect((await allow.check(request, '1.2.3.4')).kind).toBe('skipped')
-    const deny = createRequestLimiter<FakeRequest>({ capacity: 1, refillRate: 1, key, onKeyError: 'deny' })
+    const deny = createRequestLimiter<FakeRequest>({ capacity: 1, refillRate: 1, key, onCallbackError: 'deny' })
     const denied = await deny.check(request, '1.2.3.4')
     expect(denied.kind === 'rejected' && denied.response.status).toBe(503)
   })
@@ -152,7 +152,7 @@ describe('createRequestLimiter', () => {
 
   it('validates adapter options at construction', () => {
     const bad = [
-      { headers: 'draft-7' },
+      { standardHeaders: 'draft-7' },
       { statusCode: 200 },
       { ipv6Subnet: 0 },
       { allowList: [1] },

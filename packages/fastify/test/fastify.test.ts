@@ -49,7 +49,7 @@ describe('@spillway/fastify', () => {
       name: 'global',
       cost: 2,
       store,
-      headers: 'draft-6',
+      standardHeaders: 'draft-6',
       key: (request) => String(request.headers['x-user']),
       handler: (_request, reply) => reply.code(429).send('custom'),
     })
@@ -65,7 +65,7 @@ describe('@spillway/fastify', () => {
 
   test("with global: false limits only routes with a policy, using the plugin's options as defaults", async () => {
     const app = newApp()
-    await app.register(rateLimit, { global: false, headers: 'draft-6' })
+    await app.register(rateLimit, { global: false, standardHeaders: 'draft-6' })
     app.get('/', async () => 'ok')
     app.get('/login', { config: { rateLimit: { capacity: 1, ...slow } } }, async () => 'ok')
     expect((await app.inject('/')).headers['ratelimit-limit']).toBeUndefined()

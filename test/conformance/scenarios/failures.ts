@@ -26,13 +26,13 @@ export const failuresScenarios: readonly Scenario[] = [
   },
   {
     id: 'key-error-modes',
-    name: "MUST let the request through with onKeyError: 'allow' and answer 503 with 'deny'",
+    name: "MUST let the request through with onCallbackError: 'allow' and answer 503 with 'deny'",
     run: (ctx) => {
       const key = () => raise('key broke')
       const spec = {
         routes: {
-          '/allow': slow(ctx, 5, { key, onKeyError: 'allow' }),
-          '/deny': slow(ctx, 5, { key, onKeyError: 'deny' }),
+          '/allow': slow(ctx, 5, { key, onCallbackError: 'allow' }),
+          '/deny': slow(ctx, 5, { key, onCallbackError: 'deny' }),
         },
       } satisfies AppSpec
       return withApp(ctx, spec, async (app) => {
@@ -116,8 +116,8 @@ export const failuresScenarios: readonly Scenario[] = [
       const never = () => new Promise<string>(() => {})
       const spec = {
         routes: {
-          '/allow': slow(ctx, 5, { key: never, callbackTimeoutMs: 100, onKeyError: 'allow' }),
-          '/deny': slow(ctx, 5, { key: never, callbackTimeoutMs: 100, onKeyError: 'deny' }),
+          '/allow': slow(ctx, 5, { key: never, callbackTimeoutMs: 100, onCallbackError: 'allow' }),
+          '/deny': slow(ctx, 5, { key: never, callbackTimeoutMs: 100, onCallbackError: 'deny' }),
         },
       } satisfies AppSpec
       return withApp(ctx, spec, async (app) => {

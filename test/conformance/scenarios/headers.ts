@@ -26,9 +26,9 @@ export const headersScenarios: readonly Scenario[] = [
   },
   {
     id: 'headers-draft-10',
-    name: "MUST send draft-10 fields with headers: 'draft-10'",
+    name: "MUST send draft-10 fields with standardHeaders: 'draft-10'",
     run: (ctx) =>
-      withApp(ctx, { global: slow(ctx, 5, { name: 'api', headers: 'draft-10' }) }, async (app) => {
+      withApp(ctx, { global: slow(ctx, 5, { name: 'api', standardHeaders: 'draft-10' }) }, async (app) => {
         const reply = await hit(app)
         expect(parseListField(reply.headers.get('ratelimit-policy'))).toEqual([
           { value: 'api', params: { q: 5, w: 60 } },
@@ -40,9 +40,9 @@ export const headersScenarios: readonly Scenario[] = [
   },
   {
     id: 'headers-draft-6',
-    name: "MUST send RateLimit-Limit/-Remaining/-Reset and an unnamed policy with headers: 'draft-6'",
+    name: "MUST send RateLimit-Limit/-Remaining/-Reset and an unnamed policy with standardHeaders: 'draft-6'",
     run: (ctx) =>
-      withApp(ctx, { global: slow(ctx, 5, { headers: 'draft-6' }) }, async (app) => {
+      withApp(ctx, { global: slow(ctx, 5, { standardHeaders: 'draft-6' }) }, async (app) => {
         const reply = await hit(app)
         expect(reply.headers.get('ratelimit-limit')).toBe('5')
         expect(reply.headers.get('ratelimit-remaining')).toBe(String(reply.json<EchoBody>().remaining))
@@ -65,9 +65,9 @@ export const headersScenarios: readonly Scenario[] = [
   },
   {
     id: 'headers-off',
-    name: 'MUST send no RateLimit fields with headers: false, yet Retry-After on 429',
+    name: 'MUST send no RateLimit fields with standardHeaders: false, yet Retry-After on 429',
     run: (ctx) =>
-      withApp(ctx, { global: slow(ctx, 1, { headers: false }) }, async (app) => {
+      withApp(ctx, { global: slow(ctx, 1, { standardHeaders: false }) }, async (app) => {
         const admitted = await hit(app)
         const names = [...admitted.headers.keys()].filter((name) => name.includes('ratelimit'))
         expect(names).toEqual([])
