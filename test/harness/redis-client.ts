@@ -1,5 +1,5 @@
-// The ioredis client every test connects with: configured as RedisStore asks.
-import { Redis, type RedisOptions } from 'ioredis'
+// The ioredis clients every test connects with (standalone and Cluster): configured as RedisStore asks.
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
 
 /** No offline queue, no resends, bounded retries: a decision happens now or fails now. */
 export const LIMITER_CLIENT_OPTIONS = {
@@ -7,6 +7,15 @@ export const LIMITER_CLIENT_OPTIONS = {
   autoResendUnfulfilledCommands: false,
   maxRetriesPerRequest: 1,
 } as const satisfies RedisOptions
+
+/**
+ * The same for a Cluster: no offline queue on the Cluster; each node connection gets the options above
+ * (ioredis keeps its own offline queue per node, which only holds commands while a node connects).
+ */
+export const LIMITER_CLUSTER_OPTIONS = {
+  enableOfflineQueue: false,
+  redisOptions: LIMITER_CLIENT_OPTIONS,
+} as const satisfies ClusterOptions
 
 /**
  * Connects to a test server on 127.0.0.1 and resolves once the client is ready.
@@ -18,6 +27,23 @@ export const LIMITER_CLIENT_OPTIONS = {
  */
 export async function connectLimiterClient(port: number, extra: RedisOptions = {}): Promise<Redis> {
   const client = new Redis(port, '127.0.0.1', { ...LIMITER_CLIENT_OPTIONS, ...extra, lazyConnect: true })
+  await client.connect()
+  return client
+}
+
+/**
+ * Connects a Cluster client to test nodes on 127.0.0.1 and resolves once it is ready (slots known).
+ *
+ * @example
+ * ```ts
+ * const client = await connectLimiterCluster(cluster.startupNodes)
+ * ```
+ */
+export async function connectLimiterCluster(
+  startupNodes: ReadonlyArray<{ readonly host: string; readonly port: number }>,
+  extra: ClusterOptions = {},
+): Promise<Cluster> {
+  const client = new Cluster([...startupNodes], { ...LIMITER_CLUSTER_OPTIONS, ...extra, lazyConnect: true })
   await client.connect()
   return client
 }

@@ -24,6 +24,8 @@ export interface RedisServer {
 
 export const REDIS_SERVER_NOT_FOUND =
   "redis-server not found: install the Debian package 'redis-server' (apt-get install -y redis-server)"
+export const REDIS_CLI_NOT_FOUND =
+  "redis-cli not found: install the Debian package 'redis-tools' (apt-get install -y redis-server)"
 
 const READY_TIMEOUT_MS = 10_000
 const STOP_GRACE_MS = 2_000
@@ -46,17 +48,76 @@ process.once('exit', () => {
  * ```
  */
 export async function startRedisServer(): Promise<RedisServer> {
-  const executable = findOnPath('redis-server')
-  if (executable === undefined) throw new Error(REDIS_SERVER_NOT_FOUND)
+  const executable = redisExecutable('redis-server')
   let lastError: unknown
   for (let attempt = 0; attempt < 3; attempt++) {
+    const dir = mkdtempSync(join(tmpdir(), 'spillway-redis-'))
     try {
-      return await spawnOnFreePort(executable)
+      return await spawnRedisServer({ executable, port: await freePort(), dir, removeDirOnExit: true })
     } catch (error) {
       lastError = error // another process may have taken the port between probe and bind
     }
   }
   throw lastError
+}
+
+/** How to start one redis-server: on a given port and directory, with extra arguments (e.g. cluster mode). */
+export interface SpawnRedisOptions {
+  /** The `redis-server` path, from {@link redisExecutable}. */
+  readonly executable: string
+  readonly port: number
+  /** The server's working directory (`--dir`). */
+  readonly dir: string
+  /** Arguments after the defaults (`--port --bind 127.0.0.1 --save '' --appendonly no --dir`). */
+  readonly extraArgs?: readonly string[]
+  /** Remove `dir` once the process exits (a single server); false to keep it for a restart. */
+  readonly removeDirOnExit?: boolean
+}
+
+/**
+ * Spawns redis-server on `options.port` and resolves once it answers as itself (its pid); kills it and
+ * throws if it does not. The process is killed by pid when the test process exits.
+ *
+ * @example
+ * ```ts
+ * const server = await spawnRedisServer({ executable: redisExecutable('redis-server'), port, dir })
+ * ```
+ */
+export async function spawnRedisServer(options: SpawnRedisOptions): Promise<RedisServer> {
+  const { executable, port, dir } = options
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]
+  const child = spawn(executable, [...args, ...(options.extraArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] })
+  running.add(child)
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  void exited.then(() => {
+    running.delete(child)
+    if (options.removeDirOnExit) rmSync(dir, { recursive: true, force: true })
+  })
+  let output = ''
+  child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)))
+  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)))
+  try {
+    await waitUntilReady(port, child.pid as number, exited)
+  } catch (error) {
+    child.kill('SIGKILL')
+    await exited
+    throw new Error(`redis-server on port ${port} did not start: ${String(error)}\n${output}`)
+  }
+  return serverHandle(child, port, exited)
+}
+
+/**
+ * The path of a Redis executable on PATH (`redis-server`, `redis-cli`); throws a clear error when missing.
+ *
+ * @example
+ * ```ts
+ * const cli = redisExecutable('redis-cli')
+ * ```
+ */
+export function redisExecutable(name: 'redis-server' | 'redis-cli'): string {
+  const executable = findOnPath(name)
+  if (executable === undefined) throw new Error(name === 'redis-server' ? REDIS_SERVER_NOT_FOUND : REDIS_CLI_NOT_FOUND)
+  return executable
 }
 
 /**
@@ -85,30 +146,6 @@ function findOnPath(name: string): string | undefined {
   return undefined
 }
 
-async function spawnOnFreePort(executable: string): Promise<RedisServer> {
-  const port = await freePort()
-  const dir = mkdtempSync(join(tmpdir(), 'spillway-redis-'))
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]
-  const child = spawn(executable, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  running.add(child)
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  void exited.then(() => {
-    running.delete(child)
-    rmSync(dir, { recursive: true, force: true })
-  })
-  let output = ''
-  child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)))
-  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)))
-  try {
-    await waitUntilReady(port, child.pid as number, exited)
-  } catch (error) {
-    child.kill('SIGKILL')
-    await exited
-    throw new Error(`redis-server on port ${port} did not start: ${String(error)}\n${output}`)
-  }
-  return serverHandle(child, port, exited)
-}
-
 function serverHandle(child: ChildProcess, port: number, exited: Promise<void>): RedisServer {
   const pid = child.pid as number
   const isRunning = () => child.exitCode === null && child.signalCode === null
@@ -133,8 +170,15 @@ function serverHandle(child: ChildProcess, port: number, exited: Promise<void>):
   }
 }
 
-/** Asks the OS for a free port on 127.0.0.1 by listening on port 0 and closing again. */
-function freePort(): Promise<number> {
+/**
+ * Asks the OS for a free port on 127.0.0.1 by listening on port 0 and closing again.
+ *
+ * @example
+ * ```ts
+ * const port = await freePort()
+ * ```
+ */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)
@@ -161,22 +205,36 @@ async function waitUntilReady(port: number, pid: number, exited: Promise<void>):
 }
 
 /** Sends `INFO server` over a raw socket and returns the `process_id` in the reply, if any. */
-function readServerPid(port: number): Promise<number | undefined> {
+async function readServerPid(port: number): Promise<number | undefined> {
+  const match = await queryInline(port, 'INFO server', /process_id:(\d+)\r\n/)
+  return match ? Number(match[1]) : undefined
+}
+
+/**
+ * Sends one inline command over a raw socket (no client, no retries) and resolves with the first match of
+ * `pattern` in the reply; `undefined` on an error reply (e.g. `-LOADING`), a refused connection or after 500 ms.
+ *
+ * @example
+ * ```ts
+ * const ok = await queryInline(port, 'CLUSTER INFO', /cluster_state:ok/)
+ * ```
+ */
+export function queryInline(port: number, command: string, pattern: RegExp): Promise<RegExpExecArray | undefined> {
   return new Promise((resolve) => {
     const socket = createConnection({ port, host: '127.0.0.1' })
     let reply = ''
-    const done = (pid: number | undefined) => {
+    const done = (match: RegExpExecArray | undefined) => {
       socket.destroy()
-      resolve(pid)
+      resolve(match)
     }
     socket.setTimeout(500, () => done(undefined))
     socket.once('error', () => done(undefined))
-    socket.once('connect', () => socket.write('INFO server\r\n'))
+    socket.once('connect', () => socket.write(`${command}\r\n`))
     socket.on('data', (chunk) => {
       reply += chunk.toString()
-      const match = /process_id:(\d+)\r\n/.exec(reply)
-      if (match) done(Number(match[1]))
-      else if (reply.startsWith('-')) done(undefined) // e.g. -LOADING
+      const match = pattern.exec(reply)
+      if (match) done(match)
+      else if (reply.startsWith('-')) done(undefined)
     })
   })
 }

@@ -1,7 +1,14 @@
 // The redis-server harness itself: a clear error without redis-server, pause/resume, stop and kill by pid.
+// (The cluster harness's kill, restart, pause and stop are exercised by cluster.test.ts.)
 import { Redis } from 'ioredis'
 import { afterEach, expect, it } from 'vitest'
-import { REDIS_SERVER_NOT_FOUND, type RedisServer, startRedisServer } from '../harness/redis-server.js'
+import { startRedisCluster } from '../harness/redis-cluster.js'
+import {
+  REDIS_CLI_NOT_FOUND,
+  REDIS_SERVER_NOT_FOUND,
+  type RedisServer,
+  startRedisServer,
+} from '../harness/redis-server.js'
 
 let server: RedisServer | undefined
 
@@ -28,6 +35,16 @@ it('throws a clear error, never skips, when redis-server is not on PATH', async 
     process.env.PATH = path
   }
   expect(REDIS_SERVER_NOT_FOUND).toContain('apt-get install -y redis-server')
+})
+
+it('throws a clear error, never skips, when redis-cli is not on PATH (cluster harness)', async () => {
+  const path = process.env.PATH
+  process.env.PATH = '/nonexistent'
+  try {
+    await expect(startRedisCluster()).rejects.toThrow(REDIS_CLI_NOT_FOUND)
+  } finally {
+    process.env.PATH = path
+  }
 })
 
 it('pauses (no answer) and resumes a server, then stops it by pid', async () => {

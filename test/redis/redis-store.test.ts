@@ -161,10 +161,15 @@ describe('RedisStore NOSCRIPT handling', () => {
   })
 
   it('does not retry other errors', async () => {
-    await client.hset(store.keyOf('wrongtype', policy), 'field', '1')
+    await client.config('SET', 'maxmemory', '1') // every write is now refused with OOM
     await client.config('RESETSTAT')
-    await expect(store.consume('wrongtype', policy, 1)).rejects.toThrow(/WRONGTYPE/)
+    try {
+      await expect(store.consume('oom', policy, 1)).rejects.toThrow(/OOM/)
+    } finally {
+      await client.config('SET', 'maxmemory', '0')
+    }
     expect(await commandCalls('eval')).toBe(0)
+    expect((await store.consume('oom', policy, 1)).allowed).toBe(true)
   })
 })
 

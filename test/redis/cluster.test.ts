@@ -1,0 +1,160 @@
+// RedisStore through an ioredis Cluster client on a private 3-master Redis Cluster: exact, spread, survives a restart.
+import { createPolicy } from '@spillway/core'
+import { RedisStore } from '@spillway/redis'
+import { type Cluster, Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connectLimiterCluster } from '../harness/redis-client.js'
+import { type RedisCluster, startRedisCluster } from '../harness/redis-cluster.js'
+import { randomKeyPrefix } from '../harness/redis-server.js'
+import { testStore } from '../harness/store-suite.js'
+
+let cluster: RedisCluster
+let client: Cluster
+/** One plain connection per node, to see which node holds which key. */
+let direct: Redis[] = []
+
+beforeAll(async () => {
+  cluster = await startRedisCluster()
+  client = await connectLimiterCluster(cluster.startupNodes, { redisOptions: { commandTimeout: 1000 } })
+  direct = cluster.nodes.map((node) => new Redis(node.port, '127.0.0.1', { lazyConnect: true }))
+  for (const connection of direct) connection.on('error', () => {}) // a killed node is expected: no unhandled errors
+  await Promise.all(direct.map((connection) => connection.connect()))
+})
+
+afterAll(async () => {
+  client?.disconnect()
+  for (const connection of direct) connection.disconnect()
+  await cluster?.stop()
+})
+
+/** The port of the master that serves `slot`, from CLUSTER SLOTS. */
+async function portOfSlot(slot: number): Promise<number> {
+  const ranges = (await (direct[0] as Redis).call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>
+  const range = ranges.find(([first, last]) => slot >= first && slot <= last)
+  if (range === undefined) return expect.fail(`slot ${slot} is served by no node`)
+  return range[2][1]
+}
+
+testStore('RedisStore (3-master Cluster)', () => new RedisStore({ client, prefix: randomKeyPrefix('suite') }))
+
+// In file order, after the suite: the last test stops the cluster.
+describe('RedisStore on a 3-master Redis Cluster', () => {
+  it('decides exactly on one key: a burst of B, then rejections', async () => {
+    const store = new RedisStore({ client, prefix: randomKeyPrefix('cluster') })
+    const policy = createPolicy({ name: 'exact', capacity: 5, refillRate: 0.1 })
+    const decisions = await Promise.all(Array.from({ length: 12 }, () => store.consume('203.0.113.7', policy, 1)))
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(5)
+    expect((await store.consume('203.0.113.7', policy, 1)).allowed).toBe(false)
+  })
+
+  it('spreads the keys of many clients over all 3 masters, each on the master of its slot', async () => {
+    const prefix = randomKeyPrefix('spread')
+    const store = new RedisStore({ client, prefix })
+    const policy = createPolicy({ name: 'spread', capacity: 3, refillRate: 1 })
+    const ids = Array.from({ length: 60 }, (_, i) => `198.51.100.${i}`)
+    const decisions = await store.consumeMany(ids.map((key) => ({ key, policy, cost: 1 })))
+    expect(decisions.every((d) => d.allowed && d.remaining === 2)).toBe(true)
+
+    const perNode = await Promise.all(direct.map((connection) => connection.keys(`${prefix}*`)))
+    expect(perNode.map((keys) => keys.length > 0)).toEqual([true, true, true])
+    expect(perNode.flat().sort()).toEqual(ids.map((id) => store.keyOf(id, policy)).sort())
+    for (const [index, keys] of perNode.entries()) {
+      for (const key of keys) {
+        const slot = Number(await (direct[index] as Redis).call('CLUSTER', 'KEYSLOT', key))
+        expect(await portOfSlot(slot)).toBe(cluster.nodes[index]?.port)
+      }
+    }
+  })
+
+  it('keeps every policy of one client in one slot (the client key is the hash tag)', async () => {
+    const store = new RedisStore({ client, prefix: randomKeyPrefix('tag') })
+    const policies = ['a', 'b', 'c'].map((name) => createPolicy({ name, capacity: 2, refillRate: 1 }))
+    const slots = await Promise.all(
+      policies.map((policy) => (direct[0] as Redis).call('CLUSTER', 'KEYSLOT', store.keyOf('user:42', policy))),
+    )
+    expect(new Set(slots).size).toBe(1)
+    const decisions = await store.consumeMany(policies.map((policy) => ({ key: 'user:42', policy, cost: 2 })))
+    expect(decisions.map((d) => [d.allowed, d.remaining])).toEqual([
+      [true, 0],
+      [true, 0],
+      [true, 0],
+    ])
+  })
+
+  it('fails decisions for keys of a killed master without hanging, and decides again once it is back', async () => {
+    const store = new RedisStore({ client, prefix: randomKeyPrefix('restart') })
+    const policy = createPolicy({ name: 'restart', capacity: 2, refillRate: 0.1 })
+    const node = cluster.nodes[1]
+    if (node === undefined) return expect.fail('no second node')
+    const id = await idOnNode(store, policy, node.port)
+    await store.consume(id, policy, 2)
+    expect((await store.consume(id, policy, 1)).allowed).toBe(false)
+
+    const oldPid = node.pid
+    await node.kill()
+    await expect(store.consume(id, policy, 1)).rejects.toThrow()
+    await node.restart()
+    expect(node.pid).not.toBe(oldPid)
+    await cluster.waitUntilOk()
+    // No persistence: the restarted master lost its keys, so the bucket is full again.
+    const decision = await eventually(() => store.consume(id, policy, 1))
+    expect(decision).toMatchObject({ allowed: true, remaining: 1 })
+  })
+
+  it('times out (no hang) on a paused master and decides again once it resumes', async () => {
+    const store = new RedisStore({ client, prefix: randomKeyPrefix('pause') })
+    const policy = createPolicy({ name: 'pause', capacity: 2, refillRate: 0.1 })
+    const node = cluster.nodes[2]
+    if (node === undefined) return expect.fail('no third node')
+    const id = await idOnNode(store, policy, node.port)
+    node.pause()
+    try {
+      await expect(store.consume(id, policy, 1)).rejects.toThrow(/timed out/i)
+    } finally {
+      node.resume()
+    }
+    // The timed-out call may still have run once the node woke up: at most one token of two is gone.
+    expect((await eventually(() => store.consume(id, policy, 1))).allowed).toBe(true)
+  })
+
+  it('stop() kills every node by pid', async () => {
+    const pids = cluster.nodes.map((node) => node.pid)
+    for (const connection of direct) connection.disconnect()
+    direct = []
+    client.disconnect()
+    await cluster.stop()
+    expect(pids.map(isAlive)).toEqual([false, false, false])
+  })
+})
+
+/** A client key whose bucket (under `policy`) lives on the master listening on `port`. */
+async function idOnNode(store: RedisStore, policy: ReturnType<typeof createPolicy>, port: number): Promise<string> {
+  for (let i = 0; i < 1000; i++) {
+    const id = `client-${i}`
+    const slot = Number(await (direct[0] as Redis).call('CLUSTER', 'KEYSLOT', store.keyOf(id, policy)))
+    if ((await portOfSlot(slot)) === port) return id
+  }
+  return expect.fail(`no key on port ${port} in 1000 tries`)
+}
+
+/** Retries `attempt` for up to 10 s while the client learns that the node is back. */
+async function eventually<T>(attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    try {
+      return await attempt()
+    } catch (error) {
+      if (Date.now() > deadline) throw error
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}

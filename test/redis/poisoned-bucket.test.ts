@@ -1,0 +1,88 @@
+// A bucket key overwritten with another type or a string that is no tat: the next decision empties it, with a TTL.
+import { createPolicy } from '@spillway/core'
+import { RedisStore } from '@spillway/redis'
+import type { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connectLimiterClient } from '../harness/redis-client.js'
+import { type RedisServer, randomKeyPrefix, startRedisServer } from '../harness/redis-server.js'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+let server: RedisServer
+let client: Redis
+let store: RedisStore
+
+beforeAll(async () => {
+  server = await startRedisServer()
+  client = await connectLimiterClient(server.port)
+  store = new RedisStore({ client, prefix: randomKeyPrefix('poison') })
+})
+
+afterAll(async () => {
+  client?.disconnect()
+  await server?.stop()
+})
+
+const policy = createPolicy({ name: 'poison', capacity: 2, refillRate: 20 }) // 50 ms per token, τ 100 ms
+
+/** Ways a key can hold something the script never wrote, each left without a TTL. */
+const poisons: ReadonlyArray<[string, (key: string) => Promise<unknown>]> = [
+  ['a list', (key) => client.lpush(key, 'x')],
+  ['a hash', (key) => client.hset(key, 'field', '1')],
+  ['a set', (key) => client.sadd(key, 'x')],
+  ['a sorted set', (key) => client.zadd(key, 1, 'x')],
+  ['a stream', (key) => client.xadd(key, '*', 'field', '1')],
+  ...['nan', 'abc', '', '1.5', '-5', 'inf', '1e400', ' 12', '0x10'].map(
+    (value): [string, (key: string) => Promise<unknown>] => [`the string '${value}'`, (key) => client.set(key, value)],
+  ),
+]
+
+describe('a poisoned bucket key', () => {
+  it.each(poisons)('holding %s: rejected as an empty bucket, rewritten with a TTL, then refills', async (_, poison) => {
+    const id = `id-${randomKeyPrefix()}`
+    const key = store.keyOf(id, policy)
+    await poison(key)
+    expect(await client.pttl(key)).toBe(-1)
+
+    const rejected = await store.consume(id, policy, 1)
+    expect(rejected).toMatchObject({ allowed: false, remaining: 0 })
+    expect(rejected.retryAfterMs).toBeGreaterThan(0)
+    expect(rejected.retryAfterMs).toBeLessThanOrEqual(50)
+    expect(rejected.resetMs).toBeLessThanOrEqual(100)
+    expect(await client.type(key)).toBe('string')
+    expect(await client.get(key)).toMatch(/^\d{16}$/)
+    const ttlMs = await client.pttl(key)
+    expect(ttlMs).toBeGreaterThan(0)
+    expect(ttlMs).toBeLessThanOrEqual(101)
+
+    await sleep(rejected.retryAfterMs + 3)
+    expect((await store.consume(id, policy, 1)).allowed).toBe(true)
+    await sleep(100 + 3) // full again: the key may have expired, and exactly B are admitted
+    const burst = await store.consumeMany([1, 2, 3].map(() => ({ key: id, policy, cost: 1 })))
+    expect(burst.map((d) => d.allowed)).toEqual([true, true, false])
+  })
+
+  it('is repaired inside consumeMany too, without failing the other requests', async () => {
+    const id = `id-${randomKeyPrefix()}`
+    await client.hset(store.keyOf(id, policy), 'field', '1')
+    const decisions = await store.consumeMany([
+      { key: id, policy, cost: 1 },
+      { key: `${id}-clean`, policy, cost: 1 },
+    ])
+    expect(decisions.map((d) => d.allowed)).toEqual([false, true])
+    expect(await client.pttl(store.keyOf(id, policy))).toBeGreaterThan(0)
+  })
+
+  it('holding digits far beyond now + τ: clamped to an empty bucket (the backward-clock rule), with a TTL', async () => {
+    const id = `id-${randomKeyPrefix()}`
+    const key = store.keyOf(id, policy)
+    await client.set(key, '9'.repeat(400)) // parses as +inf in Lua
+    const rejected = await store.consume(id, policy, 1)
+    expect(rejected).toMatchObject({ allowed: false, remaining: 0 })
+    expect(rejected.retryAfterMs).toBeLessThanOrEqual(50)
+    expect(await client.get(key)).toMatch(/^\d{16}$/)
+    expect(await client.pttl(key)).toBeGreaterThan(0)
+    await sleep(rejected.retryAfterMs + 3)
+    expect((await store.consume(id, policy, 1)).allowed).toBe(true)
+  })
+})
