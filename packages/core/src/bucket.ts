@@ -1,5 +1,5 @@
 // The bucket math, once, as pure functions in integer microseconds (GCRA form; see docs/design.md).
-import type { Decision, Policy } from './types.js'
+import type { Decision, Policy, StepResult } from './types.js'
 
 /** The new state of one bucket after a decision. */
 export interface BucketStep {
@@ -38,18 +38,15 @@ export function stepBucket(
 }
 
 /**
- * Turns a step (whether computed here or inside Redis) into the decision a caller sees.
+ * Turns a store's raw step (computed here or inside Redis) into the decision a caller sees.
  * `debtUs` is `max(0, tat − now)` after the step.
  *
  * @example
  * ```ts
- * const decision = describeDecision(policy, { allowed: true, debtUs: 1_000_000, cost: 1 })
+ * const decision = describeDecision(policy, { allowed: true, debtUs: 1_000_000 }, 1)
  * ```
  */
-export function describeDecision(
-  policy: Policy,
-  step: { readonly allowed: boolean; readonly debtUs: number; readonly cost: number },
-): Decision {
+export function describeDecision(policy: Policy, step: StepResult, cost: number): Decision {
   const { emissionIntervalUs: intervalUs, burstUs } = policy
   const debtUs = Math.min(Math.max(step.debtUs, 0), burstUs)
   const remaining = Math.floor((burstUs - debtUs) / intervalUs)
@@ -57,10 +54,10 @@ export function describeDecision(
   return {
     allowed: step.allowed,
     policy,
-    cost: step.cost,
+    cost,
     limit: policy.capacity,
     remaining,
-    retryAfterMs: step.allowed ? 0 : retryAfterMs(policy, debtUs, step.cost),
+    retryAfterMs: step.allowed ? 0 : retryAfterMs(policy, debtUs, cost),
     nextTokenMs: usToMsCeil(nextTokenUs),
     resetMs: usToMsCeil(debtUs),
   }

@@ -1,9 +1,11 @@
 // The limiter: validated options, one policy, one store; decide(key, cost) → Decision.
+import { describeDecision } from './bucket.js'
 import { describeValue, SpillwayConfigError } from './errors.js'
 import { boundedKey } from './keys.js'
 import { createPolicy, type RefillRate } from './policy.js'
 import { claimPolicy, type PolicyClaim } from './policy-claims.js'
-import type { Decision, Policy, Store } from './types.js'
+import { storeKey } from './store-key.js'
+import type { Decision, Policy, StepResult, Store } from './types.js'
 import { rejectUnknownOptions, requireObject, requirePositiveInteger } from './validate.js'
 
 /** Options of {@link createLimiter}. */
@@ -77,10 +79,19 @@ export function buildLimiter(options: LimiterOptions): { limiter: Limiter; claim
       if (!Number.isSafeInteger(cost) || cost < 1) {
         return Promise.reject(new RangeError(`[spillway] cost must be a whole number ≥ 1, got ${describeValue(cost)}`))
       }
-      return store.consume(boundedKey(key), policy, cost)
+      const namespaced = storeKey(policy.name, boundedKey(key))
+      return store.consume(namespaced, policy, cost).then((step) => decisionOf(policy, step, cost, store))
     },
   }
   return { limiter, claim }
+}
+
+/** The public decision for a store's raw step; a step that is not one is the store's failure, not a verdict. */
+function decisionOf(policy: Policy, step: StepResult, cost: number, store: Store): Decision {
+  if (typeof step?.allowed !== 'boolean' || !Number.isSafeInteger(step.debtUs) || step.debtUs < 0) {
+    throw new TypeError(`[spillway] the ${store.name} store answered ${describeValue(step)}, not { allowed, debtUs }`)
+  }
+  return describeDecision(policy, step, cost)
 }
 
 /** Checks a store's shape at construction, so a wrong object fails now and not on the first request. */

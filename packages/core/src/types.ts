@@ -43,18 +43,45 @@ export interface Decision {
   readonly resetMs: number
 }
 
-/** One decision of a batch passed to {@link Store.consumeMany}. */
-export interface ConsumeRequest {
-  readonly key: string
-  readonly policy: Policy
-  readonly cost: number
+/**
+ * What a store answers for one step of one bucket: the raw result of the GCRA step, nothing derived.
+ * The limiter turns it into the public {@link Decision} (remaining, retry and reset times).
+ */
+export interface StepResult {
+  /** True when the `cost` tokens were there and were taken. */
+  readonly allowed: boolean
+  /**
+   * `max(0, tat − now)` after the step, in µs on the store's clock: how far the bucket is below full
+   * (0 = full, `policy.burstUs` = empty). An integer.
+   */
+  readonly debtUs: number
 }
 
 /**
- * Where buckets live. A store owns its clock (monotonic in-process, Redis `TIME` in Redis) and
- * must make each `consume` atomic: concurrent calls on one key never admit more than the bucket holds.
+ * Where buckets live: a store does the atomic step and nothing else. It owns its clock (monotonic
+ * in-process, Redis `TIME` in Redis) and makes each `consume` atomic: concurrent calls on one key never
+ * admit more than the bucket holds.
  *
- * Keys are already namespaced by the limiter; a store may add its own prefix.
+ * **Keys.** The limiter namespaces every key before a store sees it, with one rule:
+ * `<policy name>:{<client key>}` (see {@link storeKey}). Policy names never contain `{`, so no two
+ * (policy, client key) pairs share a store key, and the part in braces is the identity: a store that
+ * shards (Redis Cluster) keeps all of one identity's buckets together by it. A store may prepend a
+ * prefix of its own, and must not otherwise change the key.
+ *
+ * **Composition.** A store may wrap another store (a time budget, a fallback, a hybrid cache): it is
+ * a `Store` itself and forwards what it does not handle.
+ *
+ * @example
+ * ```ts
+ * const store: Store = {
+ *   name: 'logging',
+ *   async consume(key, policy, cost) {
+ *     const step = await inner.consume(key, policy, cost)
+ *     console.log(key, step.allowed)
+ *     return step
+ *   },
+ * }
+ * ```
  */
 export interface Store {
   /** A short label for logs and errors, e.g. `memory` or `redis`. */
@@ -65,13 +92,11 @@ export interface Store {
    * one name on those buckets, and one request counted twice by one policy. Default: the store itself.
    */
   readonly keySpace?: object
-  /** Atomically takes `cost` tokens from the bucket at `key` if they are there. */
-  consume(key: string, policy: Policy, cost: number): Promise<Decision>
   /**
-   * Optional: several decisions in one round trip, answered in order. Each is decided on its own;
-   * a rejection of one does not undo another.
+   * Atomically takes `cost` tokens (a whole number ≥ 1; it may exceed the capacity, which is never
+   * admitted) from the bucket at `key` if they are there. Rejects only when the store cannot decide.
    */
-  consumeMany?(requests: readonly ConsumeRequest[]): Promise<Decision[]>
+  consume(key: string, policy: Policy, cost: number): Promise<StepResult>
   /** Optional: releases timers and connections the store created itself. */
   close?(): Promise<void>
 }
