@@ -1,7 +1,8 @@
-// The in-process store: a bounded Map from key to theoretical arrival time, on a monotonic clock.
+// The in-process store: a bounded LRU of theoretical arrival times, on a monotonic clock.
 import { describeDecision, stepBucket } from './bucket.js'
 import { type ClockUs, monotonicClockUs } from './clock.js'
 import { SpillwayConfigError } from './errors.js'
+import { LruSlots, NO_SLOT } from './lru-slots.js'
 import type { ConsumeRequest, Decision, Policy, Store } from './types.js'
 import { optionalFunction, rejectUnknownOptions, requireObject, requirePositiveInteger } from './validate.js'
 
@@ -35,7 +36,9 @@ const EVICTION_SCAN = 16
  */
 export class MemoryStore implements Store {
   readonly name = 'memory'
-  private readonly tatByKey = new Map<string, number>()
+  /** Store key (policy name, NUL, key) → slot in {@link slots}. Entries are never re-set, only added and deleted. */
+  private readonly slotByKey = new Map<string, number>()
+  private readonly slots: LruSlots
   private readonly maxKeys: number
   private readonly clock: ClockUs
 
@@ -45,11 +48,13 @@ export class MemoryStore implements Store {
     this.maxKeys =
       options.maxKeys === undefined ? DEFAULT_MAX_KEYS : requirePositiveInteger(options.maxKeys, 'MemoryStore.maxKeys')
     this.clock = optionalFunction<ClockUs>(options.clock, 'MemoryStore.clock') ?? monotonicClockUs
+    // One more than the bound: a new bucket is added before the eviction it causes.
+    this.slots = new LruSlots(this.maxKeys + 1)
   }
 
   /** Number of buckets held now (full ones may linger until swept). */
   get size(): number {
-    return this.tatByKey.size
+    return this.slotByKey.size
   }
 
   consume(key: string, policy: Policy, cost: number): Promise<Decision> {
@@ -62,7 +67,8 @@ export class MemoryStore implements Store {
 
   /** Forgets every bucket. */
   clear(): void {
-    this.tatByKey.clear()
+    this.slotByKey.clear()
+    this.slots.clear()
   }
 
   close(): Promise<void> {
@@ -74,22 +80,34 @@ export class MemoryStore implements Store {
     const nowUs = readClock(this.clock)
     // Policy names never contain NUL, so the first NUL ends the name: no two (name, key) pairs collide.
     const storeKey = `${policy.name}\0${key}`
-    const step = stepBucket(policy, { tatUs: this.tatByKey.get(storeKey), nowUs, cost })
-    // Delete then set moves the key to the end of the Map's order: the Map doubles as an LRU list.
-    this.tatByKey.delete(storeKey)
-    if (step.tatUs > nowUs) this.tatByKey.set(storeKey, step.tatUs)
+    const slot = this.slotByKey.get(storeKey)
+    const step = stepBucket(policy, { tatUs: slot === undefined ? undefined : this.slots.tatUs(slot), nowUs, cost })
+    if (step.tatUs > nowUs) this.keep(storeKey, slot, step.tatUs)
+    else if (slot !== undefined) this.forget(slot)
     this.sweep(nowUs)
     return describeDecision(policy, { allowed: step.allowed, debtUs: step.debtUs, cost })
   }
 
+  /** Stores the bucket's new time and makes it the most recently used. */
+  private keep(storeKey: string, slot: number | undefined, tatUs: number): void {
+    if (slot === undefined) this.slotByKey.set(storeKey, this.slots.add(storeKey, tatUs))
+    else this.slots.update(slot, tatUs)
+  }
+
+  private forget(slot: number): void {
+    this.slotByKey.delete(this.slots.key(slot))
+    this.slots.remove(slot)
+  }
+
   /** Drops the oldest buckets that are full by now, then evicts beyond the bound (see {@link evictOne}). */
   private sweep(nowUs: number): void {
-    let checked = 0
-    for (const [key, tatUs] of this.tatByKey) {
-      if (checked++ >= SWEEP_PER_CALL) break
-      if (tatUs <= nowUs) this.tatByKey.delete(key)
+    let slot = this.slots.head
+    for (let checked = 0; checked < SWEEP_PER_CALL && slot !== NO_SLOT; checked++) {
+      const next = this.slots.next(slot)
+      if (this.slots.tatUs(slot) <= nowUs) this.forget(slot)
+      slot = next
     }
-    while (this.tatByKey.size > this.maxKeys) this.evictOne(nowUs)
+    while (this.slotByKey.size > this.maxKeys) this.evictOne(nowUs)
   }
 
   /**
@@ -97,15 +115,16 @@ export class MemoryStore implements Store {
    * else the least recently used bucket (that key's bucket resets to full).
    */
   private evictOne(nowUs: number): void {
-    let examined = 0
-    for (const [key, tatUs] of this.tatByKey) {
-      if (examined++ >= EVICTION_SCAN) break
-      if (tatUs <= nowUs) {
-        this.tatByKey.delete(key)
-        return
+    let victim = this.slots.head
+    let slot = victim
+    for (let examined = 0; examined < EVICTION_SCAN && slot !== NO_SLOT; examined++) {
+      if (this.slots.tatUs(slot) <= nowUs) {
+        victim = slot
+        break
       }
+      slot = this.slots.next(slot)
     }
-    this.tatByKey.delete(this.tatByKey.keys().next().value as string)
+    this.forget(victim)
   }
 }
 
