@@ -1,8 +1,9 @@
 // RedisStore through an ioredis Cluster client on a private 3-master Redis Cluster: exact, spread, survives a restart.
-import { createPolicy } from '@spillway/core'
+import { createPolicy, storeKey } from '@spillway/core'
 import { RedisStore } from '@spillway/redis'
 import { type Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { decide, decideAll } from '../harness/decide.js'
 import { connectLimiterCluster } from '../harness/redis-client.js'
 import { type RedisCluster, startRedisCluster } from '../harness/redis-cluster.js'
 import { randomKeyPrefix } from '../harness/redis-server.js'
@@ -42,9 +43,9 @@ describe('RedisStore on a 3-master Redis Cluster', () => {
   it('decides exactly on one key: a burst of B, then rejections', async () => {
     const store = new RedisStore({ client, prefix: randomKeyPrefix('cluster') })
     const policy = createPolicy({ name: 'exact', capacity: 5, refillRate: 0.1 })
-    const decisions = await Promise.all(Array.from({ length: 12 }, () => store.consume('203.0.113.7', policy, 1)))
+    const decisions = await Promise.all(Array.from({ length: 12 }, () => decide(store, '203.0.113.7', policy, 1)))
     expect(decisions.filter((d) => d.allowed)).toHaveLength(5)
-    expect((await store.consume('203.0.113.7', policy, 1)).allowed).toBe(false)
+    expect((await decide(store, '203.0.113.7', policy, 1)).allowed).toBe(false)
   })
 
   it('spreads the keys of many clients over all 3 masters, each on the master of its slot', async () => {
@@ -52,12 +53,15 @@ describe('RedisStore on a 3-master Redis Cluster', () => {
     const store = new RedisStore({ client, prefix })
     const policy = createPolicy({ name: 'spread', capacity: 3, refillRate: 1 })
     const ids = Array.from({ length: 60 }, (_, i) => `198.51.100.${i}`)
-    const decisions = await store.consumeMany(ids.map((key) => ({ key, policy, cost: 1 })))
+    const decisions = await decideAll(
+      store,
+      ids.map((key) => ({ key, policy, cost: 1 })),
+    )
     expect(decisions.every((d) => d.allowed && d.remaining === 2)).toBe(true)
 
     const perNode = await Promise.all(direct.map((connection) => connection.keys(`${prefix}*`)))
     expect(perNode.map((keys) => keys.length > 0)).toEqual([true, true, true])
-    expect(perNode.flat().sort()).toEqual(ids.map((id) => store.keyOf(id, policy)).sort())
+    expect(perNode.flat().sort()).toEqual(ids.map((id) => store.redisKey(storeKey(policy.name, id))).sort())
     for (const [index, keys] of perNode.entries()) {
       for (const key of keys) {
         const slot = Number(await (direct[index] as Redis).call('CLUSTER', 'KEYSLOT', key))
@@ -70,10 +74,15 @@ describe('RedisStore on a 3-master Redis Cluster', () => {
     const store = new RedisStore({ client, prefix: randomKeyPrefix('tag') })
     const policies = ['a', 'b', 'c'].map((name) => createPolicy({ name, capacity: 2, refillRate: 1 }))
     const slots = await Promise.all(
-      policies.map((policy) => (direct[0] as Redis).call('CLUSTER', 'KEYSLOT', store.keyOf('user:42', policy))),
+      policies.map((policy) =>
+        (direct[0] as Redis).call('CLUSTER', 'KEYSLOT', store.redisKey(storeKey(policy.name, 'user:42'))),
+      ),
     )
     expect(new Set(slots).size).toBe(1)
-    const decisions = await store.consumeMany(policies.map((policy) => ({ key: 'user:42', policy, cost: 2 })))
+    const decisions = await decideAll(
+      store,
+      policies.map((policy) => ({ key: 'user:42', policy, cost: 2 })),
+    )
     expect(decisions.map((d) => [d.allowed, d.remaining])).toEqual([
       [true, 0],
       [true, 0],
@@ -87,17 +96,17 @@ describe('RedisStore on a 3-master Redis Cluster', () => {
     const node = cluster.nodes[1]
     if (node === undefined) return expect.fail('no second node')
     const id = await idOnNode(store, policy, node.port)
-    await store.consume(id, policy, 2)
-    expect((await store.consume(id, policy, 1)).allowed).toBe(false)
+    await decide(store, id, policy, 2)
+    expect((await decide(store, id, policy, 1)).allowed).toBe(false)
 
     const oldPid = node.pid
     await node.kill()
-    await expect(store.consume(id, policy, 1)).rejects.toThrow()
+    await expect(decide(store, id, policy, 1)).rejects.toThrow()
     await node.restart()
     expect(node.pid).not.toBe(oldPid)
     await cluster.waitUntilOk()
     // No persistence: the restarted master lost its keys, so the bucket is full again.
-    const decision = await eventually(() => store.consume(id, policy, 1))
+    const decision = await eventually(() => decide(store, id, policy, 1))
     expect(decision).toMatchObject({ allowed: true, remaining: 1 })
   })
 
@@ -109,12 +118,12 @@ describe('RedisStore on a 3-master Redis Cluster', () => {
     const id = await idOnNode(store, policy, node.port)
     node.pause()
     try {
-      await expect(store.consume(id, policy, 1)).rejects.toThrow(/timed out/i)
+      await expect(decide(store, id, policy, 1)).rejects.toThrow(/timed out/i)
     } finally {
       node.resume()
     }
     // The timed-out call may still have run once the node woke up: at most one token of two is gone.
-    expect((await eventually(() => store.consume(id, policy, 1))).allowed).toBe(true)
+    expect((await eventually(() => decide(store, id, policy, 1))).allowed).toBe(true)
   })
 
   it('stop() kills every node by pid', async () => {
@@ -131,7 +140,9 @@ describe('RedisStore on a 3-master Redis Cluster', () => {
 async function idOnNode(store: RedisStore, policy: ReturnType<typeof createPolicy>, port: number): Promise<string> {
   for (let i = 0; i < 1000; i++) {
     const id = `client-${i}`
-    const slot = Number(await (direct[0] as Redis).call('CLUSTER', 'KEYSLOT', store.keyOf(id, policy)))
+    const slot = Number(
+      await (direct[0] as Redis).call('CLUSTER', 'KEYSLOT', store.redisKey(storeKey(policy.name, id))),
+    )
     if ((await portOfSlot(slot)) === port) return id
   }
   return expect.fail(`no key on port ${port} in 1000 tries`)

@@ -1,5 +1,5 @@
 // NEGATIVE CONTROL, never use it: a non-atomic GET / compute in JS / SET store that the race test must catch.
-import { type Decision, describeDecision, type Policy, type Store, stepBucket } from '@spillway/core'
+import { type Policy, type StepResult, type Store, stepBucket } from '@spillway/core'
 import type { Redis } from 'ioredis'
 
 /**
@@ -20,14 +20,14 @@ export class NaiveCheckThenActStore implements Store {
     private readonly prefix: string,
   ) {}
 
-  async consume(key: string, policy: Policy, cost: number): Promise<Decision> {
-    const redisKey = `${this.prefix}${policy.name}:{${key}}`
+  async consume(key: string, policy: Policy, cost: number): Promise<StepResult> {
+    const redisKey = `${this.prefix}${key}`
     const stored = await this.client.get(redisKey)
     const nowUs = Date.now() * 1000
     const step = stepBucket(policy, { tatUs: stored === null ? undefined : Number(stored), nowUs, cost })
     if (step.allowed) {
       await this.client.set(redisKey, String(step.tatUs), 'PX', Math.ceil(step.debtUs / 1000) + 1)
     }
-    return describeDecision(policy, { allowed: step.allowed, debtUs: step.debtUs, cost })
+    return { allowed: step.allowed, debtUs: step.debtUs }
   }
 }

@@ -1,8 +1,9 @@
 // A bucket key overwritten with another type or a string that is no tat: the next decision empties it, with a TTL.
-import { createPolicy } from '@spillway/core'
+import { createPolicy, storeKey } from '@spillway/core'
 import { RedisStore } from '@spillway/redis'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { decide, decideAll } from '../harness/decide.js'
 import { connectLimiterClient } from '../harness/redis-client.js'
 import { type RedisServer, randomKeyPrefix, startRedisServer } from '../harness/redis-server.js'
 
@@ -40,11 +41,11 @@ const poisons: ReadonlyArray<[string, (key: string) => Promise<unknown>]> = [
 describe('a poisoned bucket key', () => {
   it.each(poisons)('holding %s: rejected as an empty bucket, rewritten with a TTL, then refills', async (_, poison) => {
     const id = `id-${randomKeyPrefix()}`
-    const key = store.keyOf(id, policy)
+    const key = store.redisKey(storeKey(policy.name, id))
     await poison(key)
     expect(await client.pttl(key)).toBe(-1)
 
-    const rejected = await store.consume(id, policy, 1)
+    const rejected = await decide(store, id, policy, 1)
     expect(rejected).toMatchObject({ allowed: false, remaining: 0 })
     expect(rejected.retryAfterMs).toBeGreaterThan(0)
     expect(rejected.retryAfterMs).toBeLessThanOrEqual(50)
@@ -56,33 +57,36 @@ describe('a poisoned bucket key', () => {
     expect(ttlMs).toBeLessThanOrEqual(101)
 
     await sleep(rejected.retryAfterMs + 3)
-    expect((await store.consume(id, policy, 1)).allowed).toBe(true)
+    expect((await decide(store, id, policy, 1)).allowed).toBe(true)
     await sleep(100 + 3) // full again: the key may have expired, and exactly B are admitted
-    const burst = await store.consumeMany([1, 2, 3].map(() => ({ key: id, policy, cost: 1 })))
+    const burst = await decideAll(
+      store,
+      [1, 2, 3].map(() => ({ key: id, policy, cost: 1 })),
+    )
     expect(burst.map((d) => d.allowed)).toEqual([true, true, false])
   })
 
   it('is repaired inside consumeMany too, without failing the other requests', async () => {
     const id = `id-${randomKeyPrefix()}`
-    await client.hset(store.keyOf(id, policy), 'field', '1')
-    const decisions = await store.consumeMany([
+    await client.hset(store.redisKey(storeKey(policy.name, id)), 'field', '1')
+    const decisions = await decideAll(store, [
       { key: id, policy, cost: 1 },
       { key: `${id}-clean`, policy, cost: 1 },
     ])
     expect(decisions.map((d) => d.allowed)).toEqual([false, true])
-    expect(await client.pttl(store.keyOf(id, policy))).toBeGreaterThan(0)
+    expect(await client.pttl(store.redisKey(storeKey(policy.name, id)))).toBeGreaterThan(0)
   })
 
   it('holding digits far beyond now + τ: clamped to an empty bucket (the backward-clock rule), with a TTL', async () => {
     const id = `id-${randomKeyPrefix()}`
-    const key = store.keyOf(id, policy)
+    const key = store.redisKey(storeKey(policy.name, id))
     await client.set(key, '9'.repeat(400)) // parses as +inf in Lua
-    const rejected = await store.consume(id, policy, 1)
+    const rejected = await decide(store, id, policy, 1)
     expect(rejected).toMatchObject({ allowed: false, remaining: 0 })
     expect(rejected.retryAfterMs).toBeLessThanOrEqual(50)
     expect(await client.get(key)).toMatch(/^\d{16}$/)
     expect(await client.pttl(key)).toBeGreaterThan(0)
     await sleep(rejected.retryAfterMs + 3)
-    expect((await store.consume(id, policy, 1)).allowed).toBe(true)
+    expect((await decide(store, id, policy, 1)).allowed).toBe(true)
   })
 })

@@ -2,6 +2,7 @@
 import { createPolicy, type Store } from '@spillway/core'
 import { RedisStore } from '@spillway/redis'
 import { Redis } from 'ioredis'
+import { decide } from '../harness/decide.js'
 import { LIMITER_CLIENT_OPTIONS } from '../harness/redis-client.js'
 import { NaiveCheckThenActStore } from './naive-check-then-act-store.js'
 
@@ -46,7 +47,7 @@ async function run(request: RaceRequest): Promise<number> {
   const store = stores[request.store]
   await waitUntil(request.startAtMs)
   const decisions = await Promise.all(
-    Array.from({ length: request.inFlight }, () => store.consume(request.key, policy, 1)),
+    Array.from({ length: request.inFlight }, () => decide(store, request.key, policy, 1)),
   )
   return decisions.filter((decision) => decision.allowed).length
 }

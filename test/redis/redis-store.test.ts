@@ -1,8 +1,9 @@
 // RedisStore specifics on a private redis-server: options, key layout, expiry, NOSCRIPT, clock jumps, memory.
-import { createPolicy, SpillwayConfigError } from '@spillway/core'
+import { createPolicy, SpillwayConfigError, storeKey } from '@spillway/core'
 import { RedisStore, type RedisStoreOptions } from '@spillway/redis'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { decide, decideAll } from '../harness/decide.js'
 import { connectLimiterClient } from '../harness/redis-client.js'
 import { type RedisServer, randomKeyPrefix, startRedisServer } from '../harness/redis-server.js'
 
@@ -91,24 +92,24 @@ describe('RedisStore key layout and expiry', () => {
   it('writes <prefix><policy>:{<key>}, the client key as the hash tag', async () => {
     const login = createPolicy({ name: 'login', capacity: 5, refillRate: 1 })
     const api = createPolicy({ name: 'api', capacity: 5, refillRate: 1 })
-    await store.consume('203.0.113.7', login, 1)
-    await store.consume('203.0.113.7', api, 1)
-    await store.consume('user:42', api, 1)
+    await decide(store, '203.0.113.7', login, 1)
+    await decide(store, '203.0.113.7', api, 1)
+    await decide(store, 'user:42', api, 1)
     const [, keys] = await client.scan(0, 'MATCH', `${prefix}*`, 'COUNT', 1000)
     expect(keys.sort()).toEqual(
       [`${prefix}api:{203.0.113.7}`, `${prefix}api:{user:42}`, `${prefix}login:{203.0.113.7}`].sort(),
     )
-    expect(store.keyOf('203.0.113.7', login)).toBe(`${prefix}login:{203.0.113.7}`)
+    expect(store.redisKey(storeKey(login.name, '203.0.113.7'))).toBe(`${prefix}login:{203.0.113.7}`)
   })
 
   it('expires a key once its bucket would be full: 0 < PTTL ≤ debt + 1 ms', async () => {
     const policy = createPolicy({ name: 'ttl', capacity: 4, refillRate: 10 }) // 100 ms per token, τ 400 ms
-    const key = store.keyOf('k', policy)
-    await store.consume('k', policy, 1)
+    const key = store.redisKey(storeKey(policy.name, 'k'))
+    await decide(store, 'k', policy, 1)
     const afterOne = await client.pttl(key)
     expect(afterOne).toBeGreaterThan(0)
     expect(afterOne).toBeLessThanOrEqual(101)
-    await store.consume('k', policy, 3)
+    await decide(store, 'k', policy, 3)
     const afterAll = await client.pttl(key)
     expect(afterAll).toBeGreaterThan(300)
     expect(afterAll).toBeLessThanOrEqual(401)
@@ -117,8 +118,8 @@ describe('RedisStore key layout and expiry', () => {
   it('uses under 128 bytes of Redis memory per bucket key (MEMORY USAGE, default prefix, IPv4 key)', async () => {
     const defaultStore = new RedisStore({ client })
     const policy = createPolicy({ capacity: 100, refillRate: 1 })
-    const key = defaultStore.keyOf('203.0.113.7', policy)
-    await defaultStore.consume('203.0.113.7', policy, 1)
+    const key = defaultStore.redisKey(storeKey(policy.name, '203.0.113.7'))
+    await decide(defaultStore, '203.0.113.7', policy, 1)
     const bytes = Number(await client.call('MEMORY', 'USAGE', key))
     const encoding = await client.object('ENCODING', key)
     await client.del(key)
@@ -134,14 +135,14 @@ describe('RedisStore NOSCRIPT handling', () => {
 
   it('reloads the script exactly once after SCRIPT FLUSH, and decisions go on', async () => {
     const counting = createPolicy({ name: 'noscript-count', capacity: 10, refillRate: 1 })
-    expect((await store.consume('k', counting, 1)).remaining).toBe(9)
+    expect((await decide(store, 'k', counting, 1)).remaining).toBe(9)
     for (const remainingAfterReload of [8, 6]) {
       await client.script('FLUSH')
       await client.config('RESETSTAT')
-      expect((await store.consume('k', counting, 1)).remaining).toBe(remainingAfterReload)
+      expect((await decide(store, 'k', counting, 1)).remaining).toBe(remainingAfterReload)
       expect(await commandCalls('eval')).toBe(1)
       // Cached again: the next call is a plain EVALSHA. Each call was applied exactly once.
-      expect((await store.consume('k', counting, 1)).remaining).toBe(remainingAfterReload - 1)
+      expect((await decide(store, 'k', counting, 1)).remaining).toBe(remainingAfterReload - 1)
       expect(await commandCalls('eval')).toBe(1)
       expect(await commandCalls('evalsha')).toBe(2)
     }
@@ -150,26 +151,26 @@ describe('RedisStore NOSCRIPT handling', () => {
   it('reloads inside consumeMany, each request applied once', async () => {
     await client.script('FLUSH')
     await client.config('RESETSTAT')
-    const decisions = await store.consumeMany([
+    const decisions = await decideAll(store, [
       { key: 'a', policy, cost: 2 },
       { key: 'a', policy, cost: 2 },
       { key: 'b', policy, cost: 3 },
     ])
     expect(decisions.map((d) => d.allowed)).toEqual([true, false, true])
     expect(await commandCalls('eval')).toBe(3)
-    expect((await store.consume('a', policy, 1)).remaining).toBe(0)
+    expect((await decide(store, 'a', policy, 1)).remaining).toBe(0)
   })
 
   it('does not retry other errors', async () => {
     await client.config('SET', 'maxmemory', '1') // every write is now refused with OOM
     await client.config('RESETSTAT')
     try {
-      await expect(store.consume('oom', policy, 1)).rejects.toThrow(/OOM/)
+      await expect(decide(store, 'oom', policy, 1)).rejects.toThrow(/OOM/)
     } finally {
       await client.config('SET', 'maxmemory', '0')
     }
     expect(await commandCalls('eval')).toBe(0)
-    expect((await store.consume('oom', policy, 1)).allowed).toBe(true)
+    expect((await decide(store, 'oom', policy, 1)).allowed).toBe(true)
   })
 })
 
@@ -177,9 +178,9 @@ describe('RedisStore clock policy (Redis TIME)', () => {
   const policy = createPolicy({ name: 'clock', capacity: 2, refillRate: 20 }) // 50 ms per token, τ 100 ms
 
   it('after a backward jump (tat an hour ahead) rejects, then refills at the normal rate', async () => {
-    const key = store.keyOf('k', policy)
+    const key = store.redisKey(storeKey(policy.name, 'k'))
     await client.set(key, String((await redisNowUs()) + 3_600_000_000))
-    const rejected = await store.consume('k', policy, 1)
+    const rejected = await decide(store, 'k', policy, 1)
     expect(rejected.allowed).toBe(false)
     expect(rejected.retryAfterMs).toBeLessThanOrEqual(50)
     expect(rejected.resetMs).toBeLessThanOrEqual(100)
@@ -187,12 +188,15 @@ describe('RedisStore clock policy (Redis TIME)', () => {
     expect(Number(await client.get(key)) - (await redisNowUs())).toBeLessThanOrEqual(100_000)
     expect(await client.pttl(key)).toBeLessThanOrEqual(101)
     await sleep(rejected.retryAfterMs + 3)
-    expect((await store.consume('k', policy, 1)).allowed).toBe(true)
+    expect((await decide(store, 'k', policy, 1)).allowed).toBe(true)
   })
 
   it('after a forward jump (tat an hour behind) the bucket is full: exactly B admitted', async () => {
-    await client.set(store.keyOf('k', policy), String((await redisNowUs()) - 3_600_000_000))
-    const decisions = await store.consumeMany(Array.from({ length: 4 }, () => ({ key: 'k', policy, cost: 1 })))
+    await client.set(store.redisKey(storeKey(policy.name, 'k')), String((await redisNowUs()) - 3_600_000_000))
+    const decisions = await decideAll(
+      store,
+      Array.from({ length: 4 }, () => ({ key: 'k', policy, cost: 1 })),
+    )
     expect(decisions.map((d) => d.allowed)).toEqual([true, true, false, false])
   })
 })

@@ -43,8 +43,8 @@ export {
   takeHandlerOption,
 } from './rate-limit-options.js'
 export { cannotDecideResponse, type LimitResponse, quotaExceededProblem } from './responses.js'
-export type { Decision, Policy, StepResult, Store } from './types.js'
 export { storeKey } from './store-key.js'
+export type { Decision, Policy, StepResult, Store } from './types.js'
 export {
   optionalFunction,
   rejectUnknownOptions,

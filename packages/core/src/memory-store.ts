@@ -1,9 +1,9 @@
 // The in-process store: a bounded LRU of theoretical arrival times, on a monotonic clock.
-import { describeDecision, stepBucket } from './bucket.js'
+import { stepBucket } from './bucket.js'
 import { type ClockUs, monotonicClockUs } from './clock.js'
 import { SpillwayConfigError } from './errors.js'
 import { LruSlots, NO_SLOT } from './lru-slots.js'
-import type { ConsumeRequest, Decision, Policy, Store } from './types.js'
+import type { Policy, StepResult, Store } from './types.js'
 import { optionalFunction, rejectUnknownOptions, requireObject, requirePositiveInteger } from './validate.js'
 
 /** Options of {@link MemoryStore}. */
@@ -36,7 +36,7 @@ const EVICTION_SCAN = 16
  */
 export class MemoryStore implements Store {
   readonly name = 'memory'
-  /** Store key (policy name, NUL, key) → slot in {@link slots}. Entries are never re-set, only added and deleted. */
+  /** Store key (namespaced by the limiter) → slot in {@link slots}. Entries are never re-set, only added and deleted. */
   private readonly slotByKey = new Map<string, number>()
   private readonly slots: LruSlots
   private readonly maxKeys: number
@@ -57,12 +57,27 @@ export class MemoryStore implements Store {
     return this.slotByKey.size
   }
 
-  consume(key: string, policy: Policy, cost: number): Promise<Decision> {
+  consume(key: string, policy: Policy, cost: number): Promise<StepResult> {
     return Promise.resolve(this.consumeNow(key, policy, cost))
   }
 
-  consumeMany(requests: readonly ConsumeRequest[]): Promise<Decision[]> {
-    return Promise.resolve(requests.map((r) => this.consumeNow(r.key, r.policy, r.cost)))
+  /**
+   * The same step as {@link consume}, answered synchronously: for callers that decide outside a
+   * request and want no promise (the key is namespaced by the caller, see `storeKey`).
+   *
+   * @example
+   * ```ts
+   * const step = store.consumeNow(storeKey(policy.name, 'user:42'), policy, 1)
+   * ```
+   */
+  consumeNow(key: string, policy: Policy, cost: number): StepResult {
+    const nowUs = readClock(this.clock)
+    const slot = this.slotByKey.get(key)
+    const step = stepBucket(policy, { tatUs: slot === undefined ? undefined : this.slots.tatUs(slot), nowUs, cost })
+    if (step.tatUs > nowUs) this.keep(key, slot, step.tatUs)
+    else if (slot !== undefined) this.forget(slot)
+    this.sweep(nowUs)
+    return step
   }
 
   /** Forgets every bucket. */
@@ -76,21 +91,9 @@ export class MemoryStore implements Store {
     return Promise.resolve()
   }
 
-  private consumeNow(key: string, policy: Policy, cost: number): Decision {
-    const nowUs = readClock(this.clock)
-    // Policy names never contain NUL, so the first NUL ends the name: no two (name, key) pairs collide.
-    const storeKey = `${policy.name}\0${key}`
-    const slot = this.slotByKey.get(storeKey)
-    const step = stepBucket(policy, { tatUs: slot === undefined ? undefined : this.slots.tatUs(slot), nowUs, cost })
-    if (step.tatUs > nowUs) this.keep(storeKey, slot, step.tatUs)
-    else if (slot !== undefined) this.forget(slot)
-    this.sweep(nowUs)
-    return describeDecision(policy, { allowed: step.allowed, debtUs: step.debtUs, cost })
-  }
-
   /** Stores the bucket's new time and makes it the most recently used. */
-  private keep(storeKey: string, slot: number | undefined, tatUs: number): void {
-    if (slot === undefined) this.slotByKey.set(storeKey, this.slots.add(storeKey, tatUs))
+  private keep(key: string, slot: number | undefined, tatUs: number): void {
+    if (slot === undefined) this.slotByKey.set(key, this.slots.add(key, tatUs))
     else this.slots.update(slot, tatUs)
   }
 

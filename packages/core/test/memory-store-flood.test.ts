@@ -1,5 +1,6 @@
 // MemoryStore under a key flood: a hot key keeps its speed and its bucket, the store keeps its bound.
 import { describe, expect, it } from 'vitest'
+import { decide } from '../../../test/harness/decide.js'
 import { createPolicy, MemoryStore } from '../src/index.js'
 
 const MAX_KEYS = 20_000
@@ -18,7 +19,7 @@ const hotClient = { decisions: 0 }
 
 async function consumeHot(store: MemoryStore): Promise<void> {
   hotClient.decisions++
-  await store.consume('hot-client', hot, 1)
+  await decide(store, 'hot-client', hot, 1)
 }
 
 /** Decisions per second on the hot key over a round of {@link ROUND_MS} (long enough for the timer's resolution). */
@@ -54,7 +55,7 @@ async function flood(store: MemoryStore, first: number, count: number): Promise<
   for (let chunk = first; chunk < first + count; chunk += CHUNK_KEYS) {
     const started = performance.now()
     for (let i = chunk; i < chunk + CHUNK_KEYS; i++) {
-      await store.consume(`198.51.${(i >> 8) & 0xff}.${i & 0xff}:${i}`, slow, 1)
+      await decide(store, `198.51.${(i >> 8) & 0xff}.${i & 0xff}:${i}`, slow, 1)
       if (i % 1_000 === 0) await consumeHot(store)
       largestSize = Math.max(largestSize, store.size)
     }
@@ -81,7 +82,7 @@ describe('MemoryStore under a key flood', () => {
     expect.soft(fillMsPerKey / evictMsPerKey, `${fillMsPerKey} vs ${evictMsPerKey} ms per key`).toBeGreaterThan(0.3)
 
     // The hot bucket was never evicted nor reset: every one of its decisions took a token.
-    const last = await store.consume('hot-client', hot, 1)
+    const last = await decide(store, 'hot-client', hot, 1)
     expect(last.allowed).toBe(true)
     expect(last.remaining).toBe(hot.capacity - hotClient.decisions - 1)
   }, 20_000)

@@ -1,6 +1,7 @@
 // MemoryStore against a model of its bookkeeping: the same decisions and the same buckets kept, step by step.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { decide } from '../../../test/harness/decide.js'
 import { stepBucket } from '../src/bucket.js'
 import { createPolicy, MemoryStore } from '../src/index.js'
 import type { Policy } from '../src/types.js'
@@ -54,7 +55,7 @@ describe('MemoryStore bookkeeping', () => {
         for (const { key, policy: index, cost, gapUs } of steps) {
           clock.nowUs += gapUs
           const policy = policies[index] as Policy
-          const decision = await store.consume(`k${key}`, policy, cost)
+          const decision = await decide(store, `k${key}`, policy, cost)
           expect(decision.allowed).toBe(model.consume(`k${key}`, policy, cost, clock.nowUs))
           expect(store.size).toBe(model.tatByKey.size)
         }
@@ -62,7 +63,7 @@ describe('MemoryStore bookkeeping', () => {
         for (const storeKey of [...model.tatByKey.keys()]) {
           const [name, key] = storeKey.split('\0') as [string, string]
           const policy = policies.find((p) => p.name === name) as Policy
-          expect((await store.consume(key, policy, 1)).allowed).toBe(model.consume(key, policy, 1, clock.nowUs))
+          expect((await decide(store, key, policy, 1)).allowed).toBe(model.consume(key, policy, 1, clock.nowUs))
         }
       }),
       { numRuns: 300 },
@@ -73,13 +74,13 @@ describe('MemoryStore bookkeeping', () => {
     const clock = { nowUs: 0 }
     const store = new MemoryStore({ maxKeys: 3, clock: () => clock.nowUs })
     const slow = policies[1] as Policy
-    for (const key of ['a', 'b', 'c']) await store.consume(key, slow, 3)
+    for (const key of ['a', 'b', 'c']) await decide(store, key, slow, 3)
     store.clear()
     expect(store.size).toBe(0)
-    expect((await store.consume('a', slow, 3)).allowed).toBe(true)
-    for (const key of ['d', 'e', 'f', 'g']) await store.consume(key, slow, 3)
+    expect((await decide(store, 'a', slow, 3)).allowed).toBe(true)
+    for (const key of ['d', 'e', 'f', 'g']) await decide(store, key, slow, 3)
     expect(store.size).toBe(3)
-    expect((await store.consume('g', slow, 1)).allowed).toBe(false)
-    expect((await store.consume('a', slow, 1)).allowed).toBe(true) // evicted: full again
+    expect((await decide(store, 'g', slow, 1)).allowed).toBe(false)
+    expect((await decide(store, 'a', slow, 1)).allowed).toBe(true) // evicted: full again
   })
 })

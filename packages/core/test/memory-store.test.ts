@@ -1,5 +1,6 @@
 // MemoryStore: monotonic clock, forgetting full buckets, the key bound, clock jumps.
 import { describe, expect, it } from 'vitest'
+import { decide } from '../../../test/harness/decide.js'
 import { createLimiter, createPolicy, MemoryStore } from '../src/index.js'
 
 function setup(options: { maxKeys?: number } = {}) {
@@ -84,9 +85,9 @@ describe('MemoryStore', () => {
     const store = new MemoryStore()
     const strict = createPolicy({ name: 'strict', capacity: 1, refillRate: 0.001 })
     const loose = createPolicy({ name: 'loose', capacity: 1, refillRate: 0.001 })
-    expect((await store.consume('k', strict, 1)).allowed).toBe(true)
-    expect((await store.consume('k', loose, 1)).allowed).toBe(true)
-    expect((await store.consume('k', strict, 1)).allowed).toBe(false)
+    expect((await decide(store, 'k', strict, 1)).allowed).toBe(true)
+    expect((await decide(store, 'k', loose, 1)).allowed).toBe(true)
+    expect((await decide(store, 'k', strict, 1)).allowed).toBe(false)
   })
 
   it('validates its own options', () => {
@@ -100,21 +101,21 @@ describe('MemoryStore', () => {
     const store = new MemoryStore({ maxKeys: 3, clock: () => clock.nowUs })
     const slow = createPolicy({ name: 'slow', capacity: 1, refillRate: 0.001 })
     const fast = createPolicy({ name: 'fast', capacity: 1, refillRate: 1000 })
-    await store.consume('a', slow, 1)
-    await store.consume('b', slow, 1)
-    await store.consume('c', fast, 1)
+    await decide(store, 'a', slow, 1)
+    await decide(store, 'b', slow, 1)
+    await decide(store, 'c', fast, 1)
     clock.nowUs += 10_000 // c's bucket is full again, a and b are not
-    await store.consume('d', slow, 1)
+    await decide(store, 'd', slow, 1)
     expect(store.size).toBe(3)
-    expect((await store.consume('a', slow, 1)).allowed).toBe(false)
-    expect((await store.consume('b', slow, 1)).allowed).toBe(false)
+    expect((await decide(store, 'a', slow, 1)).allowed).toBe(false)
+    expect((await decide(store, 'b', slow, 1)).allowed).toBe(false)
   })
 
   it('keeps policies whose names contain ":" apart from keys that do', async () => {
     const store = new MemoryStore()
     const a = createPolicy({ name: 'a', capacity: 1, refillRate: 0.001 })
     const ab = createPolicy({ name: 'a:b', capacity: 1, refillRate: 0.001 })
-    expect((await store.consume('b:c', a, 1)).allowed).toBe(true)
-    expect((await store.consume('c', ab, 1)).allowed).toBe(true)
+    expect((await decide(store, 'b:c', a, 1)).allowed).toBe(true)
+    expect((await decide(store, 'c', ab, 1)).allowed).toBe(true)
   })
 })

@@ -1,7 +1,7 @@
 // Measures RedisStore decisions/s with and without round-trip sharing, and Redis memory per bucket key.
 // Run from the repository root: node --import tsx packages/redis/bench/pipelining.ts
 import { execFileSync } from 'node:child_process'
-import { createPolicy, type Policy } from '@spillway/core'
+import { createPolicy, type Policy, storeKey } from '@spillway/core'
 import { Redis, type RedisOptions } from 'ioredis'
 import { startRedisServer } from '../../../test/harness/redis-server.js'
 import { RedisStore, tokenBucketScript, tokenBucketScriptSha1 } from '../src/index.js'
@@ -27,17 +27,9 @@ type Mode = (store: RedisStore, policy: Policy) => Promise<void>
 const concurrentConsumes: Mode = async (store) => {
   let issued = 0
   const loop = async () => {
-    while (issued < DECISIONS) await store.consume(`k${issued++ % KEYS}`, policy, 1)
+    while (issued < DECISIONS) await store.consume(`default:{k${issued++ % KEYS}}`, policy, 1)
   }
   await Promise.all(Array.from({ length: CONCURRENCY }, loop))
-}
-
-/** The same decisions as consumeMany batches of CONCURRENCY: one explicit pipeline each. */
-const batchedConsumeMany: Mode = async (store) => {
-  for (let start = 0; start < DECISIONS; start += CONCURRENCY) {
-    const requests = Array.from({ length: CONCURRENCY }, (_, i) => ({ key: `k${(start + i) % KEYS}`, policy, cost: 1 }))
-    await store.consumeMany(requests)
-  }
 }
 
 interface Contender {
@@ -53,7 +45,6 @@ const CONTENDERS: readonly Contender[] = [
     options: { enableAutoPipelining: true },
     mode: concurrentConsumes,
   },
-  { label: 'consumeMany(100): one pipeline per batch', options: {}, mode: batchedConsumeMany },
 ]
 
 /** Runs the contenders in interleaved rounds (ABCABC…) so drift on a shared machine hits all alike. */
@@ -101,11 +92,12 @@ async function memoryPerKey(port: number): Promise<void> {
   const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await client.info('memory'))?.[1])
   const before = await usedMemory()
   for (let start = 0; start < MEMORY_KEYS; start += 1000) {
-    const requests = Array.from({ length: 1000 }, (_, i) => ({ key: ipOf(start + i), policy: hourly, cost: 1 }))
-    await store.consumeMany(requests)
+    await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => store.consume(storeKey('default', ipOf(start + i)), hourly, 1)),
+    )
   }
   const perKey = ((await usedMemory()) - before) / MEMORY_KEYS
-  const sample = Number(await client.call('MEMORY', 'USAGE', store.keyOf(ipOf(0), hourly)))
+  const sample = Number(await client.call('MEMORY', 'USAGE', store.redisKey(storeKey('default', ipOf(0)))))
   console.log(`memory: ${perKey.toFixed(1)} B/key from used_memory over ${MEMORY_KEYS} keys; MEMORY USAGE ${sample} B`)
   client.disconnect()
 }
