@@ -1,5 +1,5 @@
 // Client addresses: parse every literal form a proxy or socket writes, and derive the default rate-limit key.
-import { isIPv4, isIPv6 } from 'node:net'
+import { isIPv4 } from 'node:net'
 
 /** Default IPv6 prefix length: one /64 is what a single customer usually gets. */
 export const DEFAULT_IPV6_SUBNET = 64
@@ -31,19 +31,37 @@ export interface IpAddress {
  * ```
  */
 export function parseIpAddress(text: string): IpAddress | undefined {
-  const host = hostOf(text)
-  if (host === undefined) return undefined
-  if (isIPv4(host)) return ipv4Address(host.split('.').map(Number))
-  const hextets = ipv6Hextets(host)
-  if (hextets === undefined) return undefined
-  if (isMappedIPv4(hextets)) return ipv4Address(bytesOf(hextets[6] as number, hextets[7] as number))
-  const embedded = embeddedIPv4Bytes(hextets)
+  const ip = parseAddressParts(text)
+  if (ip === undefined) return undefined
+  if (ip.version === 4) return ipv4Address(ip.parts)
   return {
     version: 6,
-    parts: hextets,
-    canonical: formatIPv6(hextets),
-    embeddedIPv4: embedded === undefined ? undefined : ipv4Address(embedded),
+    parts: ip.parts,
+    canonical: formatIPv6(ip.parts),
+    embeddedIPv4: ip.embeddedIPv4 === undefined ? undefined : ipv4Address(ip.embeddedIPv4),
   }
+}
+
+/** `IpAddress` without the texts, which the per-request paths mostly do not need. */
+interface AddressParts {
+  readonly version: 4 | 6
+  readonly parts: number[]
+  readonly embeddedIPv4: number[] | undefined
+}
+
+/**
+ * What `parseIpAddress` does, short of writing the canonical texts.
+ * @internal Shared with the allow-list matcher.
+ */
+export function parseAddressParts(text: string): AddressParts | undefined {
+  const host = hostOf(text)
+  const parsed = host === undefined ? undefined : hostParts(host)
+  if (parsed === undefined || parsed.version === 4) return parsed
+  const hextets = parsed.parts
+  if (isMappedIPv4(hextets)) {
+    return { version: 4, parts: bytesOf(hextets[6] as number, hextets[7] as number), embeddedIPv4: undefined }
+  }
+  return { version: 6, parts: hextets, embeddedIPv4: embeddedIPv4Bytes(hextets) }
 }
 
 /**
@@ -69,7 +87,7 @@ export function parseIpAddress(text: string): IpAddress | undefined {
  *
  * Left as ordinary IPv6 (grouped by `subnet`): 6to4 `2002::/16` and ISATAP, whose /64 is one subnet of one
  * site (unwrapping the IPv4 would only widen the key to the whole site), and NAT64 network-specific
- * prefixes outside `64:ff9b::/32` (RFC 6052 §2.3), which cannot be recognised: behind such a translator
+ * prefixes of the operator's own (RFC 6052 §2.3), which cannot be recognised: behind such a translator
  * use `ipv6Subnet: false`, or a `key` function.
  *
  * @example
@@ -86,62 +104,136 @@ export function ipKey(address: string | undefined, subnet: number | false = DEFA
   // Cheap paths first: what Node reports for IPv4 sockets and for IPv4 clients of dual-stack sockets.
   if (isIPv4(address)) return address
   if (address.startsWith('::ffff:') && isIPv4(address.slice(7))) return address.slice(7)
-  const ip = parseIpAddress(address)
+  const ip = parseAddressParts(address)
   if (ip === undefined) return undefined
-  if (ip.version === 4) return ip.canonical
-  if (ip.embeddedIPv4 !== undefined) return ip.embeddedIPv4.canonical
-  if (subnet === false || subnet >= 128 || isLocalUseNat64(ip.parts)) return ip.canonical
+  if (ip.version === 4) return ip.parts.join('.')
+  if (ip.embeddedIPv4 !== undefined) return ip.embeddedIPv4.join('.')
+  if (subnet === false || subnet >= 128 || isLocalUseNat64(ip.parts)) return formatIPv6(ip.parts)
   return `${formatIPv6(maskHextets(ip.parts, subnet))}/${subnet}`
 }
-
-const PORT = /^\d{1,5}$/
 
 /** Peels what surrounds a host in the wild: whitespace, `[…]`, `:port`. The zone id is left to `ipv6Hextets`. */
 function hostOf(text: string): string | undefined {
   const trimmed = text.trim()
   if (trimmed.startsWith('[')) {
     const close = trimmed.indexOf(']')
-    if (close === -1 || !isPortSuffix(trimmed.slice(close + 1))) return undefined
+    if (close === -1 || !isPortSuffix(trimmed, close + 1)) return undefined
     return trimmed.slice(1, close)
   }
   // Exactly one colon can only be `host:port` (IPv6 has at least two).
   const colon = trimmed.indexOf(':')
   if (colon !== -1 && colon === trimmed.lastIndexOf(':')) {
-    return isPortSuffix(trimmed.slice(colon)) ? trimmed.slice(0, colon) : undefined
+    return isPortSuffix(trimmed, colon) ? trimmed.slice(0, colon) : undefined
   }
   return trimmed
 }
 
-function isPortSuffix(rest: string): boolean {
-  if (rest === '') return true
-  const port = rest.slice(1)
-  return rest.startsWith(':') && PORT.test(port) && Number(port) <= 65535
+/** Nothing, or `:` and a port number (0–65535), from `start` to the end of `text`. */
+function isPortSuffix(text: string, start: number): boolean {
+  if (start === text.length) return true
+  const digits = text.length - start - 1
+  if (text.charCodeAt(start) !== 0x3a || digits < 1 || digits > 5) return false
+  let port = 0
+  for (let i = start + 1; i < text.length; i++) {
+    const digit = text.charCodeAt(i) - 0x30
+    if (digit < 0 || digit > 9) return false
+    port = port * 10 + digit
+  }
+  return port <= 65535
 }
 
-/** Expands an IPv6 literal (possibly with `::`, a dotted IPv4 tail and a zone id) into 8 numbers. */
+/** Parses a host: dotted-quad IPv4 into 4 bytes, or IPv6 into 8 hextets. */
+function hostParts(host: string): AddressParts | undefined {
+  if (!host.includes(':')) {
+    const bytes = ipv4Bytes(host, 0, host.length)
+    return bytes === undefined ? undefined : { version: 4, parts: bytes, embeddedIPv4: undefined }
+  }
+  const hextets = ipv6Hextets(host)
+  return hextets === undefined ? undefined : { version: 6, parts: hextets, embeddedIPv4: undefined }
+}
+
+/**
+ * Strict dotted quad between `start` and `end`, as `net.isIPv4` accepts it (no leading zeros).
+ * @internal Shared with the allow-list matcher.
+ */
+export function ipv4Bytes(text: string, start: number, end: number): number[] | undefined {
+  const bytes: number[] = []
+  let i = start
+  while (bytes.length < 4) {
+    const from = i
+    let value = 0
+    while (i < end && i - from < 4) {
+      const digit = text.charCodeAt(i) - 0x30
+      if (digit < 0 || digit > 9) break
+      value = value * 10 + digit
+      i++
+    }
+    const length = i - from
+    if (length === 0 || length > 3 || value > 255 || (length > 1 && text.charCodeAt(from) === 0x30)) return undefined
+    bytes.push(value)
+    if (bytes.length < 4 && (i >= end || text.charCodeAt(i++) !== 0x2e)) return undefined
+  }
+  return i === end ? bytes : undefined
+}
+
+/**
+ * Parses IPv6 text (any case, leading zeros, one `::`, a dotted IPv4 tail, a zone id after `%`) into
+ * 8 hextets in one pass, accepting what `net.isIPv6` accepts.
+ */
 function ipv6Hextets(text: string): number[] | undefined {
   const zone = text.indexOf('%')
-  const bare = zone === -1 ? text : text.slice(0, zone)
-  if (!isIPv6(bare)) return undefined
-  const gap = bare.indexOf('::')
-  if (gap === -1) return hextetsOfGroups(bare)
-  const left = hextetsOfGroups(bare.slice(0, gap))
-  const right = hextetsOfGroups(bare.slice(gap + 2))
-  return left.concat(new Array<number>(8 - left.length - right.length).fill(0), right)
-}
-
-function hextetsOfGroups(part: string): number[] {
+  const end = zone === -1 ? text.length : zone
   const hextets: number[] = []
-  if (part === '') return hextets
-  for (const group of part.split(':')) {
-    if (group.includes('.')) {
-      const [a = 0, b = 0, c = 0, d = 0] = group.split('.').map(Number)
-      hextets.push((a << 8) | b, (c << 8) | d)
-    } else {
-      hextets.push(Number.parseInt(group, 16))
+  let gapAt = -1
+  let i = 0
+  if (text.startsWith('::')) {
+    gapAt = 0
+    i = 2
+  }
+  while (i < end) {
+    const from = i
+    let value = 0
+    while (i < end && i - from < 5) {
+      const digit = hexDigit(text.charCodeAt(i))
+      if (digit === -1) break
+      value = value * 16 + digit
+      i++
+    }
+    if (i < end && text.charCodeAt(i) === 0x2e) return withIPv4Tail(hextets, gapAt, ipv4Bytes(text, from, end))
+    if (i === from || i - from > 4) return undefined
+    hextets.push(value)
+    if (i === end) break
+    if (text.charCodeAt(i) !== 0x3a) return undefined
+    if (text.charCodeAt(i + 1) === 0x3a) {
+      if (gapAt !== -1) return undefined
+      gapAt = hextets.length
+      i += 2
+    } else if (++i === end) {
+      return undefined
     }
   }
+  return expandGap(hextets, gapAt)
+}
+
+function withIPv4Tail(hextets: number[], gapAt: number, bytes: number[] | undefined): number[] | undefined {
+  if (bytes === undefined) return undefined
+  const [a = 0, b = 0, c = 0, d = 0] = bytes
+  hextets.push((a << 8) | b, (c << 8) | d)
+  return expandGap(hextets, gapAt)
+}
+
+/** Fills the `::` at `gapAt` (-1: none) with the zero groups it stands for (at least one). */
+function expandGap(hextets: number[], gapAt: number): number[] | undefined {
+  if (gapAt === -1) return hextets.length === 8 ? hextets : undefined
+  if (hextets.length > 7) return undefined
+  hextets.splice(gapAt, 0, ...new Array<number>(8 - hextets.length).fill(0))
   return hextets
+}
+
+function hexDigit(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30
+  const lower = code | 0x20
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1
 }
 
 function ipv4Address(bytes: number[]): IpAddress {

@@ -1,7 +1,7 @@
 // Allow lists of client addresses: single addresses and CIDR blocks, compared after ipKey's normalisation.
 import { isIPv4, isIPv6 } from 'node:net'
 import { SpillwayConfigError } from './errors.js'
-import { formatIPv6, type IpAddress, maskHextets, parseIpAddress } from './ip-key.js'
+import { formatIPv6, ipv4Bytes, maskHextets, parseAddressParts, parseIpAddress } from './ip-key.js'
 
 /** A CIDR block in the form the matcher compares; a single address is a /32 or /128 block. */
 export interface IpBlock {
@@ -15,7 +15,7 @@ export interface IpBlock {
 
 const ENTRY_EXPECTATION =
   'must be an IP address or a CIDR block such as 10.0.0.0/8 or 2001:db8::/32 (prefix 1–32 for IPv4, ' +
-  '1–128 for IPv6, ≥ 96 for an IPv4-mapped ::ffff:a.b.c.d/n)'
+  '1–128 for IPv6, 97–128 for an IPv4-mapped ::ffff:a.b.c.d/n)'
 
 /**
  * Parses one allow-list entry. A single address may be written in any form `parseIpAddress` accepts and
@@ -24,7 +24,8 @@ const ENTRY_EXPECTATION =
  * brackets or zone) and a decimal prefix, or for IPv4 a contiguous netmask (`10.0.0.0/255.0.0.0`), as
  * proxy-addr (Express's `trust proxy`) accepts them:
  * - host bits are accepted and cleared (`127.0.0.1/8` is `127.0.0.0/8`);
- * - a prefix of 0 is refused: with host bits allowed, a typo such as `10.0.0.0/0` would allow everyone;
+ * - a block of a whole family is refused (`/0`, `::ffff:0:0/96`): with host bits allowed, a typo such as
+ *   `10.0.0.0/0` for `/8` would allow everyone (use `skip` to turn limiting off);
  * - a block written in IPv4-mapped form is the IPv4 block it denotes (`::ffff:10.0.0.0/104` is
  *   `10.0.0.0/8`), and refused below /96, where it would denote no IPv4 address and match nothing.
  * Returns `undefined` for anything else.
@@ -44,14 +45,14 @@ export function parseIpBlock(text: string): IpBlock | undefined {
   const prefix = trimmed.slice(slash + 1)
   if (isIPv4(address)) {
     const length = isIPv4(prefix) ? netmaskLength(prefix) : decimalPrefix(prefix, 32)
-    return length === undefined ? undefined : ipv4Block(ipv4Parts(address), length)
+    return length === undefined ? undefined : ipv4Block(bareIPv4(address), length)
   }
   if (!isIPv6(address) || address.includes('%')) return undefined
   const ip = parseIpAddress(address)
   const length = decimalPrefix(prefix, 128)
   if (ip === undefined || length === undefined) return undefined
   if (ip.version === 6) return ipv6Block(ip.parts, length)
-  return length >= 96 ? ipv4Block(ip.parts, length - 96) : undefined // written IPv4-mapped
+  return length > 96 ? ipv4Block(ip.parts, length - 96) : undefined // written IPv4-mapped
 }
 
 /**
@@ -112,11 +113,12 @@ function ipMatcher(v4: readonly Ipv4Table[], v6: readonly Ipv6Table[]): (address
     v6.some(({ length, networks }) => networks.has(ipv6NetworkKey(hextets, length)))
   return function isAllowedAddress(address) {
     if (address === undefined) return false
-    if (isIPv4(address)) return matchesV4(ipv4Number(ipv4Parts(address)))
-    const ip: IpAddress | undefined = parseIpAddress(address)
+    const plain = ipv4Bytes(address, 0, address.length)
+    if (plain !== undefined) return matchesV4(ipv4Number(plain))
+    const ip = parseAddressParts(address)
     if (ip === undefined) return false
     if (ip.version === 4) return matchesV4(ipv4Number(ip.parts))
-    if (ip.embeddedIPv4 !== undefined && matchesV4(ipv4Number(ip.embeddedIPv4.parts))) return true
+    if (ip.embeddedIPv4 !== undefined && matchesV4(ipv4Number(ip.embeddedIPv4))) return true
     return matchesV6(ip.parts)
   }
 }
@@ -151,21 +153,22 @@ function ipv6Block(hextets: readonly number[], prefixLength: number): IpBlock {
 
 /** A decimal prefix length from 1 to `max`; leading zeros allowed, as proxy-addr does. */
 function decimalPrefix(text: string, max: number): number | undefined {
-  if (!/^\d{1,3}$/.test(text)) return undefined
+  if (!/^\d+$/.test(text)) return undefined
   const length = Number(text)
   return length >= 1 && length <= max ? length : undefined
 }
 
 /** The prefix length of a contiguous IPv4 netmask (`255.255.240.0` → 20); `undefined` if not contiguous or 0. */
 function netmaskLength(text: string): number | undefined {
-  const mask = ipv4Number(ipv4Parts(text))
+  const mask = ipv4Number(bareIPv4(text))
   const inverted = ~mask >>> 0
   if (mask === 0 || (inverted & (inverted + 1)) !== 0) return undefined
   return 32 - Math.log2(inverted + 1)
 }
 
-function ipv4Parts(text: string): number[] {
-  return text.split('.').map(Number)
+/** The bytes of text that `isIPv4` accepted. */
+function bareIPv4(text: string): number[] {
+  return ipv4Bytes(text, 0, text.length) ?? []
 }
 
 function ipv4Number(bytes: readonly number[]): number {
