@@ -27,7 +27,7 @@ const ENTRY_EXPECTATION =
  * - a block of a whole family is refused (`/0`, `::ffff:0:0/96`): with host bits allowed, a typo such as
  *   `10.0.0.0/0` for `/8` would allow everyone (use `skip` to turn limiting off);
  * - a block written in IPv4-mapped form is the IPv4 block it denotes (`::ffff:10.0.0.0/104` is
- *   `10.0.0.0/8`), and refused below /96, where it would denote no IPv4 address and match nothing.
+ *   `10.0.0.0/8`); below /96 it would denote no IPv4 address and match nothing, so it is refused.
  * Returns `undefined` for anything else.
  *
  * @example
