@@ -25,6 +25,11 @@ export type PolicySpec = RateLimitOptions<unknown> & { handler?: NeutralHandler 
  */
 export interface AppSpec {
   readonly global?: PolicySpec
+  /**
+   * Options every policy of the app inherits, except those that define a policy (Fastify: plugin options,
+   * with `global: false` when there is no app-wide policy; Express and Koa: `rateLimit.withDefaults`).
+   */
+  readonly defaults?: Partial<PolicySpec>
   readonly routes?: Readonly<Record<string, PolicySpec | false>>
   /**
    * Behind one reverse proxy on 127.0.0.1, trusted exactly as the adapter's README says (Express

@@ -9,6 +9,7 @@ export type SpillwayErrorCode =
   | 'ERR_SPILLWAY_INVALID_STORE'
   | 'ERR_SPILLWAY_DUPLICATE_POLICY'
   | 'ERR_SPILLWAY_INEXACT_RATE'
+  | 'ERR_SPILLWAY_POLICY_OPTION_NOT_SHARED'
 
 /**
  * Thrown at construction time when an option is missing, unknown or out of range.

@@ -35,18 +35,24 @@ export {
   DEFAULT_CALLBACK_TIMEOUT_MS,
   type FailureMode,
   type FailureStage,
+  inheritPolicyOptions,
+  POLICY_DEFINING_OPTIONS,
   RATE_LIMIT_OPTION_NAMES,
   type RateLimitOptions,
   type RejectionBody,
   type ResolvedRateLimit,
   resolveRateLimitOptions,
   takeHandlerOption,
+  validateSharedOptions,
 } from './rate-limit-options.js'
 export { cannotDecideResponse, type LimitResponse, quotaExceededProblem } from './responses.js'
+export { routePolicyName } from './route-policy-name.js'
 export { storeKey } from './store-key.js'
 export type { Decision, Policy, StepResult, Store } from './types.js'
 export {
+  type KeysEnum,
   optionalFunction,
+  optionNames,
   rejectUnknownOptions,
   requireObject,
   requirePositiveInteger,

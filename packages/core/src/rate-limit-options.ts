@@ -3,13 +3,13 @@ import { SpillwayConfigError } from './errors.js'
 import type { HeaderOptions, StandardHeaders } from './headers.js'
 import { DEFAULT_IPV6_SUBNET } from './ip-key.js'
 import { createIpMatcher } from './ip-match.js'
-import { buildLimiter, type Limiter } from './limiter.js'
+import { buildLimiter, type Limiter, validateStore } from './limiter.js'
 import { MemoryStore } from './memory-store.js'
 import type { RefillRate } from './policy.js'
 import type { PolicyClaim } from './policy-claims.js'
 import { type LimitResponse, serializeBody } from './responses.js'
 import type { Decision, Store } from './types.js'
-import { optionalFunction, rejectUnknownOptions, requireObject } from './validate.js'
+import { type KeysEnum, optionalFunction, optionNames, rejectUnknownOptions, requireObject } from './validate.js'
 
 type MaybePromise<T> = T | Promise<T>
 
@@ -89,8 +89,8 @@ export interface RateLimitOptions<Req> {
 /** Options after validation, with defaults applied. */
 export interface ResolvedRateLimit<Req> {
   readonly limiter: Limiter
-  readonly costOf: ((request: Req) => MaybePromise<number>) | undefined
-  readonly keyOf: ((request: Req) => MaybePromise<string | undefined>) | undefined
+  readonly costFunction: ((request: Req) => MaybePromise<number>) | undefined
+  readonly keyFunction: ((request: Req) => MaybePromise<string | undefined>) | undefined
   readonly skip: ((request: Req) => MaybePromise<boolean>) | undefined
   /** The list form of `allowList`: matches the client address only. */
   readonly allowList: ((address: string | undefined) => boolean) | undefined
@@ -111,27 +111,36 @@ export interface ResolvedRateLimit<Req> {
   readonly onError: RateLimitOptions<Req>['onError']
 }
 
-/** Every option name `rateLimit` accepts; adapters add their own (e.g. `handler`) before calling core. */
-export const RATE_LIMIT_OPTION_NAMES = [
-  'capacity',
-  'refillRate',
-  'store',
-  'name',
-  'cost',
-  'key',
-  'skip',
-  'allowList',
-  'ipv6Subnet',
-  'standardHeaders',
-  'legacyHeaders',
-  'statusCode',
-  'body',
-  'callbackTimeoutMs',
-  'onLimited',
-  'onCallbackError',
-  'onStoreError',
-  'onError',
-] as const
+/** Every option name `rateLimit` accepts, kept complete by the compiler; adapters add their own (e.g. `handler`). */
+const RATE_LIMIT_OPTION_KEYS: KeysEnum<RateLimitOptions<unknown>> = {
+  capacity: true,
+  refillRate: true,
+  store: true,
+  name: true,
+  cost: true,
+  key: true,
+  skip: true,
+  allowList: true,
+  ipv6Subnet: true,
+  standardHeaders: true,
+  legacyHeaders: true,
+  statusCode: true,
+  body: true,
+  callbackTimeoutMs: true,
+  onLimited: true,
+  onCallbackError: true,
+  onStoreError: true,
+  onError: true,
+}
+
+/** Every option name `rateLimit` accepts. */
+export const RATE_LIMIT_OPTION_NAMES = optionNames(RATE_LIMIT_OPTION_KEYS)
+
+/**
+ * The options that define a policy (its bucket shape, name and cost): a route policy sets its own and
+ * never inherits them from shared defaults.
+ */
+export const POLICY_DEFINING_OPTIONS = ['capacity', 'refillRate', 'name', 'cost'] as const
 
 /**
  * Validates adapter options once, at construction; throws {@link SpillwayConfigError} naming the bad option.
@@ -148,12 +157,59 @@ export function resolveRateLimitOptions<Req>(options: RateLimitOptions<Req>): Re
   const staticCost = typeof options.cost === 'number' ? options.cost : undefined
   const store = 'store' in options ? options.store : new MemoryStore()
   const { limiter, claim } = buildLimiter({ capacity, refillRate, name, store: store as Store, cost: staticCost })
+  return { limiter, claim, ...resolveRequestOptions(options) }
+}
+
+/**
+ * Validates shared defaults that route policies will inherit (Fastify's `global: false`, Express's and
+ * Koa's `rateLimit.withDefaults`), now rather than at the first route: every option but the ones that
+ * define a policy, which are rejected here (`ERR_SPILLWAY_POLICY_OPTION_NOT_SHARED`).
+ *
+ * @example
+ * ```ts
+ * validateSharedOptions({ store, standardHeaders: 'draft-6' })
+ * ```
+ */
+export function validateSharedOptions<Req>(shared: Partial<RateLimitOptions<Req>>): void {
+  requireObject(shared, 'options')
+  rejectUnknownOptions(shared, RATE_LIMIT_OPTION_NAMES)
+  for (const option of POLICY_DEFINING_OPTIONS) {
+    if (option in shared) {
+      throw new SpillwayConfigError(
+        'ERR_SPILLWAY_POLICY_OPTION_NOT_SHARED',
+        option,
+        shared[option],
+        'defines a policy and is not inherited from shared defaults: set it on each policy',
+      )
+    }
+  }
+  if ('store' in shared) validateStore(shared.store)
+  resolveRequestOptions(shared)
+}
+
+/**
+ * A route policy's options: the shared defaults minus the options that define a policy, then its own.
+ *
+ * @example
+ * ```ts
+ * inheritPolicyOptions({ store, key }, { capacity: 5, refillRate: 1 }) // { store, key, capacity: 5, refillRate: 1 }
+ * ```
+ */
+export function inheritPolicyOptions<Options extends object>(shared: Partial<Options>, own: Options): Options {
+  const inherited = Object.fromEntries(
+    Object.entries(shared).filter(([name]) => !(POLICY_DEFINING_OPTIONS as readonly string[]).includes(name)),
+  )
+  return { ...inherited, ...own }
+}
+
+/** Everything but the policy: what a request limiter needs besides its limiter. */
+function resolveRequestOptions<Req>(
+  options: Partial<RateLimitOptions<Req>>,
+): Omit<ResolvedRateLimit<Req>, 'limiter' | 'claim'> {
   const statusCode = resolveStatus(options.statusCode)
   return {
-    limiter,
-    claim,
-    costOf: typeof options.cost === 'function' ? options.cost : validateCost(options.cost),
-    keyOf: optionalFunction(options.key, 'key'),
+    costFunction: typeof options.cost === 'function' ? options.cost : validateCost(options.cost),
+    keyFunction: optionalFunction(options.key, 'key'),
     skip: optionalFunction(options.skip, 'skip'),
     allowList: Array.isArray(options.allowList) ? createIpMatcher(options.allowList, 'allowList') : undefined,
     allowKey: resolveAllowKey(options.allowList),

@@ -95,7 +95,7 @@ async function checkRequest<Req>(
   clientAddress: string | undefined,
 ): Promise<LimitOutcome> {
   // Steps for options that are not set are skipped outright: no closure, no await on the hot path.
-  const { skip, allowList, allowKey, costOf, keyOf, claim } = options
+  const { skip, allowList, allowKey, costFunction, keyFunction, claim } = options
   if (skip) {
     const skipped = await attempt(options, request, 'skip', () => skip(request))
     if (!skipped.ok) return skipped.outcome
@@ -103,8 +103,8 @@ async function checkRequest<Req>(
   }
   if (allowList?.(clientAddress)) return SKIPPED
   let rawKey: unknown
-  if (keyOf) {
-    const key = await attempt(options, request, 'key', () => keyOf(request))
+  if (keyFunction) {
+    const key = await attempt(options, request, 'key', () => keyFunction(request))
     if (!key.ok) return key.outcome
     rawKey = key.value
   } else {
@@ -123,8 +123,8 @@ async function checkRequest<Req>(
   // Two middlewares with one policy on the same buckets (app-wide and an identical route one) count once.
   if (claim.shared && countedBefore(claim, request, validKey.value)) return SKIPPED
   let cost = options.limiter.defaultCost
-  if (costOf) {
-    const dynamic = await attempt(options, request, 'cost', () => costOf(request))
+  if (costFunction) {
+    const dynamic = await attempt(options, request, 'cost', () => costFunction(request))
     if (!dynamic.ok) return dynamic.outcome
     const validCost = checkCost(options, request, dynamic.value)
     if (!validCost.ok) return validCost.outcome

@@ -1,6 +1,24 @@
 // Small checks shared by every options validator; each throws a SpillwayConfigError naming the option.
 import { SpillwayConfigError } from './errors.js'
 
+/**
+ * A map with exactly the option names of `T` as keys: the compiler fails when an option is added to `T`
+ * and not to the map, so the list of names that validation accepts can never fall behind the type.
+ */
+export type KeysEnum<T> = { readonly [K in keyof Required<T>]: true }
+
+/**
+ * The option names of a {@link KeysEnum} map, in order.
+ *
+ * @example
+ * ```ts
+ * const NAMES = optionNames<MemoryStoreOptions>({ maxKeys: true, clock: true })
+ * ```
+ */
+export function optionNames<T>(keys: KeysEnum<T>): readonly (keyof T & string)[] {
+  return Object.freeze(Object.keys(keys)) as readonly (keyof T & string)[]
+}
+
 /** Rejects option names that are not in `known`, so a typo never silently falls back to a default. */
 export function rejectUnknownOptions(options: object, known: readonly string[], path = ''): void {
   for (const name of Object.keys(options)) {

@@ -4,10 +4,12 @@ import {
   createRequestLimiter,
   type Decision,
   type HeaderField,
+  inheritPolicyOptions,
   type LimitOutcome,
   mergeHeaderValue,
   type RejectedOutcome,
   takeHandlerOption,
+  validateSharedOptions,
 } from '@spillway/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 
@@ -36,18 +38,8 @@ declare global {
 
 type Handler = NonNullable<RateLimitOptions['handler']>
 
-/**
- * Builds a rate-limiting middleware. Options are validated now: bad ones throw a `SpillwayConfigError`.
- * Stacked middlewares (app-wide, then per route) are consumed one after the other, not atomically: a
- * token the first takes is not returned when a later one rejects.
- *
- * @example
- * ```ts
- * app.use(rateLimit({ capacity: 100, refillRate: { tokens: 100, per: '1m' }, name: 'global' }))
- * app.post('/login', rateLimit({ capacity: 5, refillRate: { tokens: 5, per: '1m' }, name: 'login' }), login)
- * ```
- */
-export function rateLimit(options: RateLimitOptions): RequestHandler {
+/** One middleware for one policy (see {@link rateLimit}); stacked ones are consumed one after the other. */
+function createRateLimit(options: RateLimitOptions): RequestHandler {
   const { handler, rest } = takeHandlerOption(options)
   const limiter = createRequestLimiter<Request>(rest)
   return function spillwayRateLimit(req: Request, res: Response, next: NextFunction): void {
@@ -80,3 +72,36 @@ async function applyOutcome(outcome: LimitOutcome, { req, res, next, handler }: 
 function setHeaders(res: Response, fields: readonly HeaderField[]): void {
   for (const field of fields) res.setHeader(field.name, mergeHeaderValue(res.getHeader(field.name), field))
 }
+
+/** `rateLimit`, and `rateLimit.withDefaults(shared)` for policies that share options. */
+export interface RateLimit {
+  (options: RateLimitOptions): RequestHandler
+  /**
+   * A `rateLimit` whose policies inherit `shared` (store, key, headers, hooks, handler, …), as Fastify's
+   * route policies inherit the plugin options. `capacity`, `refillRate`, `name` and `cost` define a policy:
+   * they are never shared (`ERR_SPILLWAY_POLICY_OPTION_NOT_SHARED`). `shared` is validated now.
+   *
+   * @example
+   * ```ts
+   * const limit = rateLimit.withDefaults({ store: new RedisStore({ client }), standardHeaders: 'draft-6' })
+   * app.use(limit({ name: 'global', capacity: 100, refillRate: { tokens: 100, per: '1m' } }))
+   * ```
+   */
+  withDefaults(shared: Partial<RateLimitOptions>): (options: RateLimitOptions) => RequestHandler
+}
+
+/**
+ * Builds a rate-limiting middleware. Options are validated now: bad ones throw a `SpillwayConfigError`.
+ * See {@link RateLimit.withDefaults} for policies that share options.
+ *
+ * @example
+ * ```ts
+ * app.use(rateLimit({ capacity: 100, refillRate: { tokens: 100, per: '1m' }, name: 'global' }))
+ * ```
+ */
+export const rateLimit: RateLimit = Object.assign(createRateLimit, {
+  withDefaults(shared: Partial<RateLimitOptions>) {
+    validateSharedOptions(takeHandlerOption(shared).rest)
+    return (options: RateLimitOptions) => createRateLimit(inheritPolicyOptions(shared, options))
+  },
+})

@@ -1,18 +1,20 @@
 // Fastify plugin: an app-wide policy and per-route policies (`config.rateLimit`), checked in onRequest.
-import { createHash } from 'node:crypto'
 import {
   type RateLimitOptions as CoreRateLimitOptions,
   createRequestLimiter,
   type Decision,
   type HeaderField,
+  inheritPolicyOptions,
   mergeHeaderValue,
   RATE_LIMIT_OPTION_NAMES,
   type RejectedOutcome,
   type RequestLimiter,
   rejectUnknownOptions,
   requireObject,
+  routePolicyName,
   SpillwayConfigError,
   takeHandlerOption,
+  validateSharedOptions,
 } from '@spillway/core'
 import type {
   FastifyInstance,
@@ -63,20 +65,19 @@ interface Policy {
   readonly handler: Handler | undefined
 }
 
-/** Options a route policy never inherits: they define the policy itself. */
-const OWN_POLICY_OPTIONS: readonly string[] = ['capacity', 'refillRate', 'name', 'cost']
 /** Options Fastify's `register` itself reads; they reach the plugin too. */
 const REGISTER_OPTIONS: readonly string[] = ['prefix', 'logLevel', 'logSerializers']
 
 async function spillwayRateLimitPlugin(app: FastifyInstance, options: RateLimitOptions): Promise<void> {
   const { global, ...shared } = policyOptions(options)
   const appWide = global === false ? undefined : buildPolicy(shared)
-  const inherited = Object.fromEntries(Object.entries(shared).filter(([name]) => !OWN_POLICY_OPTIONS.includes(name)))
+  if (global === false) validateSharedOptions(takeHandlerOption(shared).rest)
   // Keyed by the config object, so GET and its automatic HEAD route (same config) share one policy.
   const routePolicies = new WeakMap<object, Policy>()
   const routePolicyOf = (own: RateLimitRouteOptions, route: RouteOptions): Policy => {
     requireObject(own, 'config.rateLimit')
-    const policy = routePolicies.get(own) ?? buildPolicy({ ...inherited, name: defaultName(route), ...own })
+    const named = { name: routePolicyName(route.method, route.url), ...own }
+    const policy = routePolicies.get(own) ?? buildPolicy(inheritPolicyOptions(shared, named))
     routePolicies.set(own, policy)
     return policy
   }
@@ -152,12 +153,4 @@ function policyOptions(options: RateLimitOptions): RateLimitOptions {
     throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', 'global', own.global, 'must be true or false')
   }
   return own as RateLimitOptions
-}
-
-/** `GET:/users/:id`, valid for core's name pattern; unusual or long URLs get a hash suffix to stay apart. */
-function defaultName(route: RouteOptions): string {
-  const raw = `${[route.method].flat().join('+')}:${route.url}`
-  const name = raw.replace(/[^\w.:@+/-]/g, '_')
-  if (name === raw && name.length <= 64) return name
-  return `${name.slice(0, 52)}.${createHash('sha256').update(raw).digest('hex').slice(0, 11)}`
 }

@@ -4,9 +4,11 @@ import {
   createRequestLimiter,
   type Decision,
   type HeaderField,
+  inheritPolicyOptions,
   mergeHeaderValue,
   type RejectedOutcome,
   takeHandlerOption,
+  validateSharedOptions,
 } from '@spillway/core'
 import type { Context, Middleware, Next } from 'koa'
 
@@ -33,19 +35,8 @@ declare module 'koa' {
 
 type Handler = NonNullable<RateLimitOptions['handler']>
 
-/**
- * Builds a rate-limiting middleware. Options are validated now: bad ones throw a `SpillwayConfigError`.
- * Stacked middlewares (app-wide, then per route) are consumed one after the other, not atomically: a
- * token the first takes is not returned when a later one rejects. Failures configured to pass on are
- * thrown into Koa's error handling.
- *
- * @example
- * ```ts
- * app.use(rateLimit({ capacity: 100, refillRate: { tokens: 100, per: '1m' }, name: 'global' }))
- * router.post('/login', rateLimit({ capacity: 5, refillRate: { tokens: 5, per: '1m' }, name: 'login' }), login)
- * ```
- */
-export function rateLimit(options: RateLimitOptions): Middleware {
+/** One middleware for one policy (see {@link rateLimit}); stacked ones are consumed one after the other. */
+function createRateLimit(options: RateLimitOptions): Middleware {
   const { handler, rest } = takeHandlerOption(options)
   const limiter = createRequestLimiter<Context>(rest)
   return async function spillwayRateLimit(ctx: Context, next: Next): Promise<void> {
@@ -71,3 +62,36 @@ async function reject(ctx: Context, rejection: Rejection, handler: Handler | und
 function setHeaders(ctx: Context, fields: readonly HeaderField[]): void {
   for (const field of fields) ctx.set(field.name, mergeHeaderValue(ctx.response.get(field.name), field))
 }
+
+/** `rateLimit`, and `rateLimit.withDefaults(shared)` for policies that share options. */
+export interface RateLimit {
+  (options: RateLimitOptions): Middleware
+  /**
+   * A `rateLimit` whose policies inherit `shared` (store, key, headers, hooks, handler, …), as Fastify's
+   * route policies inherit the plugin options. `capacity`, `refillRate`, `name` and `cost` define a policy:
+   * they are never shared (`ERR_SPILLWAY_POLICY_OPTION_NOT_SHARED`). `shared` is validated now.
+   *
+   * @example
+   * ```ts
+   * const limit = rateLimit.withDefaults({ store: new RedisStore({ client }), standardHeaders: 'draft-6' })
+   * app.use(limit({ name: 'global', capacity: 100, refillRate: { tokens: 100, per: '1m' } }))
+   * ```
+   */
+  withDefaults(shared: Partial<RateLimitOptions>): (options: RateLimitOptions) => Middleware
+}
+
+/**
+ * Builds a rate-limiting middleware. Options are validated now: bad ones throw a `SpillwayConfigError`.
+ * See {@link RateLimit.withDefaults} for policies that share options.
+ *
+ * @example
+ * ```ts
+ * app.use(rateLimit({ capacity: 100, refillRate: { tokens: 100, per: '1m' }, name: 'global' }))
+ * ```
+ */
+export const rateLimit: RateLimit = Object.assign(createRateLimit, {
+  withDefaults(shared: Partial<RateLimitOptions>) {
+    validateSharedOptions(takeHandlerOption(shared).rest)
+    return (options: RateLimitOptions) => createRateLimit(inheritPolicyOptions(shared, options))
+  },
+})

@@ -20,15 +20,16 @@ export const expressApp: AppFactory = {
   name: 'express',
   headerOf: (request, name) => (request as Request).get(name),
   async build(spec) {
-    const { global, routes = {}, behindProxy = false } = spec
+    const { global, defaults, routes = {}, behindProxy = false } = spec
+    const limit = defaults ? rateLimit.withDefaults(options(defaults as PolicySpec)) : rateLimit
     const app = express()
     // The README's setting: exactly one proxy of yours in front.
     app.set('trust proxy', behindProxy ? 1 : false)
     const entries = Object.entries(routes)
     for (const [path, policy] of entries) if (policy === false) app.get(path, echo)
-    if (global) app.use(rateLimit(options(global)))
+    if (global) app.use(limit(options(global)))
     app.get('/', echo)
-    for (const [path, policy] of entries) if (policy !== false) app.get(path, rateLimit(options(policy)), echo)
+    for (const [path, policy] of entries) if (policy !== false) app.get(path, limit(options(policy)), echo)
     return serve(createServer(app), spec)
   },
 }

@@ -20,11 +20,12 @@ export const fastifyApp: AppFactory = {
   name: 'fastify',
   headerOf: (request, name) => [(request as FastifyRequest).headers[name]].flat()[0],
   async build(spec) {
-    const { global, routes = {}, behindProxy = false } = spec
+    const { global, defaults, routes = {}, behindProxy = false } = spec
     // The README's setting: the address of the one proxy in front (a number would trust nothing in Fastify 5).
     const app = Fastify(behindProxy ? { trustProxy: '127.0.0.1' } : {})
     try {
-      const plugin: RateLimitOptions = global ? options(global) : { global: false }
+      const shared = defaults ? options(defaults as PolicySpec) : {}
+      const plugin: RateLimitOptions = global ? { ...shared, ...options(global) } : { ...shared, global: false }
       await app.register(rateLimit, plugin)
       app.get('/', echo)
       for (const [path, policy] of Object.entries(routes)) {

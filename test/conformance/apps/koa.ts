@@ -24,7 +24,8 @@ export const koaApp: AppFactory = {
   name: 'koa',
   headerOf: (request, name) => (request as Context).get(name) || undefined,
   async build(spec) {
-    const { global, routes = {}, behindProxy = false } = spec
+    const { global, defaults, routes = {}, behindProxy = false } = spec
+    const limit = defaults ? rateLimit.withDefaults(options(defaults as PolicySpec)) : rateLimit
     // The README's setting: exactly one proxy of yours in front.
     const app = new Koa(behindProxy ? { proxy: true, maxIpsCount: 1 } : {})
     app.silent = true
@@ -33,10 +34,10 @@ export const koaApp: AppFactory = {
     router.get('/', echo)
     for (const [path, policy] of Object.entries(routes)) {
       if (policy === false) exempt.get(path, echo)
-      else router.get(path, rateLimit(options(policy)), echo)
+      else router.get(path, limit(options(policy)), echo)
     }
     app.use(exempt.routes())
-    if (global) app.use(rateLimit(options(global)))
+    if (global) app.use(limit(options(global)))
     app.use(router.routes())
     return serve(createServer(app.callback()), spec)
   },

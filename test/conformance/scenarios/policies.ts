@@ -1,7 +1,7 @@
 // Conformance scenarios — Several policies: per route, stacked, exempt, and shared between apps.
 import { expect } from 'vitest'
-import { type EchoBody, hit, parseListField, statuses, withApp } from '../app-factory.js'
-import { type Scenario, slow } from './kit.js'
+import { type EchoBody, hit, type PolicySpec, parseListField, statuses, withApp } from '../app-factory.js'
+import { expectConfigError, header, type Scenario, slow } from './kit.js'
 
 export const policiesScenarios: readonly Scenario[] = [
   {
@@ -92,6 +92,39 @@ export const policiesScenarios: readonly Scenario[] = [
         expect(remaining).toEqual([2, 1, 0])
         expect((await hit(app, '/twice')).status).toBe(429)
       })
+    },
+  },
+  {
+    id: 'shared-defaults',
+    name: 'MUST let every policy inherit shared defaults (store, headers, key), each keeping its own bucket shape',
+    run: (ctx) => {
+      const store = ctx.store()
+      const defaults = { store, standardHeaders: 'draft-6', key: header(ctx, 'x-user') } satisfies Partial<PolicySpec>
+      const routes = { '/login': { name: 'login', capacity: 2, refillRate: { tokens: 5, per: '1m' } } }
+      return withApp(ctx, { defaults, routes }, async (app) => {
+        const first = await hit(app, '/login', { 'x-user': 'ann' })
+        expect(first.headers.get('ratelimit-limit')).toBe('2')
+        expect(first.headers.get('ratelimit')).toBeNull()
+        expect(await statuses(app, 2, '/login', { 'x-user': 'ann' })).toEqual([200, 429])
+        expect((await hit(app, '/login', { 'x-user': 'bob' })).status).toBe(200)
+        expect((await hit(app, '/')).headers.get('ratelimit-limit')).toBeNull()
+      })
+    },
+  },
+  {
+    id: 'shared-defaults-reject-policy-options',
+    name: 'MUST reject capacity, refillRate, name or cost in shared defaults with a coded error, at construction',
+    run: async (ctx) => {
+      for (const option of ['capacity', 'refillRate', 'name', 'cost'] as const) {
+        const defaults = { [option]: option === 'name' ? 'x' : 1 } as Partial<PolicySpec>
+        await expectConfigError(ctx, { defaults }, option, 'ERR_SPILLWAY_POLICY_OPTION_NOT_SHARED')
+      }
+      await expectConfigError(
+        ctx,
+        { defaults: { standardHeaders: 'draft-7' as never } },
+        'standardHeaders',
+        'ERR_SPILLWAY_INVALID_OPTION',
+      )
     },
   },
 ]
