@@ -30,11 +30,24 @@ export class SpillwayConfigError extends Error {
   readonly value: unknown
 
   constructor(code: SpillwayErrorCode, option: string, value: unknown, expectation: string) {
-    super(`[spillway] ${option} ${expectation}, got ${describeValue(value)} (${code})`)
+    super(`[spillway] ${option} ${expectation}, got ${describeValue(value)} (${code}; see ${errorHelp(code)})`)
     this.code = code
     this.option = option
     this.value = value
   }
+}
+
+/**
+ * Where an error code is explained: its entry in `docs/errors.md`, which ships inside `@spillway/core`
+ * (and is the same file as `docs/errors.md` in the repository).
+ *
+ * @example
+ * ```ts
+ * errorHelp('ERR_SPILLWAY_INEXACT_RATE') // '@spillway/core/docs/errors.md#err_spillway_inexact_rate'
+ * ```
+ */
+export function errorHelp(code: string): string {
+  return `@spillway/core/docs/errors.md#${code.toLowerCase()}`
 }
 
 /** Renders a received value for an error message without throwing on odd inputs. */

@@ -1,0 +1,27 @@
+// @spillway/core/adapter: the kit for framework adapters — the request pipeline, options, headers, responses.
+export {
+  type HeaderField,
+  type HeaderOptions,
+  mergeHeaderValue,
+  rateLimitHeaders,
+  retryAfterSeconds,
+} from './headers.js'
+export {
+  createRequestLimiter,
+  type LimitOutcome,
+  type RejectedOutcome,
+  type RequestLimiter,
+} from './rate-limit.js'
+export {
+  DEFAULT_CALLBACK_TIMEOUT_MS,
+  inheritPolicyOptions,
+  POLICY_DEFINING_OPTIONS,
+  RATE_LIMIT_OPTION_NAMES,
+  type ResolvedRateLimit,
+  resolveRateLimitOptions,
+  takeHandlerOption,
+  validateSharedOptions,
+} from './rate-limit-options.js'
+export { cannotDecideResponse, type LimitResponse, quotaExceededProblem } from './responses.js'
+export { routePolicyName } from './route-policy-name.js'
+export { type KeysEnum, optionNames, rejectUnknownOptions, requireObject } from './validate.js'

@@ -1,0 +1,24 @@
+// @spillway/core/store: the kit for store authors — bucket math, policies, key rules, clocks, validators.
+export { type BucketStep, describeDecision, stepBucket } from './bucket.js'
+export { type ClockUs, monotonicClockUs } from './clock.js'
+export { parseDurationMs } from './duration.js'
+export { errorHelp } from './errors.js'
+export { boundedKey, MAX_RAW_KEY_LENGTH } from './keys.js'
+export { validateStore } from './limiter.js'
+export {
+  createPolicy,
+  MAX_BURST_US,
+  MAX_RATE_ROUNDING,
+  MAX_REFILL_RATE_PER_SECOND,
+  type PolicyOptions,
+} from './policy.js'
+export { storeKey } from './store-key.js'
+export {
+  type KeysEnum,
+  optionalFunction,
+  optionNames,
+  rejectUnknownOptions,
+  requireObject,
+  requirePositiveInteger,
+  requirePositiveNumber,
+} from './validate.js'
