@@ -79,7 +79,8 @@ export class MemoryStore implements Store {
   private consumeNow(key: string, policy: Policy, cost: number): Decision {
     const nowUs = readClock(this.clock)
     // Policy names never contain NUL, so the first NUL ends the name: no two (name, key) pairs collide.
-    const storeKey = `${policy.name}\0${key}`
+    // join() builds one flat string; a template literal builds a rope whose 32-byte wrapper the Map would keep.
+    const storeKey = [policy.name, key].join('\0')
     const slot = this.slotByKey.get(storeKey)
     const step = stepBucket(policy, { tatUs: slot === undefined ? undefined : this.slots.tatUs(slot), nowUs, cost })
     if (step.tatUs > nowUs) this.keep(storeKey, slot, step.tatUs)
