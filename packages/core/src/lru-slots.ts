@@ -14,7 +14,7 @@ const INITIAL_SLOTS = 1_024
  * ```ts
  * const slots = new LruSlots(1_000)
  * const slot = slots.add('default\u0000203.0.113.7', 5_000_000)
- * slots.touch(slot) // now the most recently used
+ * slots.update(slot, 6_000_000) // a new time; now the most recently used
  * ```
  */
 export class LruSlots {
@@ -63,7 +63,7 @@ export class LruSlots {
   }
 
   /** Makes `slot` the most recently used. */
-  touch(slot: number): void {
+  private touch(slot: number): void {
     if (slot === this.tail) return
     this.unlink(slot)
     this.append(slot)

@@ -9,17 +9,21 @@ import { optionalFunction, rejectUnknownOptions, requireObject, requirePositiveI
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
   /**
-   * The most buckets kept at once (default 250 000, about 47 MB at ~190 bytes a bucket; see the README). Past
-   * it a full bucket among the 16 least recently used is forgotten (no accuracy lost); when none is full,
-   * the least recently used bucket is, i.e. reset to full: that key may get up to one extra burst.
+   * The most buckets kept at once (default 100 000). Past it a full bucket among the 16 least recently
+   * used is forgotten (no accuracy lost); when none is full, the least recently used bucket is, i.e. reset
+   * to full: that key may get up to one extra burst. Memory is bounded per store, by about
+   * `maxKeys × 510 B` at worst (see {@link MemoryStore}).
    */
   maxKeys?: number
   /** The clock, in integer microseconds; monotonic by default. Inject one in tests. */
   clock?: ClockUs
 }
 
-/** Default bound on buckets held in memory. */
-export const DEFAULT_MAX_KEYS = 250_000
+/**
+ * Default bound on buckets held by one store: at most ~51 MB with the longest keys, ~12 MB with IPv4 keys
+ * (measured; see {@link MemoryStore}).
+ */
+export const DEFAULT_MAX_KEYS = 100_000
 
 /** How many of the least recently used buckets each call checks for being full, so idle keys leave. */
 const SWEEP_PER_CALL = 2
@@ -28,6 +32,18 @@ const EVICTION_SCAN = 16
 
 /**
  * Keeps buckets in this process. Exact for one process; each process has its own buckets.
+ *
+ * Every decision costs O(1), whatever keys came and went before: buckets sit in a linked list from least
+ * to most recently used, so sweeping and evicting look at its head and never walk deleted entries.
+ *
+ * Memory, measured on Node 20 (`pnpm --filter @spillway/bench memory`: heap and typed arrays after GC,
+ * 1 M keys): 96 B per bucket for an IPv4 key under the policy `default`; 272 B for the longest key a
+ * store is given (128 characters: longer keys are hashed to 51) under a 64-character policy name; 464 B
+ * when those 128 characters are outside Latin-1 (2 bytes each). After a flood of 3 × `maxKeys` keys,
+ * deleted entries can double the size of the key table: 491–508 B per bucket at worst, so one store holds
+ * at most about `maxKeys × 510 B` — 51 MB at the default 100 000 (12 MB with IPv4 keys). The bound is
+ * per store: `rateLimit` makes one store per call (per policy in Fastify) unless you pass one `store`
+ * to all of them, and the bound of a process is the sum over its stores.
  *
  * @example
  * ```ts

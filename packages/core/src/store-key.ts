@@ -11,5 +11,6 @@
  * ```
  */
 export function storeKey(policyName: string, clientKey: string): string {
-  return `${policyName}:{${clientKey}}`
+  // join() builds one flat string; a template literal builds a rope whose 32-byte wrapper a Map would keep.
+  return [policyName, ':{', clientKey, '}'].join('')
 }
