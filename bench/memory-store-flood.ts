@@ -1,6 +1,7 @@
 // Measures a hot key's decisions/s on a MemoryStore before and after a flood of 3 × maxKeys distinct keys.
 // Run: node --import tsx bench/memory-store-flood.ts [maxKeys]    (default 20 000; the old store took minutes at 250 000)
-import { createPolicy, MemoryStore } from '../packages/core/src/index.js'
+import { MemoryStore } from '../packages/core/src/index.js'
+import { createPolicy } from '../packages/core/src/store.js'
 
 const maxKeys = Number(process.argv[2] ?? 20_000)
 const ROUND_MS = 100

@@ -5,7 +5,8 @@ import { get as httpGet, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Decision, LimitOutcome, RateLimitOptions, Store } from '@spillway/core'
+import type { Decision, RateLimitOptions, Store } from '@spillway/core'
+import type { LimitOutcome } from '@spillway/core/adapter'
 import { type BareItem, parseList } from 'structured-headers'
 
 /** A rejection as the adapters hand it to a custom `handler`. */

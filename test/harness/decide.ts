@@ -1,5 +1,6 @@
 // Decides through a bare store as the limiter does: namespaced key in, public decision out.
-import { type Decision, describeDecision, type Policy, type Store, storeKey } from '@spillway/core'
+import type { Decision, Policy, Store } from '@spillway/core'
+import { describeDecision, storeKey } from '@spillway/core/store'
 
 /**
  * One decision on `store` for `key` under `policy`, without a limiter: the key namespaced by

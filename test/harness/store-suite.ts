@@ -1,5 +1,6 @@
 // One behaviour suite for every Store: the same cases, the same expected decisions, real (short) waits.
-import { createPolicy, type Policy, type Store } from '@spillway/core'
+import type { Policy, Store } from '@spillway/core'
+import { createPolicy } from '@spillway/core/store'
 import { afterEach, describe, expect, it } from 'vitest'
 import { decide, decideAll } from './decide.js'
 

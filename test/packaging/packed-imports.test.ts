@@ -8,12 +8,16 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
-const packages = {
-  core: ['createLimiter', 'MemoryStore', 'createRequestLimiter', 'SpillwayConfigError'],
-  redis: ['RedisStore'],
-  express: ['rateLimit'],
-  fastify: ['rateLimit'],
-  koa: ['rateLimit'],
+const packages = ['core', 'redis', 'express', 'fastify', 'koa'] as const
+/** Each public entry point (subpaths included) and some of the functions it must export. */
+const entries = {
+  '@spillway/core': ['createLimiter', 'MemoryStore', 'SpillwayConfigError'],
+  '@spillway/core/adapter': ['createRequestLimiter', 'rateLimitHeaders'],
+  '@spillway/core/store': ['stepBucket', 'storeKey', 'createPolicy'],
+  '@spillway/redis': ['RedisStore'],
+  '@spillway/express': ['rateLimit'],
+  '@spillway/fastify': ['rateLimit'],
+  '@spillway/koa': ['rateLimit'],
 } as const
 let consumer = ''
 
@@ -49,26 +53,36 @@ function run(args: string[]): string {
 beforeAll(() => {
   execFileSync('pnpm', ['build'], { cwd: root, stdio: 'pipe' })
   consumer = mkdtempSync(join(tmpdir(), 'spillway-consumer-'))
-  for (const pkg of Object.keys(packages)) installPacked(pkg)
+  for (const pkg of packages) installPacked(pkg)
 }, 180_000)
 
 afterAll(() => {
   if (consumer) rmSync(consumer, { recursive: true, force: true })
 })
 
-describe.each(Object.entries(packages))('@spillway/%s as published', (pkg, names) => {
+describe.each(packages)('@spillway/%s as published', (pkg) => {
   it('ships ESM, CJS and types for both', () => {
     const files = readdirSync(join(consumer, 'node_modules', '@spillway', pkg, 'dist'))
     expect(files).toEqual(expect.arrayContaining(['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts']))
   })
+})
 
+describe.each(Object.entries(entries))('%s as published', (specifier, names) => {
   it('is required from CommonJS', () => {
-    const script = `const m = require('@spillway/${pkg}'); console.log(JSON.stringify(${JSON.stringify(names)}.map((n) => typeof m[n])))`
+    const script = `const m = require('${specifier}'); console.log(JSON.stringify(${JSON.stringify(names)}.map((n) => typeof m[n])))`
     expect(JSON.parse(run(['-e', script]))).toEqual(names.map(() => 'function'))
   })
 
   it('is imported from ESM', () => {
-    const script = `const m = await import('@spillway/${pkg}'); console.log(JSON.stringify(${JSON.stringify(names)}.map((n) => typeof m[n])))`
+    const script = `const m = await import('${specifier}'); console.log(JSON.stringify(${JSON.stringify(names)}.map((n) => typeof m[n])))`
     expect(JSON.parse(run(['--input-type=module', '-e', script]))).toEqual(names.map(() => 'function'))
+  })
+})
+
+describe('error help', () => {
+  it('ships docs/errors.md where every error message points', () => {
+    const script =
+      "console.log(require('node:fs').readFileSync(require.resolve('@spillway/core/docs/errors.md'), 'utf8').length)"
+    expect(Number(run(['-e', script]))).toBeGreaterThan(1000)
   })
 })

@@ -1,5 +1,5 @@
 // RedisStore through an ioredis Cluster client on a private 3-master Redis Cluster: exact, spread, survives a restart.
-import { createPolicy, storeKey } from '@spillway/core'
+import { createPolicy, storeKey } from '@spillway/core/store'
 import { RedisStore } from '@spillway/redis'
 import { type Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

@@ -1,5 +1,6 @@
 // NEGATIVE CONTROL, never use it: a non-atomic GET / compute in JS / SET store that the race test must catch.
-import { type Policy, type StepResult, type Store, stepBucket } from '@spillway/core'
+import type { Policy, StepResult, Store } from '@spillway/core'
+import { stepBucket } from '@spillway/core/store'
 import type { Redis } from 'ioredis'
 
 /**

@@ -1,5 +1,5 @@
 // A bucket key overwritten with another type or a string that is no tat: the next decision empties it, with a TTL.
-import { createPolicy, storeKey } from '@spillway/core'
+import { createPolicy, storeKey } from '@spillway/core/store'
 import { RedisStore } from '@spillway/redis'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

@@ -1,5 +1,6 @@
 // A worker process of the race test: on each IPC request, fires N concurrent decisions on one key.
-import { createPolicy, type Store } from '@spillway/core'
+import type { Store } from '@spillway/core'
+import { createPolicy } from '@spillway/core/store'
 import { RedisStore } from '@spillway/redis'
 import { Redis } from 'ioredis'
 import { decide } from '../harness/decide.js'

@@ -1,5 +1,6 @@
 // RedisStore specifics on a private redis-server: options, key layout, expiry, NOSCRIPT, clock jumps, memory.
-import { createPolicy, SpillwayConfigError, storeKey } from '@spillway/core'
+import { SpillwayConfigError } from '@spillway/core'
+import { createPolicy, storeKey } from '@spillway/core/store'
 import { RedisStore, type RedisStoreOptions } from '@spillway/redis'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'

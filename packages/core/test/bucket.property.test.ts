@@ -1,7 +1,8 @@
 // Property tests: the GCRA math against a naive token bucket, with an injected clock.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createLimiter, createPolicy, MemoryStore } from '../src/index.js'
+import { createLimiter, MemoryStore } from '../src/index.js'
+import { createPolicy } from '../src/store.js'
 import { NaiveTokenBucket } from './reference-model.js'
 
 /** A policy whose emission interval is a whole number of µs, so R = 1e6 / T exactly. */

@@ -1,7 +1,8 @@
 // Header writers, checked with an independent RFC 9651 parser (structured-headers), not with our writer.
 import { parseList } from 'structured-headers'
 import { describe, expect, it } from 'vitest'
-import { createLimiter, type Decision, MemoryStore, mergeHeaderValue, rateLimitHeaders } from '../src/index.js'
+import { mergeHeaderValue, rateLimitHeaders } from '../src/adapter.js'
+import { createLimiter, type Decision, MemoryStore } from '../src/index.js'
 
 function parsedItems(value: string) {
   return parseList(value).map(([name, params]) => ({ name, params: Object.fromEntries(params) }))

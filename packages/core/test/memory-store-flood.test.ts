@@ -1,7 +1,8 @@
 // MemoryStore under a key flood: a hot key keeps its speed and its bucket, the store keeps its bound.
 import { describe, expect, it } from 'vitest'
 import { decide } from '../../../test/harness/decide.js'
-import { createPolicy, MemoryStore } from '../src/index.js'
+import { MemoryStore } from '../src/index.js'
+import { createPolicy } from '../src/store.js'
 
 const MAX_KEYS = 20_000
 const FLOOD_KEYS = 3 * MAX_KEYS

@@ -3,7 +3,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { decide } from '../../../test/harness/decide.js'
 import { stepBucket } from '../src/bucket.js'
-import { createPolicy, MemoryStore } from '../src/index.js'
+import { MemoryStore } from '../src/index.js'
+import { createPolicy } from '../src/store.js'
 import type { Policy } from '../src/types.js'
 
 /**

@@ -1,7 +1,8 @@
 // MemoryStore: monotonic clock, forgetting full buckets, the key bound, clock jumps.
 import { describe, expect, it } from 'vitest'
 import { decide } from '../../../test/harness/decide.js'
-import { createLimiter, createPolicy, MemoryStore } from '../src/index.js'
+import { createLimiter, MemoryStore } from '../src/index.js'
+import { createPolicy } from '../src/store.js'
 
 function setup(options: { maxKeys?: number } = {}) {
   const clock = { nowUs: 5_000_000 }

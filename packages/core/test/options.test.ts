@@ -1,7 +1,8 @@
 // Bad options fail at construction with an error naming the option and the value.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createLimiter, createPolicy, MemoryStore, SpillwayConfigError } from '../src/index.js'
+import { createLimiter, MemoryStore, SpillwayConfigError } from '../src/index.js'
+import { createPolicy } from '../src/store.js'
 
 const store = new MemoryStore()
 

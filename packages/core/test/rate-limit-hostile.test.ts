@@ -1,6 +1,7 @@
 // The request pipeline against hostile clients and unlucky setups: bypasses, hangs, leaks, double counting.
 import { describe, expect, it, vi } from 'vitest'
-import { createRequestLimiter, MemoryStore, type RateLimitOptions, SpillwayConfigError } from '../src/index.js'
+import { createRequestLimiter } from '../src/adapter.js'
+import { MemoryStore, type RateLimitOptions, SpillwayConfigError } from '../src/index.js'
 
 interface FakeRequest {
   readonly headers: Record<string, string>

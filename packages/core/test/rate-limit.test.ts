@@ -1,13 +1,7 @@
 // The shared request pipeline, without a framework: failure modes and user code that misbehaves.
 import { describe, expect, it, vi } from 'vitest'
-import {
-  createRequestLimiter,
-  type Decision,
-  MemoryStore,
-  RateLimiterError,
-  SpillwayConfigError,
-  type Store,
-} from '../src/index.js'
+import { createRequestLimiter } from '../src/adapter.js'
+import { type Decision, MemoryStore, RateLimiterError, SpillwayConfigError, type Store } from '../src/index.js'
 
 interface FakeRequest {
   readonly headers: Record<string, string>

@@ -1,8 +1,7 @@
 // Express middleware: Express request in, core's LimitOutcome out as headers, next() or a rejection.
+import type { RateLimitOptions as CoreRateLimitOptions, Decision } from '@spillway/core'
 import {
-  type RateLimitOptions as CoreRateLimitOptions,
   createRequestLimiter,
-  type Decision,
   type HeaderField,
   inheritPolicyOptions,
   type LimitOutcome,
@@ -10,7 +9,7 @@ import {
   type RejectedOutcome,
   takeHandlerOption,
   validateSharedOptions,
-} from '@spillway/core'
+} from '@spillway/core/adapter'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 
 export type { Decision }

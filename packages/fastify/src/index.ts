@@ -1,8 +1,7 @@
 // Fastify plugin: an app-wide policy and per-route policies (`config.rateLimit`), checked in onRequest.
+import { type RateLimitOptions as CoreRateLimitOptions, type Decision, SpillwayConfigError } from '@spillway/core'
 import {
-  type RateLimitOptions as CoreRateLimitOptions,
   createRequestLimiter,
-  type Decision,
   type HeaderField,
   inheritPolicyOptions,
   mergeHeaderValue,
@@ -12,10 +11,9 @@ import {
   rejectUnknownOptions,
   requireObject,
   routePolicyName,
-  SpillwayConfigError,
   takeHandlerOption,
   validateSharedOptions,
-} from '@spillway/core'
+} from '@spillway/core/adapter'
 import type {
   FastifyInstance,
   FastifyReply,

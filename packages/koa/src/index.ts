@@ -1,15 +1,14 @@
 // Koa middleware: Koa context in, core's LimitOutcome out as headers, next() or a rejection.
+import type { RateLimitOptions as CoreRateLimitOptions, Decision } from '@spillway/core'
 import {
-  type RateLimitOptions as CoreRateLimitOptions,
   createRequestLimiter,
-  type Decision,
   type HeaderField,
   inheritPolicyOptions,
   mergeHeaderValue,
   type RejectedOutcome,
   takeHandlerOption,
   validateSharedOptions,
-} from '@spillway/core'
+} from '@spillway/core/adapter'
 import type { Context, Middleware, Next } from 'koa'
 
 export type { Decision }

@@ -1,7 +1,8 @@
 // Measures RedisStore decisions/s with and without round-trip sharing, and Redis memory per bucket key.
 // Run from the repository root: node --import tsx packages/redis/bench/pipelining.ts
 import { execFileSync } from 'node:child_process'
-import { createPolicy, type Policy, storeKey } from '@spillway/core'
+import type { Policy } from '@spillway/core'
+import { createPolicy, storeKey } from '@spillway/core/store'
 import { Redis, type RedisOptions } from 'ioredis'
 import { startRedisServer } from '../../../test/harness/redis-server.js'
 import { RedisStore, tokenBucketScript, tokenBucketScriptSha1 } from '../src/index.js'

@@ -1,5 +1,6 @@
 // Validates RedisStore options once, at construction, with core's SpillwayConfigError.
-import { rejectUnknownOptions, requireObject, SpillwayConfigError } from '@spillway/core'
+import { SpillwayConfigError } from '@spillway/core'
+import { rejectUnknownOptions, requireObject } from '@spillway/core/adapter'
 import type { Cluster, Redis } from 'ioredis'
 
 /** Options of {@link RedisStore}. */

@@ -1,5 +1,6 @@
 // Property test: the Lua token bucket script on a real redis-server decides exactly as core's stepBucket.
-import { MAX_BURST_US, type Policy, stepBucket } from '@spillway/core'
+import type { Policy } from '@spillway/core'
+import { MAX_BURST_US, stepBucket } from '@spillway/core/store'
 import fc from 'fast-check'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, expect, it } from 'vitest'
