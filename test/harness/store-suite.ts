@@ -35,7 +35,7 @@ export function testStore(name: string, makeStore: MakeStore): void {
 
     it('admits a burst of B, then rejects with a retry time within one interval', async () => {
       const store = await open()
-      const policy = createPolicy({ name: 'burst', capacity: 5, refillRate: 5 }) // 200 ms per token
+      const policy = createPolicy({ name: 'burst', capacity: 5, refillRate: 0.5 }) // 2 s per token
       const remaining: number[] = []
       for (let i = 0; i < 5; i++) {
         const decision = await decide(store, 'k', policy, 1)
@@ -46,20 +46,24 @@ export function testStore(name: string, makeStore: MakeStore): void {
       const rejected = await decide(store, 'k', policy, 1)
       expect(rejected).toMatchObject({ allowed: false, remaining: 0, limit: 5, cost: 1 })
       expect(rejected.retryAfterMs).toBeGreaterThan(0)
-      expect(rejected.retryAfterMs).toBeLessThanOrEqual(200)
-      // Full in (B − 1) intervals more than the next token: 800 ms, ±1 from rounding each up.
-      expect(Math.abs(rejected.resetMs - rejected.retryAfterMs - 800)).toBeLessThanOrEqual(1)
+      expect(rejected.retryAfterMs).toBeLessThanOrEqual(2000)
+      // Full in (B − 1) intervals more than the next token: 8 s, ±1 from rounding each up.
+      expect(Math.abs(rejected.resetMs - rejected.retryAfterMs - 8000)).toBeLessThanOrEqual(1)
     })
 
+    // Real waits of 500 ms and more: a loaded machine can only make a wait longer, and a token that is
+    // due after 500 ms cannot arrive between two calls made back to back.
     it('refills after waiting', async () => {
       const store = await open()
-      const policy = createPolicy({ name: 'refill', capacity: 2, refillRate: 50 }) // 20 ms per token
+      const policy = createPolicy({ name: 'refill', capacity: 2, refillRate: 2 }) // 500 ms per token
       await drain(store, 'k', policy)
-      expect((await decide(store, 'k', policy, 1)).allowed).toBe(false)
-      await sleep(20 + TIMER_SLACK_MS)
+      const rejected = await decide(store, 'k', policy, 1)
+      expect(rejected.allowed).toBe(false)
+      await sleep(rejected.retryAfterMs + TIMER_SLACK_MS)
       expect((await decide(store, 'k', policy, 1)).allowed).toBe(true)
-      expect((await decide(store, 'k', policy, 1)).allowed).toBe(false)
-      await sleep(40 + TIMER_SLACK_MS)
+      const again = await decide(store, 'k', policy, 2)
+      expect(again.allowed).toBe(false)
+      await sleep(again.retryAfterMs + TIMER_SLACK_MS)
       expect((await decide(store, 'k', policy, 2)).allowed).toBe(true)
     })
 
@@ -98,12 +102,12 @@ export function testStore(name: string, makeStore: MakeStore): void {
 
     it('admits a retry made after retryAfterMs, not before', async () => {
       const store = await open()
-      const policy = createPolicy({ name: 'retry', capacity: 1, refillRate: 25 }) // 40 ms per token
+      const policy = createPolicy({ name: 'retry', capacity: 1, refillRate: 2 }) // 500 ms per token
       expect((await decide(store, 'k', policy, 1)).allowed).toBe(true)
       const rejected = await decide(store, 'k', policy, 1)
       expect(rejected.allowed).toBe(false)
       expect(rejected.retryAfterMs).toBeGreaterThan(0)
-      expect(rejected.retryAfterMs).toBeLessThanOrEqual(40)
+      expect(rejected.retryAfterMs).toBeLessThanOrEqual(500)
       await sleep(rejected.retryAfterMs + TIMER_SLACK_MS)
       expect((await decide(store, 'k', policy, 1)).allowed).toBe(true)
     })
