@@ -58,6 +58,8 @@ export function listenTarget(spec: AppSpec): { port: number; host: string } | { 
 /** One adapter under test. */
 export interface AppFactory {
   readonly name: 'express' | 'fastify' | 'koa'
+  /** The framework's major (or major.minor) version under test. */
+  readonly version: string
   /** Builds and listens on 127.0.0.1, port 0. Rejects when the adapter rejects the options. */
   build(spec: AppSpec): Promise<RunningApp>
   /** Reads a request header from the framework's request object (for key, cost and skip functions). */

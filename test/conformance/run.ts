@@ -10,14 +10,14 @@ import { scenarios } from './scenarios/index.js'
 
 /** Declares the suite for `app`: each scenario once per store. */
 export function describeConformance(app: AppFactory): void {
-  describe(`${app.name} on MemoryStore`, () => {
+  describe(`${app.name} ${app.version} on MemoryStore`, () => {
     const ctx: ScenarioContext = { app, storeKind: 'memory', store: () => new MemoryStore() }
     for (const scenario of scenarios.filter((s) => !s.sharedStoreOnly)) {
       test(`${scenario.id}: ${scenario.name}`, () => scenario.run(ctx))
     }
   })
 
-  describe(`${app.name} on Redis`, () => {
+  describe(`${app.name} ${app.version} on Redis`, () => {
     let server: RedisServer | undefined
     let client: Redis | undefined
     beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http'
 import { type RateLimitOptions, rateLimit } from '@spillway/express'
-import express, { type Request, type Response } from 'express'
+import express, { type Express, type Request, type Response } from 'express'
 import { type AppFactory, echoBody, type PolicySpec, serve } from '../app-factory.js'
 
 function options({ handler, ...rest }: PolicySpec): RateLimitOptions {
@@ -16,20 +16,26 @@ function options({ handler, ...rest }: PolicySpec): RateLimitOptions {
 
 const echo = (req: Request, res: Response) => void res.json(echoBody(req.rateLimit))
 
-export const expressApp: AppFactory = {
-  name: 'express',
-  headerOf: (request, name) => (request as Request).get(name),
-  async build(spec) {
-    const { global, defaults, routes = {}, behindProxy = false } = spec
-    const limit = defaults ? rateLimit.withDefaults(options(defaults as PolicySpec)) : rateLimit
-    const app = express()
-    // The README's setting: exactly one proxy of yours in front.
-    app.set('trust proxy', behindProxy ? 1 : false)
-    const entries = Object.entries(routes)
-    for (const [path, policy] of entries) if (policy === false) app.get(path, echo)
-    if (global) app.use(limit(options(global)))
-    app.get('/', echo)
-    for (const [path, policy] of entries) if (policy !== false) app.get(path, limit(options(policy)), echo)
-    return serve(createServer(app), spec)
-  },
+/** The Express factory for one Express version (the oldest supported is tested as well as the newest). */
+export function expressAppOn(createApp: () => Express, version: string): AppFactory {
+  return {
+    name: 'express',
+    version,
+    headerOf: (request, name) => (request as Request).get(name),
+    async build(spec) {
+      const { global, defaults, routes = {}, behindProxy = false } = spec
+      const limit = defaults ? rateLimit.withDefaults(options(defaults as PolicySpec)) : rateLimit
+      const app = createApp()
+      // The README's setting: exactly one proxy of yours in front.
+      app.set('trust proxy', behindProxy ? 1 : false)
+      const entries = Object.entries(routes)
+      for (const [path, policy] of entries) if (policy === false) app.get(path, echo)
+      if (global) app.use(limit(options(global)))
+      app.get('/', echo)
+      for (const [path, policy] of entries) if (policy !== false) app.get(path, limit(options(policy)), echo)
+      return serve(createServer(app), spec)
+    },
+  }
 }
+
+export const expressApp = expressAppOn(express, '5')

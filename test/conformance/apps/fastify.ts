@@ -18,6 +18,7 @@ const echo = async (request: FastifyRequest) => echoBody(request.rateLimit)
 
 export const fastifyApp: AppFactory = {
   name: 'fastify',
+  version: '5',
   headerOf: (request, name) => [(request as FastifyRequest).headers[name]].flat()[0],
   async build(spec) {
     const { global, defaults, routes = {}, behindProxy = false } = spec

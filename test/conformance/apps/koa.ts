@@ -20,25 +20,31 @@ const echo = (ctx: Context) => {
   ctx.body = echoBody(ctx.state.rateLimit)
 }
 
-export const koaApp: AppFactory = {
-  name: 'koa',
-  headerOf: (request, name) => (request as Context).get(name) || undefined,
-  async build(spec) {
-    const { global, defaults, routes = {}, behindProxy = false } = spec
-    const limit = defaults ? rateLimit.withDefaults(options(defaults as PolicySpec)) : rateLimit
-    // The README's setting: exactly one proxy of yours in front.
-    const app = new Koa(behindProxy ? { proxy: true, maxIpsCount: 1 } : {})
-    app.silent = true
-    const exempt = new Router()
-    const router = new Router()
-    router.get('/', echo)
-    for (const [path, policy] of Object.entries(routes)) {
-      if (policy === false) exempt.get(path, echo)
-      else router.get(path, limit(options(policy)), echo)
-    }
-    app.use(exempt.routes())
-    if (global) app.use(limit(options(global)))
-    app.use(router.routes())
-    return serve(createServer(app.callback()), spec)
-  },
+/** The Koa factory for one Koa version (the oldest supported is tested as well as the newest). */
+export function koaAppOn(KoaClass: typeof Koa, version: string): AppFactory {
+  return {
+    name: 'koa',
+    version,
+    headerOf: (request, name) => (request as Context).get(name) || undefined,
+    async build(spec) {
+      const { global, defaults, routes = {}, behindProxy = false } = spec
+      const limit = defaults ? rateLimit.withDefaults(options(defaults as PolicySpec)) : rateLimit
+      // The README's setting: exactly one proxy of yours in front.
+      const app = new KoaClass(behindProxy ? { proxy: true, maxIpsCount: 1 } : {})
+      app.silent = true
+      const exempt = new Router()
+      const router = new Router()
+      router.get('/', echo)
+      for (const [path, policy] of Object.entries(routes)) {
+        if (policy === false) exempt.get(path, echo)
+        else router.get(path, limit(options(policy)), echo)
+      }
+      app.use(exempt.routes())
+      if (global) app.use(limit(options(global)))
+      app.use(router.routes())
+      return serve(createServer(app.callback()), spec)
+    },
+  }
 }
+
+export const koaApp = koaAppOn(Koa, '3')

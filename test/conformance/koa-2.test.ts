@@ -1,0 +1,7 @@
+// The conformance suite against @spillway/koa on the oldest Koa it supports (2.14).
+import type Koa from 'koa'
+import Koa2 from 'koa-2-14'
+import { koaAppOn } from './apps/koa.js'
+import { describeConformance } from './run.js'
+
+describeConformance(koaAppOn(Koa2, '2.14'))
