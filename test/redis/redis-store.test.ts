@@ -1,5 +1,5 @@
 // RedisStore specifics on a private redis-server: options, key layout, expiry, NOSCRIPT, clock jumps, memory.
-import { SpillwayConfigError } from '@spillway/core'
+import { createLimiter, SpillwayConfigError } from '@spillway/core'
 import { createPolicy, storeKey } from '@spillway/core/store'
 import { RedisStore, type RedisStoreOptions } from '@spillway/redis'
 import { Redis } from 'ioredis'
@@ -81,6 +81,23 @@ describe('RedisStore options', () => {
     risky.disconnect()
     expect(warnings.map((w) => (w as Error & { code?: string }).code)).toEqual(['SPILLWAY_REDIS_REPLAY'])
     expect(warnings[0]?.message).toContain('enableOfflineQueue')
+  })
+
+  it('knows two stores on one client and prefix share buckets: a second policy under a used name is an error', () => {
+    const prefix = randomKeyPrefix('shared')
+    const first = new RedisStore({ client, prefix })
+    const second = new RedisStore({ client, prefix })
+    expect(second.keySpace).toBe(first.keySpace)
+    expect(new RedisStore({ client, prefix: `${prefix}other:` }).keySpace).not.toBe(first.keySpace)
+    createLimiter({ capacity: 100, refillRate: 10, store: first })
+    let error: unknown
+    try {
+      createLimiter({ capacity: 5, refillRate: 1, store: second })
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toMatchObject({ code: 'ERR_SPILLWAY_DUPLICATE_POLICY', option: 'name', value: 'default' })
+    expect(() => createLimiter({ capacity: 100, refillRate: 10, store: second })).not.toThrow()
   })
 
   it('close() leaves the caller’s client open', async () => {

@@ -40,3 +40,16 @@ describe('@spillway/express', () => {
     expectTypeOf<express.Request['rateLimit']>().toEqualTypeOf<Decision | undefined>()
   })
 })
+
+describe('@spillway/express types', () => {
+  test('a body function gets a typed decision and request under strict mode', () => {
+    const options: RateLimitOptions = {
+      capacity: 1,
+      refillRate: 1,
+      body: (decision, req) => ({ retryInMs: decision.retryAfterMs, at: req.path }),
+    }
+    expectTypeOf(options.body).not.toBeUndefined()
+    if (typeof options.body !== 'function') throw new Error('expected a function')
+    expectTypeOf(options.body).parameter(1).toEqualTypeOf<express.Request>()
+  })
+})

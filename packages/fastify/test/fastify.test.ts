@@ -1,7 +1,7 @@
 // Fastify-only behaviour the shared conformance suite cannot express: route names, HEAD, inheritance, hooks.
 import { MemoryStore, SpillwayConfigError } from '@spillway/core'
-import { rateLimit } from '@spillway/fastify'
-import Fastify, { type FastifyInstance } from 'fastify'
+import { type RateLimitRouteOptions as RateLimitOptions, rateLimit } from '@spillway/fastify'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import { parseList } from 'structured-headers'
 import { afterEach, describe, expect, expectTypeOf, test } from 'vitest'
 
@@ -130,5 +130,18 @@ describe('@spillway/fastify', () => {
     expectTypeOf<import('fastify').FastifyRequest['rateLimit']>().toEqualTypeOf<
       import('@spillway/core').Decision | undefined
     >()
+  })
+})
+
+describe('@spillway/fastify types', () => {
+  test('a body function gets a typed decision and request under strict mode', () => {
+    const options: RateLimitOptions = {
+      capacity: 1,
+      refillRate: 1,
+      body: (decision, req) => ({ retryInMs: decision.retryAfterMs, at: req.url }),
+    }
+    expectTypeOf(options.body).not.toBeUndefined()
+    if (typeof options.body !== 'function') throw new Error('expected a function')
+    expectTypeOf(options.body).parameter(1).toEqualTypeOf<FastifyRequest>()
   })
 })

@@ -2,7 +2,7 @@
 import Router from '@koa/router'
 import { type Decision, SpillwayConfigError } from '@spillway/core'
 import { type RateLimitOptions, rateLimit } from '@spillway/koa'
-import Koa from 'koa'
+import Koa, { type Context } from 'koa'
 import request from 'supertest'
 import { describe, expect, expectTypeOf, test } from 'vitest'
 
@@ -48,5 +48,18 @@ describe('@spillway/koa', () => {
     app.use(router.routes())
     await request(app.callback()).post('/login').expect(200, { remaining: 0 })
     await request(app.callback()).post('/login').expect(429)
+  })
+})
+
+describe('@spillway/koa types', () => {
+  test('a body function gets a typed decision and request under strict mode', () => {
+    const options: RateLimitOptions = {
+      capacity: 1,
+      refillRate: 1,
+      body: (decision, req) => ({ retryInMs: decision.retryAfterMs, at: req.path }),
+    }
+    expectTypeOf(options.body).not.toBeUndefined()
+    if (typeof options.body !== 'function') throw new Error('expected a function')
+    expectTypeOf(options.body).parameter(1).toEqualTypeOf<Context>()
   })
 })
