@@ -22,6 +22,7 @@ export {
   takeHandlerOption,
   validateSharedOptions,
 } from './rate-limit-options.js'
+export { isPromiseLike, type MaybePromise } from './request-outcome.js'
 export { cannotDecideResponse, type LimitResponse, quotaExceededProblem } from './responses.js'
 export { routePolicyName } from './route-policy-name.js'
 export { type KeysEnum, optionNames, rejectUnknownOptions, requireObject } from './validate.js'

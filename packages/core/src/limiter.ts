@@ -34,6 +34,16 @@ export interface Limiter {
    * throws a `RangeError`.
    */
   consume(key: string, cost?: number): Promise<Decision>
+  /**
+   * The same decision, answered synchronously, for callers outside a request (a queue worker, a CLI):
+   * only on a store that can decide at once (`MemoryStore`); others throw a `TypeError`.
+   *
+   * @example
+   * ```ts
+   * if (!limiter.consumeSync(`tenant:${id}`).allowed) return requeue(job)
+   * ```
+   */
+  consumeSync(key: string, cost?: number): Decision
 }
 
 const LIMITER_OPTIONS = ['capacity', 'refillRate', 'store', 'cost', 'name'] as const
@@ -53,7 +63,11 @@ export function createLimiter(options: LimiterOptions): Limiter {
 }
 
 /** {@link createLimiter}, also returning the policy's claim on its buckets (for the request pipeline). */
-export function buildLimiter(options: LimiterOptions): { limiter: Limiter; claim: PolicyClaim } {
+export function buildLimiter(options: LimiterOptions): {
+  limiter: Limiter
+  claim: PolicyClaim
+  decide: (key: string, cost: number) => Decision | Promise<Decision>
+} {
   requireObject(options, 'options')
   rejectUnknownOptions(options, LIMITER_OPTIONS)
   const policy = createPolicy(options)
@@ -68,22 +82,42 @@ export function buildLimiter(options: LimiterOptions): { limiter: Limiter; claim
     )
   }
   const claim = claimPolicy(store, policy)
+  const stepOf = store.consumeSync?.bind(store)
+  const toDecision = (step: StepResult, cost: number) => decisionOf(policy, step, cost, store)
+  /** One decision for an already valid key and cost: synchronous when the store can answer at once. */
+  const decide = (key: string, cost: number): Decision | Promise<Decision> => {
+    const namespaced = storeKey(policy.name, boundedKey(key))
+    if (stepOf) return toDecision(stepOf(namespaced, policy, cost), cost)
+    return store.consume(namespaced, policy, cost).then((step) => toDecision(step, cost))
+  }
   const limiter: Limiter = {
     policy,
     store,
     defaultCost,
     consume(key: string, cost: number = defaultCost): Promise<Decision> {
-      if (typeof key !== 'string' || key === '') {
-        return Promise.reject(new TypeError(`[spillway] key must be a non-empty string, got ${describeValue(key)}`))
+      try {
+        checkConsumeArguments(key, cost)
+        return Promise.resolve(decide(key, cost))
+      } catch (error) {
+        return Promise.reject(error)
       }
-      if (!Number.isSafeInteger(cost) || cost < 1) {
-        return Promise.reject(new RangeError(`[spillway] cost must be a whole number ≥ 1, got ${describeValue(cost)}`))
-      }
-      const namespaced = storeKey(policy.name, boundedKey(key))
-      return store.consume(namespaced, policy, cost).then((step) => decisionOf(policy, step, cost, store))
+    },
+    consumeSync(key: string, cost: number = defaultCost): Decision {
+      if (!stepOf) throw new TypeError(`[spillway] the ${store.name} store cannot decide synchronously`)
+      checkConsumeArguments(key, cost)
+      return decide(key, cost) as Decision
     },
   }
-  return { limiter, claim }
+  return { limiter, claim, decide }
+}
+
+function checkConsumeArguments(key: unknown, cost: unknown): void {
+  if (typeof key !== 'string' || key === '') {
+    throw new TypeError(`[spillway] key must be a non-empty string, got ${describeValue(key)}`)
+  }
+  if (!Number.isSafeInteger(cost) || (cost as number) < 1) {
+    throw new RangeError(`[spillway] cost must be a whole number ≥ 1, got ${describeValue(cost)}`)
+  }
 }
 
 /** The public decision for a store's raw step; a step that is not one is the store's failure, not a verdict. */

@@ -74,7 +74,7 @@ export class MemoryStore implements Store {
   }
 
   consume(key: string, policy: Policy, cost: number): Promise<StepResult> {
-    return Promise.resolve(this.consumeNow(key, policy, cost))
+    return Promise.resolve(this.consumeSync(key, policy, cost))
   }
 
   /**
@@ -83,10 +83,10 @@ export class MemoryStore implements Store {
    *
    * @example
    * ```ts
-   * const step = store.consumeNow(storeKey(policy.name, 'user:42'), policy, 1)
+   * const step = store.consumeSync(storeKey(policy.name, 'user:42'), policy, 1)
    * ```
    */
-  consumeNow(key: string, policy: Policy, cost: number): StepResult {
+  consumeSync(key: string, policy: Policy, cost: number): StepResult {
     const nowUs = readClock(this.clock)
     const slot = this.slotByKey.get(key)
     const step = stepBucket(policy, { tatUs: slot === undefined ? undefined : this.slots.tatUs(slot), nowUs, cost })

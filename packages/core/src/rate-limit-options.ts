@@ -89,6 +89,10 @@ export interface RateLimitOptions<Req> {
 /** Options after validation, with defaults applied. */
 export interface ResolvedRateLimit<Req> {
   readonly limiter: Limiter
+  /** The limiter's decision for a valid key and cost, synchronous when the store can answer at once. */
+  readonly decide: (key: string, cost: number) => Decision | Promise<Decision>
+  /** Serialised default 429 bodies by Retry-After seconds (see request-outcome.ts). */
+  readonly rejectionCache: Map<number, LimitResponse>
   readonly costFunction: ((request: Req) => MaybePromise<number>) | undefined
   readonly keyFunction: ((request: Req) => MaybePromise<string | undefined>) | undefined
   readonly skip: ((request: Req) => MaybePromise<boolean>) | undefined
@@ -156,8 +160,8 @@ export function resolveRateLimitOptions<Req>(options: RateLimitOptions<Req>): Re
   const { capacity, refillRate, name } = options
   const staticCost = typeof options.cost === 'number' ? options.cost : undefined
   const store = 'store' in options ? options.store : new MemoryStore()
-  const { limiter, claim } = buildLimiter({ capacity, refillRate, name, store: store as Store, cost: staticCost })
-  return { limiter, claim, ...resolveRequestOptions(options) }
+  const built = buildLimiter({ capacity, refillRate, name, store: store as Store, cost: staticCost })
+  return { ...built, ...resolveRequestOptions(options) }
 }
 
 /**
@@ -205,7 +209,7 @@ export function inheritPolicyOptions<Options extends object>(shared: Partial<Opt
 /** Everything but the policy: what a request limiter needs besides its limiter. */
 function resolveRequestOptions<Req>(
   options: Partial<RateLimitOptions<Req>>,
-): Omit<ResolvedRateLimit<Req>, 'limiter' | 'claim'> {
+): Omit<ResolvedRateLimit<Req>, 'limiter' | 'claim' | 'decide'> {
   const statusCode = resolveStatus(options.statusCode)
   return {
     costFunction: typeof options.cost === 'function' ? options.cost : validateCost(options.cost),
@@ -222,6 +226,7 @@ function resolveRequestOptions<Req>(
     body: resolveBody(options.body, statusCode),
     callbackTimeoutMs: resolveTimeout(options.callbackTimeoutMs, 'callbackTimeoutMs', DEFAULT_CALLBACK_TIMEOUT_MS),
     warnedNoAddress: false,
+    rejectionCache: new Map(),
     onLimited: optionalFunction(options.onLimited, 'onLimited'),
     onCallbackError: resolveFailureMode(options.onCallbackError, 'onCallbackError', 'error'),
     onStoreError: resolveFailureMode(options.onStoreError, 'onStoreError', 'allow'),

@@ -97,6 +97,11 @@ export interface Store {
    * admitted) from the bucket at `key` if they are there. Rejects only when the store cannot decide.
    */
   consume(key: string, policy: Policy, cost: number): Promise<StepResult>
+  /**
+   * Optional: the same step, answered synchronously, for stores that need no I/O (in-process). When a
+   * store has it, the limiter uses it and a request is decided without a single promise.
+   */
+  consumeSync?(key: string, policy: Policy, cost: number): StepResult
   /** Optional: releases timers and connections the store created itself. */
   close?(): Promise<void>
 }

@@ -178,7 +178,7 @@ describe('createRequestLimiter', () => {
           throw new Error('logging failed too')
         },
       })
-      void limiter.check(request, '1.2.3.4').then(() => limiter.check(request, '1.2.3.4'))
+      void Promise.resolve(limiter.check(request, '1.2.3.4')).then(() => limiter.check(request, '1.2.3.4'))
     })
     const [error, context] = await reported
     expect((error as Error).message).toBe('async hook')

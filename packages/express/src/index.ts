@@ -4,6 +4,7 @@ import {
   createRequestLimiter,
   type HeaderField,
   inheritPolicyOptions,
+  isPromiseLike,
   type LimitOutcome,
   mergeHeaderValue,
   type RejectedOutcome,
@@ -42,10 +43,10 @@ function createRateLimit(options: RateLimitOptions): RequestHandler {
   const { handler, rest } = takeHandlerOption(options)
   const limiter = createRequestLimiter<Request>(rest)
   return function spillwayRateLimit(req: Request, res: Response, next: NextFunction): void {
-    limiter
-      .check(req, req.ip)
-      .then((outcome) => applyOutcome(outcome, { req, res, next, handler }))
-      .catch((error: unknown) => next(error))
+    const outcome = limiter.check(req, req.ip)
+    // In memory the outcome is there at once: no promise on the hot path.
+    if (!isPromiseLike(outcome)) return applyOutcome(outcome, { req, res, next, handler })
+    outcome.then((settled) => applyOutcome(settled, { req, res, next, handler }), next)
   }
 }
 
@@ -56,15 +57,25 @@ interface Exchange {
   readonly handler: Handler | undefined
 }
 
-async function applyOutcome(outcome: LimitOutcome, { req, res, next, handler }: Exchange): Promise<void> {
+function applyOutcome(outcome: LimitOutcome, { req, res, next, handler }: Exchange): void {
   if (outcome.kind === 'skipped') return next()
   if (outcome.kind === 'failed') return next(outcome.error)
   setHeaders(res, outcome.headers)
   if (outcome.decision) req.rateLimit = outcome.decision
   if (outcome.kind === 'allowed') return next()
-  if (handler) return handler(req, res, next, outcome)
+  if (handler) return callHandler(handler, { req, res, next, handler }, outcome)
   const { status, contentType, body } = outcome.response
   res.status(status).set('Content-Type', contentType).send(body)
+}
+
+/** A custom handler's throw or rejection goes to Express's error handling, never unhandled. */
+function callHandler(handler: Handler, { req, res, next }: Exchange, rejection: Rejection): void {
+  try {
+    const result = handler(req, res, next, rejection)
+    if (isPromiseLike(result)) result.then(undefined, next)
+  } catch (error) {
+    next(error)
+  }
 }
 
 /** Sets each field, appending list fields to what an earlier policy set. */

@@ -4,6 +4,8 @@ import {
   createRequestLimiter,
   type HeaderField,
   inheritPolicyOptions,
+  isPromiseLike,
+  type LimitOutcome,
   mergeHeaderValue,
   RATE_LIMIT_OPTION_NAMES,
   type RejectedOutcome,
@@ -106,31 +108,60 @@ export const rateLimit = fp(spillwayRateLimitPlugin, { fastify: '5.x', name: '@s
 /** The onRequest hook of one route: each policy in turn; the first rejection answers. */
 function limitRequests(chain: readonly Policy[]): onRequestHookHandler {
   return function spillwayRateLimit(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
-    applyPolicies(chain, request, reply).then((answered) => {
-      if (!answered) done()
-    }, done)
+    applyFrom(chain, 0, { request, reply, done })
   }
 }
 
-async function applyPolicies(chain: readonly Policy[], request: FastifyRequest, reply: FastifyReply) {
-  for (const { limiter, handler } of chain) {
-    const outcome = await limiter.check(request, request.ip)
-    if (outcome.kind === 'failed') throw outcome.error
-    if (outcome.kind === 'skipped') continue
-    setHeaders(reply, outcome.headers)
-    if (outcome.decision) request.rateLimit = outcome.decision
-    if (outcome.kind === 'rejected') {
-      await reject(request, reply, outcome, handler)
-      return true
+interface Exchange {
+  readonly request: FastifyRequest
+  readonly reply: FastifyReply
+  readonly done: HookHandlerDoneFunction
+}
+
+/** Applies the policies from `index` on; synchronous while each outcome is (in memory: no promise at all). */
+function applyFrom(chain: readonly Policy[], index: number, exchange: Exchange): void {
+  for (let at = index; at < chain.length; at++) {
+    const policy = chain[at] as Policy
+    const outcome = policy.limiter.check(exchange.request, exchange.request.ip)
+    if (isPromiseLike(outcome)) {
+      outcome.then((settled) => {
+        if (applyOutcome(settled, policy, exchange)) applyFrom(chain, at + 1, exchange)
+      }, exchange.done)
+      return
     }
+    if (!applyOutcome(outcome, policy, exchange)) return
   }
+  exchange.done()
+}
+
+/** True when the request may go on to the next policy; false when it was answered or failed. */
+function applyOutcome(outcome: LimitOutcome, { handler }: Policy, exchange: Exchange): boolean {
+  const { request, reply, done } = exchange
+  if (outcome.kind === 'failed') {
+    done(outcome.error)
+    return false
+  }
+  if (outcome.kind === 'skipped') return true
+  setHeaders(reply, outcome.headers)
+  if (outcome.decision) request.rateLimit = outcome.decision
+  if (outcome.kind === 'allowed') return true
+  reject(exchange, outcome, handler)
   return false
 }
 
-async function reject(request: FastifyRequest, reply: FastifyReply, rejection: Rejection, handler?: Handler) {
-  if (handler) return handler(request, reply, rejection)
-  const { status, contentType, body } = rejection.response
-  return reply.code(status).type(contentType).send(body)
+/** Sends the rejection; a custom handler's throw or rejection goes to Fastify's error handling. */
+function reject({ request, reply, done }: Exchange, rejection: Rejection, handler: Handler | undefined): void {
+  if (!handler) {
+    const { status, contentType, body } = rejection.response
+    reply.code(status).type(contentType).send(body)
+    return
+  }
+  try {
+    const result = handler(request, reply, rejection)
+    if (isPromiseLike(result)) result.then(undefined, done)
+  } catch (error) {
+    done(error as Error)
+  }
 }
 
 /** Sets each field, appending list fields to what an earlier policy set. */

@@ -4,6 +4,8 @@ import {
   createRequestLimiter,
   type HeaderField,
   inheritPolicyOptions,
+  isPromiseLike,
+  type LimitOutcome,
   mergeHeaderValue,
   type RejectedOutcome,
   takeHandlerOption,
@@ -38,15 +40,21 @@ type Handler = NonNullable<RateLimitOptions['handler']>
 function createRateLimit(options: RateLimitOptions): Middleware {
   const { handler, rest } = takeHandlerOption(options)
   const limiter = createRequestLimiter<Context>(rest)
-  return async function spillwayRateLimit(ctx: Context, next: Next): Promise<void> {
-    const outcome = await limiter.check(ctx, ctx.ip)
-    if (outcome.kind === 'failed') throw outcome.error
-    if (outcome.kind === 'skipped') return next()
-    setHeaders(ctx, outcome.headers)
-    if (outcome.decision) ctx.state.rateLimit = outcome.decision
-    if (outcome.kind === 'allowed') return next()
-    return reject(ctx, outcome, handler)
+  return function spillwayRateLimit(ctx: Context, next: Next): Promise<void> {
+    const outcome = limiter.check(ctx, ctx.ip)
+    // In memory the outcome is there at once: no extra promise on the hot path.
+    if (!isPromiseLike(outcome)) return applyOutcome(ctx, next, outcome, handler)
+    return outcome.then((settled) => applyOutcome(ctx, next, settled, handler))
   }
+}
+
+function applyOutcome(ctx: Context, next: Next, outcome: LimitOutcome, handler: Handler | undefined): Promise<void> {
+  if (outcome.kind === 'failed') return Promise.reject(outcome.error)
+  if (outcome.kind === 'skipped') return next()
+  setHeaders(ctx, outcome.headers)
+  if (outcome.decision) ctx.state.rateLimit = outcome.decision
+  if (outcome.kind === 'allowed') return next()
+  return reject(ctx, outcome, handler)
 }
 
 async function reject(ctx: Context, rejection: Rejection, handler: Handler | undefined): Promise<void> {
