@@ -1,6 +1,6 @@
 // RedisStore through an ioredis Cluster client on a private 3-master Redis Cluster: exact, spread, survives a restart.
 import { createPolicy, storeKey } from '@spillway/core'
-import { RedisStore } from '@spillway/redis'
+import { adaptClient, RedisStore, type RedisStoreOptions } from '@spillway/redis'
 import { type Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decide, decideAll } from '../harness/decide.js'
@@ -8,11 +8,14 @@ import { connectLimiterCluster } from '../harness/redis-client.js'
 import { type RedisCluster, startRedisCluster } from '../harness/redis-cluster.js'
 import { randomKeyPrefix } from '../harness/redis-server.js'
 import { testStore } from '../harness/store-suite.js'
+import { type ConnectedClient, connectCluster } from './client-kinds.js'
 
 let cluster: RedisCluster
 let client: Cluster
 /** One plain connection per node, to see which node holds which key. */
 let direct: Redis[] = []
+/** iovalkey and node-redis cluster clients, for the store suite. */
+let others: ConnectedClient[] = []
 
 beforeAll(async () => {
   cluster = await startRedisCluster()
@@ -20,9 +23,14 @@ beforeAll(async () => {
   direct = cluster.nodes.map((node) => new Redis(node.port, '127.0.0.1', { lazyConnect: true }))
   for (const connection of direct) connection.on('error', () => {}) // a killed node is expected: no unhandled errors
   await Promise.all(direct.map((connection) => connection.connect()))
+  others = [
+    await connectCluster('iovalkey', cluster.startupNodes),
+    await connectCluster('node-redis', cluster.startupNodes),
+  ]
 })
 
 afterAll(async () => {
+  for (const other of others) await other.close()
   client?.disconnect()
   for (const connection of direct) connection.disconnect()
   await cluster?.stop()
@@ -37,6 +45,20 @@ async function portOfSlot(slot: number): Promise<number> {
 }
 
 testStore('RedisStore (3-master Cluster)', () => new RedisStore({ client, prefix: randomKeyPrefix('suite') }))
+testStore(
+  'RedisStore (3-master Cluster), batch: false',
+  () => new RedisStore({ client, prefix: randomKeyPrefix('suite'), batch: false }),
+)
+for (const kind of ['iovalkey', 'node-redis'] as const) {
+  const clientOf = () => others.find((other) => other.kind === kind)?.client as RedisStoreOptions['client']
+  testStore(
+    `RedisStore (3-master Cluster via ${kind})`,
+    () => new RedisStore({ client: clientOf(), prefix: randomKeyPrefix('suite') }),
+  )
+  it(`sees the ${kind} cluster client as a cluster`, () => {
+    expect(adaptClient(clientOf())).toMatchObject({ isCluster: true })
+  })
+}
 
 // In file order, after the suite: the last test stops the cluster.
 describe('RedisStore on a 3-master Redis Cluster', () => {
@@ -130,6 +152,8 @@ describe('RedisStore on a 3-master Redis Cluster', () => {
     const pids = cluster.nodes.map((node) => node.pid)
     for (const connection of direct) connection.disconnect()
     direct = []
+    for (const other of others) await other.close()
+    others = []
     client.disconnect()
     await cluster.stop()
     expect(pids.map(isAlive)).toEqual([false, false, false])

@@ -1,9 +1,11 @@
 // RedisStore: every decision is one atomic script run inside Redis, on Redis's clock.
 import type { Policy, StepResult, Store } from '@spillway/core'
-import type { Cluster, Redis } from 'ioredis'
 import { warnAboutReplayRisks } from './client-safety.js'
 import { type RedisStoreOptions, resolveRedisStoreOptions } from './redis-store-options.js'
 import { runScript } from './run-script.js'
+import type { RedisStoreClient, ScriptRunner } from './script-runner.js'
+import { parseStep } from './step-reply.js'
+import { tokenBucket } from './token-bucket-script.js'
 
 /**
  * Keeps buckets in Redis, shared by every process that uses the same Redis and prefix. Each decision
@@ -38,7 +40,9 @@ import { runScript } from './run-script.js'
  */
 export class RedisStore implements Store {
   readonly name = 'redis'
-  readonly client: Redis | Cluster
+  readonly client: RedisStoreClient
+  /** The client behind one small interface: what store features (and heartbeats) call. */
+  readonly runner: ScriptRunner
   readonly prefix: string
   /** One object per client and prefix: two stores on them share buckets, and limiters know it. */
   readonly keySpace: object
@@ -46,9 +50,10 @@ export class RedisStore implements Store {
   constructor(options: RedisStoreOptions) {
     const resolved = resolveRedisStoreOptions(options)
     this.client = resolved.client
+    this.runner = resolved.runner
     this.prefix = resolved.prefix
     this.keySpace = keySpaceOf(this.client, this.prefix)
-    warnAboutReplayRisks(this.client)
+    warnAboutReplayRisks(this.runner)
   }
 
   /**
@@ -72,8 +77,9 @@ export class RedisStore implements Store {
    * const step = await store.consume('default:{203.0.113.7}', policy, 1)
    * ```
    */
-  consume(key: string, policy: Policy, cost: number): Promise<StepResult> {
-    return runScript(this.client, this.redisKey(key), policy.emissionIntervalUs, policy.burstUs, cost)
+  async consume(key: string, policy: Policy, cost: number): Promise<StepResult> {
+    const args = [policy.emissionIntervalUs, policy.burstUs, cost]
+    return parseStep(await runScript(this.runner, tokenBucket, [this.redisKey(key)], args))
   }
 
   /**
