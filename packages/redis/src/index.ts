@@ -11,4 +11,8 @@ export {
   type ScriptArg,
   type ScriptRunner,
 } from './script-runner.js'
+export {
+  tokenBucketBatchScript,
+  tokenBucketBatchScriptSha1,
+} from './token-bucket-batch-script.js'
 export { tokenBucketScript, tokenBucketScriptSha1 } from './token-bucket-script.js'
