@@ -1,18 +1,28 @@
 // RedisStore through an ioredis Cluster client on a private 3-master Redis Cluster: exact, spread, survives a restart.
 import { createPolicy, storeKey } from '@spillway/core/store'
-import { RedisStore } from '@spillway/redis'
+import {
+  adaptClient,
+  RedisStore,
+  type RedisStoreOptions,
+  tokenBucketBatchScript,
+  tokenBucketScript,
+} from '@spillway/redis'
 import { type Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { keySlot as keySlotOf } from '../../packages/redis/src/key-slot.js'
 import { decide, decideAll } from '../harness/decide.js'
 import { connectLimiterCluster } from '../harness/redis-client.js'
 import { type RedisCluster, startRedisCluster } from '../harness/redis-cluster.js'
 import { randomKeyPrefix } from '../harness/redis-server.js'
 import { testStore } from '../harness/store-suite.js'
+import { type ConnectedClient, connectCluster } from './client-kinds.js'
 
 let cluster: RedisCluster
 let client: Cluster
 /** One plain connection per node, to see which node holds which key. */
 let direct: Redis[] = []
+/** iovalkey and node-redis cluster clients, for the store suite. */
+let others: ConnectedClient[] = []
 
 beforeAll(async () => {
   cluster = await startRedisCluster()
@@ -20,9 +30,14 @@ beforeAll(async () => {
   direct = cluster.nodes.map((node) => new Redis(node.port, '127.0.0.1', { lazyConnect: true }))
   for (const connection of direct) connection.on('error', () => {}) // a killed node is expected: no unhandled errors
   await Promise.all(direct.map((connection) => connection.connect()))
+  others = [
+    await connectCluster('iovalkey', cluster.startupNodes),
+    await connectCluster('node-redis', cluster.startupNodes),
+  ]
 })
 
 afterAll(async () => {
+  for (const other of others) await other.close()
   client?.disconnect()
   for (const connection of direct) connection.disconnect()
   await cluster?.stop()
@@ -37,6 +52,20 @@ async function portOfSlot(slot: number): Promise<number> {
 }
 
 testStore('RedisStore (3-master Cluster)', () => new RedisStore({ client, prefix: randomKeyPrefix('suite') }))
+testStore(
+  'RedisStore (3-master Cluster), batch: false',
+  () => new RedisStore({ client, prefix: randomKeyPrefix('suite'), batch: false }),
+)
+for (const kind of ['iovalkey', 'node-redis'] as const) {
+  const clientOf = () => others.find((other) => other.kind === kind)?.client as RedisStoreOptions['client']
+  testStore(
+    `RedisStore (3-master Cluster via ${kind})`,
+    () => new RedisStore({ client: clientOf(), prefix: randomKeyPrefix('suite') }),
+  )
+  it(`sees the ${kind} cluster client as a cluster`, () => {
+    expect(adaptClient(clientOf())).toMatchObject({ isCluster: true })
+  })
+}
 
 // In file order, after the suite: the last test stops the cluster.
 describe('RedisStore on a 3-master Redis Cluster', () => {
@@ -90,6 +119,55 @@ describe('RedisStore on a 3-master Redis Cluster', () => {
     ])
   })
 
+  it('groups a batch by slot: one script call per slot, each on its master (CLUSTER KEYSLOT agrees)', async () => {
+    const store = new RedisStore({ client, prefix: randomKeyPrefix('group') })
+    const policies = ['a', 'b'].map((name) => createPolicy({ name, capacity: 3, refillRate: 1 }))
+    const ids = Array.from({ length: 20 }, (_, i) => `198.51.100.${i}`)
+    const slots = new Set<number>()
+    for (const id of ids) {
+      const slot = Number(await (direct[0] as Redis).call('CLUSTER', 'KEYSLOT', store.redisKey(storeKey('a', id))))
+      expect(keySlotOf(store.redisKey(storeKey('b', id)))).toBe(slot)
+      slots.add(slot)
+    }
+    for (const connection of direct) {
+      await connection.script('LOAD', tokenBucketScript)
+      await connection.script('LOAD', tokenBucketBatchScript)
+      await connection.config('RESETSTAT')
+    }
+    // Two policies per client, three rounds of requests: 120 decisions in one tick.
+    const requests = [1, 2, 3].flatMap(() => ids.flatMap((key) => policies.map((policy) => ({ key, policy, cost: 1 }))))
+    const decisions = await decideAll(store, requests)
+    expect(decisions.map((d) => d.remaining)).toEqual([
+      ...Array(40).fill(2),
+      ...Array(40).fill(1),
+      ...Array(40).fill(0),
+    ])
+    const calls = await Promise.all(direct.map(scriptCalls))
+    expect(calls.reduce((total, n) => total + n, 0)).toBe(slots.size)
+  })
+
+  it('computes the slot of any key as CLUSTER KEYSLOT does (tags, empty tags, unbalanced braces, UTF-8)', async () => {
+    const keys = [
+      '',
+      'a',
+      '{}',
+      '{}x',
+      'x{}y{z}',
+      '{a}{b}',
+      'a{b',
+      'a}b{c}',
+      '{{a}}',
+      '{é}',
+      'ключ',
+      '🙂{🙂}',
+      'sw:api:{203.0.113.7}',
+    ]
+    for (let i = 0; i < 40; i++) keys.push(`k${i}:{${(i * 7919).toString(36)}}`)
+    for (const key of keys) {
+      expect(keySlotOf(key)).toBe(Number(await (direct[0] as Redis).call('CLUSTER', 'KEYSLOT', key)))
+    }
+  })
+
   it('fails decisions for keys of a killed master without hanging, and decides again once it is back', async () => {
     const store = new RedisStore({ client, prefix: randomKeyPrefix('restart') })
     const policy = createPolicy({ name: 'restart', capacity: 2, refillRate: 0.1 })
@@ -130,11 +208,20 @@ describe('RedisStore on a 3-master Redis Cluster', () => {
     const pids = cluster.nodes.map((node) => node.pid)
     for (const connection of direct) connection.disconnect()
     direct = []
+    for (const other of others) await other.close()
+    others = []
     client.disconnect()
     await cluster.stop()
     expect(pids.map(isAlive)).toEqual([false, false, false])
   })
 })
+
+/** EVALSHA and EVAL calls on one node since its last CONFIG RESETSTAT. */
+async function scriptCalls(connection: Redis): Promise<number> {
+  const stats = await connection.info('commandstats')
+  const calls = (command: string) => Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(stats)?.[1] ?? 0)
+  return calls('evalsha') + calls('eval')
+}
 
 /** A client key whose bucket (under `policy`) lives on the master listening on `port`. */
 async function idOnNode(store: RedisStore, policy: ReturnType<typeof createPolicy>, port: number): Promise<string> {

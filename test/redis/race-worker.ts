@@ -1,18 +1,26 @@
 // A worker process of the race test: on each IPC request, fires N concurrent decisions on one key.
-import type { Store } from '@spillway/core'
+import type { Decision, Store } from '@spillway/core'
 import { createPolicy } from '@spillway/core/store'
-import { RedisStore } from '@spillway/redis'
-import { Redis } from 'ioredis'
+import { RedisStore, type RedisStoreOptions } from '@spillway/redis'
+import type { Redis } from 'ioredis'
 import { decide } from '../harness/decide.js'
-import { LIMITER_CLIENT_OPTIONS } from '../harness/redis-client.js'
+import { CLIENT_KINDS, type ClientKind, type ConnectedClient, connectClient } from './client-kinds.js'
 import { NaiveCheckThenActStore } from './naive-check-then-act-store.js'
+
+/** The store under test: the naive control, or RedisStore through a client kind, batched or not. */
+export type RaceStore = 'naive' | ClientKind | `${ClientKind}, batch: false`
 
 /** A request from the test process. */
 export interface RaceRequest {
   readonly id: number
-  readonly store: 'lua' | 'naive'
+  readonly store: RaceStore
   readonly key: string
   readonly inFlight: number
+  /**
+   * Fired in waves of this many, one wave per event-loop turn: a client that writes a tick's commands in
+   * one go (node-redis) or a batching store sends one block per wave, so the processes' blocks interleave.
+   */
+  readonly wave: number
   readonly capacity: number
   /** Epoch ms (fractional) at which every worker fires, so the processes really overlap. */
   readonly startAtMs: number
@@ -26,11 +34,16 @@ export interface RaceReply {
 }
 
 const [port, prefix] = process.argv.slice(2)
-const client = new Redis(Number(port), '127.0.0.1', { ...LIMITER_CLIENT_OPTIONS, lazyConnect: true })
-const stores: Record<RaceRequest['store'], Store> = {
-  lua: new RedisStore({ client, prefix: `${prefix}lua:` }),
-  naive: new NaiveCheckThenActStore(client, `${prefix}naive:`),
+const connected: ConnectedClient[] = []
+for (const kind of CLIENT_KINDS) connected.push(await connectClient(kind, Number(port)))
+const stores = new Map<RaceStore, Store>()
+for (const { kind, client } of connected) {
+  const storeOf = (batch: boolean) =>
+    new RedisStore({ client: client as RedisStoreOptions['client'], prefix: `${prefix}${kind}:${batch}:`, batch })
+  stores.set(kind, storeOf(true))
+  stores.set(`${kind}, batch: false`, storeOf(false))
 }
+stores.set('naive', new NaiveCheckThenActStore(connected[0]?.client as Redis, `${prefix}naive:`))
 
 const nowMs = () => performance.timeOrigin + performance.now()
 
@@ -45,11 +58,16 @@ async function waitUntil(startAtMs: number): Promise<void> {
 
 async function run(request: RaceRequest): Promise<number> {
   const policy = createPolicy({ name: 'race', capacity: request.capacity, refillRate: { tokens: 1, per: '1h' } })
-  const store = stores[request.store]
+  const store = stores.get(request.store)
+  if (store === undefined) throw new Error(`no store ${request.store}`)
   await waitUntil(request.startAtMs)
-  const decisions = await Promise.all(
-    Array.from({ length: request.inFlight }, () => decide(store, request.key, policy, 1)),
-  )
+  const pending: Promise<Decision>[] = []
+  while (pending.length < request.inFlight) {
+    if (pending.length > 0) await new Promise((resolve) => setImmediate(resolve))
+    const size = Math.min(request.wave, request.inFlight - pending.length)
+    for (let i = 0; i < size; i++) pending.push(decide(store, request.key, policy, 1))
+  }
+  const decisions = await Promise.all(pending)
   return decisions.filter((decision) => decision.allowed).length
 }
 
@@ -60,8 +78,7 @@ process.on('message', (request: RaceRequest) => {
   )
 })
 process.on('disconnect', () => {
-  client.disconnect()
+  for (const client of connected) void client.close()
 })
 
-await client.connect()
 process.send?.({ id: 0, admitted: 0 } satisfies RaceReply) // ready

@@ -166,7 +166,7 @@ describe('RedisStore NOSCRIPT handling', () => {
     }
   })
 
-  it('reloads inside consumeMany, each request applied once', async () => {
+  it('reloads once for a whole batch (one EVAL), each request applied once', async () => {
     await client.script('FLUSH')
     await client.config('RESETSTAT')
     const decisions = await decideAll(store, [
@@ -175,8 +175,22 @@ describe('RedisStore NOSCRIPT handling', () => {
       { key: 'b', policy, cost: 3 },
     ])
     expect(decisions.map((d) => d.allowed)).toEqual([true, false, true])
-    expect(await commandCalls('eval')).toBe(3)
+    expect([await commandCalls('evalsha'), await commandCalls('eval')]).toEqual([1, 1])
     expect((await decide(store, 'a', policy, 1)).remaining).toBe(0)
+  })
+
+  it('with batch: false reloads per call, each request applied once', async () => {
+    const unbatched = new RedisStore({ client, prefix, batch: false })
+    await client.script('FLUSH')
+    await client.config('RESETSTAT')
+    const decisions = await decideAll(unbatched, [
+      { key: 'a', policy, cost: 2 },
+      { key: 'a', policy, cost: 2 },
+      { key: 'b', policy, cost: 3 },
+    ])
+    expect(decisions.map((d) => d.allowed)).toEqual([true, false, true])
+    expect([await commandCalls('evalsha'), await commandCalls('eval')]).toEqual([3, 3])
+    expect((await decide(unbatched, 'a', policy, 1)).remaining).toBe(0)
   })
 
   it('does not retry other errors', async () => {

@@ -1,62 +1,73 @@
 // Validates RedisStore options once, at construction, with core's SpillwayConfigError.
 import { SpillwayConfigError } from '@spillway/core'
 import { rejectUnknownOptions, requireObject } from '@spillway/core/adapter'
-import type { Cluster, Redis } from 'ioredis'
+import { adaptClient, type RedisStoreClient, type ScriptRunner } from './script-runner.js'
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
   /**
-   * An ioredis client (`Redis` or `Cluster`, ioredis ≥ 5) that the store uses but does not own.
-   * Create it with `enableOfflineQueue: false`, `autoResendUnfulfilledCommands: false` and a bounded
-   * `maxRetriesPerRequest`, so no decision is ever applied to Redis after it was answered.
+   * The client the store uses but does not own: ioredis ≥ 5 or iovalkey (`Redis` or `Cluster`), or
+   * node-redis v5 (`createClient()` or `createCluster()` from `redis` or `@redis/client`). Create it
+   * so that no decision is ever applied to Redis after it was answered: see the README's safe
+   * settings per client (no offline queue, no resends).
    */
-  client: Redis | Cluster
+  client: RedisStoreClient
   /** Prepended to every key the store writes. Default `'spillway:'`; must not contain `{` or `}`. */
   prefix?: string
+  /**
+   * Decide the decisions that arrive within one tick with one script call (per Cluster slot).
+   * Default `true`; `false` sends one `EVALSHA` per decision.
+   */
+  batch?: boolean
+  /** Most decisions in one script call. Default 128; a whole number from 1 to 1000. */
+  maxBatchSize?: number
 }
 
 /** The options after validation, defaults filled in. */
 export interface ResolvedRedisStoreOptions {
-  readonly client: Redis | Cluster
+  readonly client: RedisStoreClient
+  readonly runner: ScriptRunner
   readonly prefix: string
+  readonly batch: boolean
+  readonly maxBatchSize: number
 }
 
 export const DEFAULT_PREFIX = 'spillway:'
-const KNOWN_OPTIONS = ['client', 'prefix']
+export const DEFAULT_MAX_BATCH_SIZE = 128
+const MAX_BATCH_SIZE_LIMIT = 1000
+const KNOWN_OPTIONS: { readonly [K in keyof Required<RedisStoreOptions>]: true } = {
+  client: true,
+  prefix: true,
+  batch: true,
+  maxBatchSize: true,
+}
 const MAX_PREFIX_LENGTH = 256
 
 /** Checks every option and fills in defaults; throws a {@link SpillwayConfigError} naming the first bad one. */
 export function resolveRedisStoreOptions(options: unknown): ResolvedRedisStoreOptions {
   requireObject(options, 'RedisStore options')
-  rejectUnknownOptions(options, KNOWN_OPTIONS, 'RedisStore.')
-  const { client, prefix } = options as { client?: unknown; prefix?: unknown }
-  return { client: requireClient(client), prefix: resolvePrefix(prefix) }
+  rejectUnknownOptions(options, Object.keys(KNOWN_OPTIONS), 'RedisStore.')
+  const { client, prefix, batch, maxBatchSize } = options as Partial<Record<keyof RedisStoreOptions, unknown>>
+  const runner = requireClient(client)
+  return {
+    client: client as RedisStoreClient,
+    runner,
+    prefix: resolvePrefix(prefix),
+    batch: resolveBatch(batch),
+    maxBatchSize: resolveMaxBatchSize(maxBatchSize),
+  }
 }
 
-function requireClient(client: unknown): Redis | Cluster {
+function requireClient(client: unknown): ScriptRunner {
   if (client === undefined || client === null) {
     throw new SpillwayConfigError(
       'ERR_SPILLWAY_MISSING_OPTION',
       'RedisStore.client',
       client,
-      'is required: pass an ioredis client, e.g. new Redis({ enableOfflineQueue: false })',
+      'is required: pass an ioredis, iovalkey or node-redis client, e.g. new Redis({ enableOfflineQueue: false })',
     )
   }
-  const candidate = client as Partial<Record<'evalsha' | 'eval' | 'pipeline', unknown>>
-  if (
-    typeof client !== 'object' ||
-    typeof candidate.evalsha !== 'function' ||
-    typeof candidate.eval !== 'function' ||
-    typeof candidate.pipeline !== 'function'
-  ) {
-    throw new SpillwayConfigError(
-      'ERR_SPILLWAY_INVALID_OPTION',
-      'RedisStore.client',
-      client,
-      'must be an ioredis Redis or Cluster client (with evalsha, eval and pipeline)',
-    )
-  }
-  return client as Redis | Cluster
+  return adaptClient(client, 'RedisStore.client')
 }
 
 function resolvePrefix(prefix: unknown): string {
@@ -70,4 +81,25 @@ function resolvePrefix(prefix: unknown): string {
     )
   }
   return prefix
+}
+
+function resolveBatch(batch: unknown): boolean {
+  if (batch === undefined) return true
+  if (typeof batch !== 'boolean') {
+    throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', 'RedisStore.batch', batch, 'must be true or false')
+  }
+  return batch
+}
+
+function resolveMaxBatchSize(size: unknown): number {
+  if (size === undefined) return DEFAULT_MAX_BATCH_SIZE
+  if (!Number.isInteger(size) || (size as number) < 1 || (size as number) > MAX_BATCH_SIZE_LIMIT) {
+    throw new SpillwayConfigError(
+      'ERR_SPILLWAY_INVALID_OPTION',
+      'RedisStore.maxBatchSize',
+      size,
+      `must be a whole number from 1 to ${MAX_BATCH_SIZE_LIMIT}`,
+    )
+  }
+  return size as number
 }

@@ -1,26 +1,31 @@
-// RedisStore: every decision is one atomic script run inside Redis, on Redis's clock.
+// RedisStore: every decision is an atomic step inside a Redis script, on Redis's clock; a tick's decisions share one call.
 import type { Policy, StepResult, Store } from '@spillway/core'
-import type { Cluster, Redis } from 'ioredis'
 import { warnAboutReplayRisks } from './client-safety.js'
 import { type RedisStoreOptions, resolveRedisStoreOptions } from './redis-store-options.js'
 import { runScript } from './run-script.js'
+import type { RedisStoreClient, ScriptRunner } from './script-runner.js'
+import { StepBatcher } from './step-batcher.js'
+import { parseStep } from './step-reply.js'
+import { tokenBucket } from './token-bucket-script.js'
 
 /**
  * Keeps buckets in Redis, shared by every process that uses the same Redis and prefix. Each decision
- * is one `EVALSHA` of {@link tokenBucketScript}: atomic, timed by Redis `TIME` (app clocks never
- * matter), reloaded transparently after `NOSCRIPT`. An idle key expires once its bucket is full.
+ * is one atomic step of a Lua script, timed by Redis `TIME` (app clocks never matter), reloaded
+ * transparently after `NOSCRIPT`. An idle key expires once its bucket is full. The decisions that
+ * arrive within one tick share one `EVALSHA` of {@link tokenBucketBatchScript} (one per Cluster slot,
+ * at most `maxBatchSize` each), sent at the end of the tick; a lone decision uses
+ * {@link tokenBucketScript}. `batch: false` sends one call per decision.
  *
  * Key layout: `${prefix}${policy name}:{${client key}}` (the limiter's namespacing, see `Store`). The
  * client key is the hash tag, so every policy of one client lives in one Cluster slot.
  *
- * Create the client so that no decision is ever applied after it was answered (ioredis queues
- * commands while offline and resends unanswered ones after a reconnect; either would count a request
- * twice): `enableOfflineQueue: false`, `autoResendUnfulfilledCommands: false`, a bounded
- * `maxRetriesPerRequest`. The store warns once (`SPILLWAY_REDIS_REPLAY`) when it sees otherwise.
- * With `enableOfflineQueue: false`, wait for the client's `ready` event before the first decision.
- * Concurrent decisions already share round trips: ioredis keeps every command in flight on one
- * connection without waiting for earlier replies. `enableAutoPipelining` only merges their writes, and
- * measured slower on loopback (see the README).
+ * The client is ioredis or iovalkey (`Redis`, `Cluster`) or node-redis v5 (`createClient`,
+ * `createCluster`). Create it so that no decision is ever applied after it was answered (a queue
+ * while offline, or a resend after a reconnect, would count a request twice): with ioredis/iovalkey
+ * `enableOfflineQueue: false`, `autoResendUnfulfilledCommands: false`, a bounded
+ * `maxRetriesPerRequest`; with node-redis `disableOfflineQueue: true` (in `defaults` for a cluster).
+ * The store warns once (`SPILLWAY_REDIS_REPLAY`) when it sees otherwise. Without an offline queue,
+ * wait until the client is ready before the first decision.
  *
  * @example
  * ```ts
@@ -38,17 +43,23 @@ import { runScript } from './run-script.js'
  */
 export class RedisStore implements Store {
   readonly name = 'redis'
-  readonly client: Redis | Cluster
+  readonly client: RedisStoreClient
+  /** The client behind one small interface: what store features (and heartbeats) call. */
+  readonly runner: ScriptRunner
   readonly prefix: string
   /** One object per client and prefix: two stores on them share buckets, and limiters know it. */
   readonly keySpace: object
+  /** Decisions of one tick share a script call; `undefined` with `batch: false`. */
+  readonly #batcher: StepBatcher | undefined
 
   constructor(options: RedisStoreOptions) {
     const resolved = resolveRedisStoreOptions(options)
     this.client = resolved.client
+    this.runner = resolved.runner
     this.prefix = resolved.prefix
     this.keySpace = keySpaceOf(this.client, this.prefix)
-    warnAboutReplayRisks(this.client)
+    this.#batcher = resolved.batch ? new StepBatcher(this.runner, resolved.maxBatchSize) : undefined
+    warnAboutReplayRisks(this.runner)
   }
 
   /**
@@ -73,7 +84,11 @@ export class RedisStore implements Store {
    * ```
    */
   consume(key: string, policy: Policy, cost: number): Promise<StepResult> {
-    return runScript(this.client, this.redisKey(key), policy.emissionIntervalUs, policy.burstUs, cost)
+    const redisKey = this.prefix + key
+    if (this.#batcher !== undefined) {
+      return this.#batcher.step(redisKey, policy.emissionIntervalUs, policy.burstUs, cost)
+    }
+    return consumeAlone(this.runner, redisKey, policy, cost)
   }
 
   /**
@@ -88,6 +103,10 @@ export class RedisStore implements Store {
   close(): Promise<void> {
     return Promise.resolve()
   }
+}
+
+async function consumeAlone(runner: ScriptRunner, key: string, policy: Policy, cost: number): Promise<StepResult> {
+  return parseStep(await runScript(runner, tokenBucket, [key], [policy.emissionIntervalUs, policy.burstUs, cost]))
 }
 
 const keySpaces = new WeakMap<object, Map<string, object>>()

@@ -1,5 +1,6 @@
 // The Lua script that steps one token bucket inside Redis, on Redis TIME; exported with its SHA1.
 import { createHash } from 'node:crypto'
+import type { LuaScript } from './run-script.js'
 
 /**
  * One GCRA step, the same math as `stepBucket` in `@spillway/core`, in integer microseconds.
@@ -77,3 +78,6 @@ return {0, tat_us - now_us}
  * ```
  */
 export const tokenBucketScriptSha1: string = createHash('sha1').update(tokenBucketScript).digest('hex')
+
+/** The script and its SHA1, as {@link runScript} takes them. */
+export const tokenBucket: LuaScript = { source: tokenBucketScript, sha1: tokenBucketScriptSha1 }

@@ -2,7 +2,12 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RedisServer, randomKeyPrefix, startRedisServer } from '../../../test/harness/redis-server.js'
-import { tokenBucketScript, tokenBucketScriptSha1 } from '../src/index.js'
+import {
+  tokenBucketBatchScript,
+  tokenBucketBatchScriptSha1,
+  tokenBucketScript,
+  tokenBucketScriptSha1,
+} from '../src/index.js'
 
 describe('token bucket script', () => {
   let server: RedisServer
@@ -19,8 +24,25 @@ describe('token bucket script', () => {
     await server?.stop()
   })
 
-  it('has the SHA1 that SCRIPT LOAD returns', async () => {
+  it('has the SHA1 that SCRIPT LOAD returns (single and batch script)', async () => {
     expect(await client.script('LOAD', tokenBucketScript)).toBe(tokenBucketScriptSha1)
+    expect(await client.script('LOAD', tokenBucketBatchScript)).toBe(tokenBucketBatchScriptSha1)
+  })
+
+  it('batch script: integer pairs, one per key in order, the same key twice sees its first step', async () => {
+    const prefix = randomKeyPrefix('script')
+    // interval 1 s, burst 2 s: a then a again (second rejected: 2 tokens asked, 1 left), then b.
+    const reply = await client.evalsha(
+      tokenBucketBatchScriptSha1,
+      3,
+      `${prefix}a`,
+      `${prefix}a`,
+      `${prefix}b`,
+      ...[1_000_000, 2_000_000, 1],
+      ...[1_000_000, 2_000_000, 2],
+      ...[1_000_000, 2_000_000, 2],
+    )
+    expect(reply).toEqual([1, 1_000_000, 0, 1_000_000, 1, 2_000_000])
   })
 
   it('returns integers only, and stores tat as plain epoch-µs digits', async () => {

@@ -1,0 +1,76 @@
+// The Lua script that steps many token buckets in one call, each in turn, on one Redis TIME; with its SHA1.
+import { createHash } from 'node:crypto'
+import type { LuaScript } from './run-script.js'
+
+/**
+ * Many GCRA steps in one script call: step `i` is {@link tokenBucketScript}'s step on `KEYS[i]` with
+ * `ARGV[3i−2..3i]` (emission interval µs, burst µs, cost). Steps run in order, so two steps on one key
+ * see each other, exactly as two calls in a row would; Redis runs the whole script atomically, so each
+ * step is atomic too, and they all read one `TIME`. Same storage, same poisoned-key handling, integers
+ * only. Returns `{allowed1, debtUs1, allowed2, debtUs2, …}`. On Redis Cluster every key of one call must
+ * be in one slot: the store groups a batch by slot.
+ *
+ * @example
+ * ```ts
+ * const reply = await client.evalsha(tokenBucketBatchScriptSha1, 2, keyA, keyB, tA, bA, 1, tB, bB, 1)
+ * ```
+ */
+export const tokenBucketBatchScript = `-- spillway token bucket batch v1: GCRA steps on many keys, one TIME (see token bucket v2)
+if redis.replicate_commands then redis.replicate_commands() end
+
+local time = redis.call('TIME')
+local now_us = tonumber(time[1]) * 1000000 + tonumber(time[2])
+
+local function int(x)
+  return string.format('%.0f', x)
+end
+
+-- Keep tat until the bucket would be full again (+1 ms so it never expires early). SET replaces any type.
+local function store(key, tat_us)
+  redis.call('SET', key, int(tat_us), 'PX', int(math.ceil((tat_us - now_us) / 1000) + 1))
+end
+
+-- One step, exactly as token bucket v2: absent key = full; digits = tat; anything else = empty, rewritten.
+local function step(key, interval_us, burst_us, cost)
+  local raw = redis.pcall('GET', key)
+  local stored_us = nil
+  local poisoned = false
+  if type(raw) == 'string' and string.find(raw, '^%d+$') then
+    stored_us = tonumber(raw)
+  elseif raw then
+    poisoned = true
+  end
+  local tat_us = math.min(math.max(stored_us or now_us, now_us), now_us + burst_us)
+  if poisoned then tat_us = now_us + burst_us end
+  local new_tat_us = tat_us + cost * interval_us
+  if new_tat_us - now_us <= burst_us then
+    store(key, new_tat_us)
+    return 1, new_tat_us - now_us
+  end
+  if poisoned or (stored_us ~= nil and stored_us > tat_us) then
+    store(key, tat_us)
+  end
+  return 0, tat_us - now_us
+end
+
+local replies = {}
+for i = 1, #KEYS do
+  local allowed, debt_us = step(KEYS[i], tonumber(ARGV[3 * i - 2]), tonumber(ARGV[3 * i - 1]), tonumber(ARGV[3 * i]))
+  replies[2 * i - 1] = allowed
+  replies[2 * i] = debt_us
+end
+return replies
+`
+
+/**
+ * SHA1 of {@link tokenBucketBatchScript}, as `SCRIPT LOAD` returns it.
+ *
+ * @example
+ * ```ts
+ * await client.evalsha(tokenBucketBatchScriptSha1, 1, key, intervalUs, burstUs, cost)
+ * ```
+ */
+export const tokenBucketBatchScriptSha1: string = createHash('sha1').update(tokenBucketBatchScript).digest('hex')
+
+/** The batch script and its SHA1, as `runScript` takes them. */
+export const tokenBucketBatch: LuaScript = { source: tokenBucketBatchScript, sha1: tokenBucketBatchScriptSha1 }

@@ -1,0 +1,125 @@
+// Property test: the batch script on a real redis-server decides each step exactly as core's stepBucket, in order.
+import type { Policy } from '@spillway/core'
+import { stepBucket } from '@spillway/core/store'
+import fc from 'fast-check'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { type RedisServer, randomKeyPrefix, startRedisServer } from '../../../test/harness/redis-server.js'
+import { tokenBucketBatchScript, tokenBucketBatchScriptSha1 } from '../src/index.js'
+
+let server: RedisServer
+let client: Redis
+
+beforeAll(async () => {
+  server = await startRedisServer()
+  client = new Redis(server.port, '127.0.0.1', { enableOfflineQueue: false, lazyConnect: true })
+  await client.connect()
+  await client.script('LOAD', tokenBucketBatchScript)
+})
+
+afterAll(async () => {
+  client?.disconnect()
+  await server?.stop()
+})
+
+const policyOf = (capacity: number, emissionIntervalUs: number): Policy => ({
+  name: 'eq',
+  capacity,
+  refillRatePerSecond: 1_000_000 / emissionIntervalUs,
+  emissionIntervalUs,
+  burstUs: capacity * emissionIntervalUs,
+})
+
+/** A bucket: its policy and the stored tat as an offset from Redis TIME in [−2τ, 3τ], or no key. */
+const buckets = fc
+  .record({ capacity: fc.integer({ min: 1, max: 20 }), intervalUs: fc.integer({ min: 1, max: 2_000_000 }) })
+  .map(({ capacity, intervalUs }) => policyOf(capacity, intervalUs))
+  .chain((policy) =>
+    fc.record({
+      policy: fc.constant(policy),
+      offsetUs: fc.option(fc.integer({ min: -2 * policy.burstUs, max: 3 * policy.burstUs }), { nil: undefined }),
+    }),
+  )
+
+/** 1–4 buckets and 1–16 steps on them (so most batches hit one key several times), costs 1..B+1. */
+const batches = fc.array(buckets, { minLength: 1, maxLength: 4 }).chain((bucketList) =>
+  fc.record({
+    buckets: fc.constant(bucketList),
+    steps: fc.array(
+      fc.integer({ min: 0, max: bucketList.length - 1 }).chain((index) =>
+        fc.record({
+          index: fc.constant(index),
+          cost: fc.integer({ min: 1, max: (bucketList[index]?.policy.capacity ?? 1) + 1 }),
+        }),
+      ),
+      { minLength: 1, maxLength: 16 },
+    ),
+  }),
+)
+
+type Bucket = { policy: Policy; offsetUs: number | undefined }
+type Step = { index: number; cost: number }
+
+const toUs = (time: unknown) => {
+  const [seconds, micros] = time as [string, string]
+  return Number(seconds) * 1e6 + Number(micros)
+}
+
+/** The replies and final stored values that sequential stepBucket calls at `nowUs` would give. */
+function simulate(buckets: readonly Bucket[], seeds: (number | undefined)[], steps: readonly Step[], nowUs: number) {
+  const stored = [...seeds]
+  const replies: number[] = []
+  for (const { index, cost } of steps) {
+    const policy = (buckets[index] as Bucket).policy
+    const result = stepBucket(policy, { tatUs: stored[index], nowUs, cost })
+    const before = stored[index]
+    if (result.allowed || (before !== undefined && before > result.tatUs)) stored[index] = result.tatUs
+    replies.push(result.allowed ? 1 : 0, result.debtUs)
+  }
+  return { replies, stored }
+}
+
+it('decides a batch as stepBucket decides its steps one after another at one now (150 random batches)', async () => {
+  const prefix = randomKeyPrefix('batch-eq')
+  let batch = 0
+  await fc.assert(
+    fc.asyncProperty(batches, async ({ buckets, steps }) => {
+      const keys = buckets.map((_, i) => `${prefix}${batch}:${i}`)
+      batch++
+      const t0 = toUs(await client.time())
+      const seeds = buckets.map(({ offsetUs }) => (offsetUs === undefined ? undefined : t0 + offsetUs))
+      const multi = client.multi()
+      for (const [i, seed] of seeds.entries()) multi.set(keys[i] as string, String(seed ?? 0))
+      for (const [i, seed] of seeds.entries()) if (seed === undefined) multi.del(keys[i] as string)
+      const args = steps.flatMap(({ index, cost }) => {
+        const policy = (buckets[index] as Bucket).policy
+        return [policy.emissionIntervalUs, policy.burstUs, cost]
+      })
+      multi.evalsha(
+        tokenBucketBatchScriptSha1,
+        steps.length,
+        ...steps.map(({ index }) => keys[index] as string),
+        ...args,
+      )
+      for (const key of keys) multi.get(key)
+      multi.time()
+      const results = (await multi.exec()) ?? []
+      expect(results.every(([error]) => error === null)).toBe(true)
+      const values = results.map(([, value]) => value)
+      const reply = values[seeds.length + seeds.filter((s) => s === undefined).length] as number[]
+      const after = values.slice(-keys.length - 1, -1) as Array<string | null>
+      const t1 = toUs(values.at(-1))
+      expect(reply.every((n) => Number.isSafeInteger(n) && n >= 0)).toBe(true)
+      for (const value of after) if (value !== null) expect(value).toMatch(/^\d+$/)
+      const storedAfter = after.map((value) => (value === null ? undefined : Number(value)))
+      // Some now in [t0, t1] (the script read TIME once, in between) explains every reply and every write.
+      let explained = false
+      for (let nowUs = t0; nowUs <= t1 && !explained; nowUs++) {
+        const sim = simulate(buckets, seeds, steps, nowUs)
+        explained = sim.replies.every((n, i) => n === reply[i]) && sim.stored.every((tat, i) => tat === storedAfter[i])
+      }
+      expect(explained).toBe(true)
+    }),
+    { numRuns: 150 },
+  )
+})

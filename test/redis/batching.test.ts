@@ -1,0 +1,142 @@
+// RedisStore batching on a private redis-server: one script call per tick, NOSCRIPT and errors per batch, poisoned keys inside a batch.
+import { createPolicy, storeKey } from '@spillway/core/store'
+import {
+  RedisStore,
+  tokenBucketBatchScript,
+  tokenBucketBatchScriptSha1,
+  tokenBucketScript,
+  tokenBucketScriptSha1,
+} from '@spillway/redis'
+import type { Redis } from 'ioredis'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { decide, decideAll } from '../harness/decide.js'
+import { connectLimiterClient } from '../harness/redis-client.js'
+import { type RedisServer, randomKeyPrefix, startRedisServer } from '../harness/redis-server.js'
+
+let server: RedisServer
+let client: Redis
+let prefix: string
+
+beforeAll(async () => {
+  server = await startRedisServer()
+  client = await connectLimiterClient(server.port)
+})
+
+afterAll(async () => {
+  client?.disconnect()
+  await server?.stop()
+})
+
+beforeEach(async () => {
+  prefix = randomKeyPrefix('batch')
+  await client.script('LOAD', tokenBucketScript)
+  await client.script('LOAD', tokenBucketBatchScript)
+  await client.config('RESETSTAT')
+})
+
+async function scriptCalls(): Promise<{ evalsha: number; eval: number }> {
+  const stats = await client.info('commandstats')
+  const calls = (command: string) => Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(stats)?.[1] ?? 0)
+  return { evalsha: calls('evalsha'), eval: calls('eval') }
+}
+
+const policy = createPolicy({ name: 'batch', capacity: 25, refillRate: { tokens: 1, per: '1h' } })
+const many = (count: number, key = 'k') => Array.from({ length: count }, () => ({ key, policy, cost: 1 }))
+
+describe('RedisStore batching', () => {
+  it('decides the 100 decisions of one tick with one EVALSHA, exactly', async () => {
+    const store = new RedisStore({ client, prefix })
+    const decisions = await decideAll(store, [...many(50, 'a'), ...many(50, 'b')])
+    expect(await scriptCalls()).toEqual({ evalsha: 1, eval: 0 })
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(50)
+    // In arrival order: the first 25 of each key pass, with remaining counting down.
+    expect(decisions.slice(0, 26).map((d) => d.remaining)).toEqual([...Array.from({ length: 25 }, (_, i) => 24 - i), 0])
+    expect(decisions[25]?.allowed).toBe(false)
+  })
+
+  it('caps a batch at maxBatchSize: 100 decisions, batches of 30 → 4 calls', async () => {
+    const store = new RedisStore({ client, prefix, maxBatchSize: 30 })
+    const decisions = await decideAll(store, many(100))
+    expect(await scriptCalls()).toEqual({ evalsha: 4, eval: 0 })
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(25)
+  })
+
+  it('sends a lone decision at once with the single-key script (no timer, no batch script)', async () => {
+    const store = new RedisStore({ client, prefix })
+    await client.script('FLUSH')
+    const started = performance.now()
+    expect((await decide(store, 'k', policy, 1)).allowed).toBe(true)
+    expect(performance.now() - started).toBeLessThan(1000)
+    expect(await client.script('EXISTS', tokenBucketScriptSha1, tokenBucketBatchScriptSha1)).toEqual([1, 0])
+  })
+
+  it('with batch: false sends one EVALSHA per decision', async () => {
+    const store = new RedisStore({ client, prefix, batch: false })
+    await decideAll(store, many(10))
+    expect(await scriptCalls()).toEqual({ evalsha: 10, eval: 0 })
+  })
+
+  it('reloads on NOSCRIPT once per call when several batches of one tick meet it, each decision applied once', async () => {
+    const store = new RedisStore({ client, prefix, maxBatchSize: 10 })
+    await client.script('FLUSH')
+    await client.config('RESETSTAT')
+    const decisions = await decideAll(store, many(30))
+    // The three calls are in flight together, so each meets NOSCRIPT and is sent again once as EVAL.
+    expect(await scriptCalls()).toEqual({ evalsha: 3, eval: 3 })
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(25)
+    expect((await decide(store, 'k', policy, 1)).allowed).toBe(false)
+  })
+
+  it('rejects every decision of a failed batch with its error, and never resends it', async () => {
+    const store = new RedisStore({ client, prefix })
+    await decide(store, 'warm', policy, 1) // both scripts cached: an error below is OOM, not NOSCRIPT
+    await decideAll(store, many(2, 'warm'))
+    await client.config('SET', 'maxmemory', '1') // every write is refused with OOM
+    await client.config('RESETSTAT')
+    let settled: PromiseSettledResult<unknown>[]
+    try {
+      settled = await Promise.allSettled(many(5).map(({ key, cost }) => decide(store, key, policy, cost)))
+    } finally {
+      await client.config('SET', 'maxmemory', '0')
+    }
+    expect(settled.map((result) => result.status)).toEqual(Array(5).fill('rejected'))
+    for (const result of settled) expect(String((result as PromiseRejectedResult).reason)).toMatch(/OOM/)
+    expect(await scriptCalls()).toEqual({ evalsha: 1, eval: 0 })
+    expect((await decide(store, 'k', policy, 25)).allowed).toBe(true) // nothing was taken
+  })
+
+  it('treats poisoned keys inside a batch as empty buckets, rewritten with a TTL; the other keys are unaffected', async () => {
+    const store = new RedisStore({ client, prefix })
+    const small = createPolicy({ name: 'poison', capacity: 2, refillRate: 20 }) // τ 100 ms
+    const keyOf = (id: string) => store.redisKey(storeKey(small.name, id))
+    await client.lpush(keyOf('list'), 'x')
+    await client.set(keyOf('nan'), 'nan')
+    const decisions = await decideAll(store, [
+      { key: 'list', policy: small, cost: 1 },
+      { key: 'clean', policy: small, cost: 1 },
+      { key: 'nan', policy: small, cost: 1 },
+      { key: 'list', policy: small, cost: 1 },
+      { key: 'clean', policy: small, cost: 1 },
+    ])
+    expect(await scriptCalls()).toEqual({ evalsha: 1, eval: 0 })
+    expect(decisions.map((d) => [d.allowed, d.remaining])).toEqual([
+      [false, 0],
+      [true, 1],
+      [false, 0],
+      [false, 0],
+      [true, 0],
+    ])
+    for (const id of ['list', 'nan']) {
+      expect(await client.get(keyOf(id))).toMatch(/^\d{16}$/)
+      const ttlMs = await client.pttl(keyOf(id))
+      expect(ttlMs).toBeGreaterThan(0)
+      expect(ttlMs).toBeLessThanOrEqual(101)
+    }
+  })
+
+  it('rejects a bad maxBatchSize and batch option', () => {
+    for (const options of [{ maxBatchSize: 0 }, { maxBatchSize: 1.5 }, { maxBatchSize: 1001 }, { batch: 'yes' }]) {
+      expect(() => new RedisStore({ client, ...options } as never)).toThrow(/ERR_SPILLWAY_INVALID_OPTION/)
+    }
+  })
+})
