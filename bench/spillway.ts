@@ -9,10 +9,16 @@ import type { Redis } from 'ioredis'
 /** `admit`: a bucket no load empties; `reject`: one token, refilled hourly, drained by the warm-up. */
 export type Verdict = 'admit' | 'reject'
 
+// `admit` refills slowly on purpose: each decision moves the key's tat 1 s ahead, so its state stays
+// in the store (as the peers' hour-long counters do) instead of expiring a microsecond later; 10^8
+// tokens are never used up in a run.
 const POLICIES = {
-  admit: { capacity: 1_000_000, refillRate: 1_000_000 },
+  admit: { capacity: 100_000_000, refillRate: 1 },
   reject: { capacity: 1, refillRate: { tokens: 1, per: '1h' } },
 } as const
+
+/** One decision leaves 6 minutes of state: for counting bytes per key. */
+const LONG_LIVED = { capacity: 10, refillRate: { tokens: 10, per: '1h' } } as const
 
 export { expressRateLimit, fastifyRateLimit, koaRateLimit, tokenBucketScript, tokenBucketScriptSha1 }
 
@@ -32,6 +38,11 @@ export function adapterOptions(verdict: Verdict, store: Store) {
 /** A library-level limiter that admits every decision. */
 export function admittingLimiter(store: Store): Limiter {
   return createLimiter({ ...POLICIES.admit, store })
+}
+
+/** A limiter whose one decision per key keeps the key for 6 minutes (memory per key). */
+export function longLivedLimiter(store: Store): Limiter {
+  return createLimiter({ ...LONG_LIVED, store })
 }
 
 /** `EVALSHA` arguments (after the key) of one admitted decision, as RedisStore sends them. */

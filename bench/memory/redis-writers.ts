@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis'
 import { RedisStore as ExpressRedisStore, type RedisReply } from 'rate-limit-redis'
 import { RateLimiterRedis } from 'rate-limiter-flexible'
 import { koaPeer } from '../http/peers.js'
-import { admittingLimiter, spillwayStore } from '../spillway.js'
+import { longLivedLimiter, spillwayStore } from '../spillway.js'
 
 /** Makes one admitted decision for `ip`; `close` releases what the writer holds. */
 export interface RedisWriter {
@@ -18,7 +18,7 @@ type WriterFactory = (client: Redis) => Promise<RedisWriter>
 
 /** Spillway's RedisStore through the limiter (one string key per client: its `tat`). */
 const spillway: WriterFactory = async (client) => {
-  const limiter = admittingLimiter(spillwayStore(client))
+  const limiter = longLivedLimiter(spillwayStore(client))
   return {
     label: 'Spillway RedisStore',
     write: async (ip) => {

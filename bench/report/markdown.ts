@@ -74,16 +74,19 @@ function httpMethod(info: RunInfo): string[] {
     'other statuses or socket errors fails instead of reporting figures), so an error page is never measured as',
     "a fast response. Spillway runs with `onStoreError: 'deny'` for the same reason.",
     '',
-    '- *admitted*: a bucket no load can empty (Spillway capacity 1,000,000 at 1,000,000/s; peers a limit of',
-    '  10⁹ per hour). *rejected*: capacity 1 refilled hourly (peers: 1 per hour); the warm-up drains it and',
-    '  every measured request is a 429. All requests come from 127.0.0.1: one key.',
+    "- *admitted*: a bucket no load can empty (Spillway capacity 10⁸ refilled at 1/s, so that the key's state",
+    "  stays in the store like the peers' counters; peers a limit of 10⁹ per hour). *rejected*: capacity 1",
+    '  refilled hourly (peers: 1 per hour); the warm-up drains it and every measured request is a 429. All',
+    '  requests come from 127.0.0.1: one key.',
     "- Peers are the framework's usual limiter on the same Redis: express-rate-limit 8 with rate-limit-redis 6,",
     '  @fastify/rate-limit 11 with its Redis store, koa-ratelimit 6 with its Redis driver. They are fixed-window',
     '  counters, except koa-ratelimit (async-ratelimiter), which keeps a sorted set of request times per key — so',
     '  its *admitted* case grows a set by one member per request.',
     '- The ratio divides by the same framework with no limiter **in the same round**.',
     "- *server CPU at peak* is the server process's CPU during the req/s run in % of one core: well below 100 %",
-    '  means something else (the load generator, Redis, other work on the machine) set the pace.',
+    '  means something else (the load generator, Redis, other work on the machine) set the pace. autocannon is',
+    '  one Node process on the same two cores; where the server stays well below 100 %, req/s ratios understate',
+    '  the differences and the CPU µs per request at the fixed load is the figure to compare.',
     '',
   ]
 }
@@ -185,6 +188,7 @@ function memoryTables(input: ReportInput): string[] {
   if (input.redisBytes) {
     lines.push(
       `Redis: each limiter makes one admitted decision for each of ${input.info.redisKeys.toLocaleString('en')} client`,
+      '(Spillway: capacity 10 refilled 10 per hour, so one decision keeps the key 6 minutes; peers: hour windows)',
       'addresses on an emptied server (`bench/memory/redis-bytes.ts`); growth of `INFO memory` used_memory',
       'divided by the keys created (this includes the keyspace hash table, which grows in powers of two), and',
       "`MEMORY USAGE` of one key. Key names are each library's defaults plus a 10.x.y.z address.",

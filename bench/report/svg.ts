@@ -56,13 +56,14 @@ export function renderBarChart(chart: BarChart): string {
   }
   const height = y + 10 + (chart.legend ? ROW : 0)
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" role="img" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
+    `<title>${escapeXml(chart.title)}</title>`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     text(8, 22, chart.title, 'font-size="14" font-weight="bold"'),
     ...rows,
   ]
   if (chart.reference !== undefined) {
-    const x = LABEL_WIDTH + scale(chart.reference)
+    const x = (LABEL_WIDTH + scale(chart.reference)).toFixed(1)
     parts.push(`<line x1="${x}" y1="${TOP}" x2="${x}" y2="${y}" stroke="#444" stroke-dasharray="4 3"/>`)
   }
   if (chart.legend) parts.push(legendRow(chart.legend, y + 8))
@@ -78,7 +79,7 @@ function barRow(bar: Bar, y: number, scale: (value: number) => number): string {
     x += width
     return rect
   })
-  return [text(16, y + 15, bar.label), ...rects, text(x + 6, y + 15, bar.note)].join('\n')
+  return [text(16, y + 15, bar.label), ...rects, text(Math.round(x + 6), y + 15, bar.note)].join('\n')
 }
 
 function legendRow(legend: readonly { label: string; color: string }[], y: number): string {
@@ -95,7 +96,7 @@ function total(bar: Bar): number {
 }
 
 function text(x: number, y: number, content: string, attributes = ''): string {
-  return `<text x="${x}" y="${y}" ${attributes}>${escapeXml(content)}</text>`
+  return `<text x="${x}" y="${y}"${attributes ? ` ${attributes}` : ''}>${escapeXml(content)}</text>`
 }
 
 function escapeXml(value: string): string {
