@@ -18,11 +18,14 @@ export interface BenchOptions {
   /** Keys written per limiter for Redis bytes per key, and held for heap bytes per key. */
   readonly redisKeys: number
   readonly heapKeys: number
+  /** A results.json to render again (after editing the report's text) instead of measuring. */
+  readonly from?: string
 }
 
 export const USAGE = `pnpm bench [--quick] [--only http-express,http-fastify,http-koa,library,memory] [--out DIR]
   --quick   1 round, short phases: a smoke test of every case in a few minutes
   --only    run only cases whose id starts with one of these prefixes
+  --from    render a saved results.json again (e.g. docs/benchmarks/results.json) without measuring
   --out     where to write benchmarks.md and its charts (default: docs/ for a full run, bench/out/ otherwise)`
 
 /** Parses argv; a full run of everything writes docs/, anything else bench/out/ so docs stay whole. */
@@ -33,6 +36,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       quick: { type: 'boolean' },
       only: { type: 'string' },
       out: { type: 'string' },
+      from: { type: 'string' },
       help: { type: 'boolean' },
     },
   })
@@ -42,7 +46,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   }
   const quick = values.quick === true
   const only = (values.only ?? '').split(',').filter((id) => id !== '')
-  const outDir = values.out ?? (quick || only.length > 0 ? 'bench/out' : 'docs')
+  const outDir = values.out ?? (quick || only.length > 0 || values.from ? 'bench/out' : 'docs')
+  const known = (prefix: string) =>
+    ['http-', 'library-', 'memory'].some((id) => id.startsWith(prefix) || prefix.startsWith(id))
+  if (!only.every(known)) throw new Error(`--only ${values.only}: no case id starts with that\n${USAGE}`)
   return {
     quick,
     only,
@@ -55,6 +62,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     connections: 100,
     redisKeys: quick ? 10_000 : 100_000,
     heapKeys: quick ? 100_000 : 1_000_000,
+    from: values.from,
   }
 }
 

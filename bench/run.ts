@@ -1,5 +1,6 @@
 // `pnpm bench`: HTTP, library-level and memory benchmarks in interleaved rounds; writes benchmarks.md and charts.
 // Run from the repository root: node --import tsx bench/run.ts [--quick] [--only …] [--out DIR]
+import { readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { FRAMEWORKS } from './http/apps.js'
 import { measureHttpCase } from './http/measure-case.js'
@@ -36,6 +37,11 @@ function libraryCases(options: BenchOptions): LibraryCase[] {
 async function main(): Promise<void> {
   const started = performance.now()
   const options = parseOptions(process.argv.slice(2))
+  if (options.from !== undefined) {
+    const saved = JSON.parse(readFileSync(options.from, 'utf8')) as BenchResults
+    console.log(`wrote ${writeReport(saved, options.outDir)} from ${options.from}`)
+    return
+  }
   const redis = await startRedisServer()
   const admin = await connectClient(redis.port)
   try {
