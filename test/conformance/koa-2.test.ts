@@ -1,5 +1,4 @@
 // The conformance suite against @spillway/koa on the oldest Koa it supports (2.14).
-import type Koa from 'koa'
 import Koa2 from 'koa-2-14'
 import { koaAppOn } from './apps/koa.js'
 import { describeConformance } from './run.js'

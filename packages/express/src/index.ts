@@ -45,8 +45,8 @@ function createRateLimit(options: RateLimitOptions): RequestHandler {
   return function spillwayRateLimit(req: Request, res: Response, next: NextFunction): void {
     const outcome = limiter.check(req, req.ip)
     // In memory the outcome is there at once: no promise on the hot path.
-    if (!isPromiseLike(outcome)) return applyOutcome(outcome, { req, res, next, handler })
-    outcome.then((settled) => applyOutcome(settled, { req, res, next, handler }), next)
+    if (isPromiseLike(outcome)) outcome.then((settled) => applyOutcome(settled, { req, res, next, handler }), next)
+    else applyOutcome(outcome, { req, res, next, handler })
   }
 }
 
@@ -57,15 +57,18 @@ interface Exchange {
   readonly handler: Handler | undefined
 }
 
-function applyOutcome(outcome: LimitOutcome, { req, res, next, handler }: Exchange): void {
-  if (outcome.kind === 'skipped') return next()
-  if (outcome.kind === 'failed') return next(outcome.error)
-  setHeaders(res, outcome.headers)
-  if (outcome.decision) req.rateLimit = outcome.decision
-  if (outcome.kind === 'allowed') return next()
-  if (handler) return callHandler(handler, { req, res, next, handler }, outcome)
-  const { status, contentType, body } = outcome.response
-  res.status(status).set('Content-Type', contentType).send(body)
+function applyOutcome(outcome: LimitOutcome, exchange: Exchange): void {
+  const { req, res, next, handler } = exchange
+  if (outcome.kind === 'skipped') next()
+  else if (outcome.kind === 'failed') next(outcome.error)
+  else {
+    setHeaders(res, outcome.headers)
+    if (outcome.decision) req.rateLimit = outcome.decision
+    if (outcome.kind === 'allowed') next()
+    else if (handler) callHandler(handler, exchange, outcome)
+    else
+      res.status(outcome.response.status).set('Content-Type', outcome.response.contentType).send(outcome.response.body)
+  }
 }
 
 /** A custom handler's throw or rejection goes to Express's error handling, never unhandled. */

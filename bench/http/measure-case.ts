@@ -1,0 +1,56 @@
+// One round of one HTTP case: a fresh server process, a warm-up, a peak run and a fixed-load run.
+import type { Redis } from 'ioredis'
+import { startChild } from '../child.js'
+import { processCpuUs } from '../cpu.js'
+import type { BenchOptions } from '../options.js'
+import { redisCpuSeconds } from '../redis.js'
+import { checkStatus, runLoad } from './load.js'
+import { caseLabel, expectedStatus, type ServerConfig } from './server-config.js'
+
+export interface HttpRound {
+  readonly requestsPerSecond: number
+  /** Server CPU during the peak run, in % of one core: near 100 means the server, not the load, was the limit. */
+  readonly serverCpuPercent: number
+  readonly serverCpuUsPerRequest: number
+  readonly redisCpuUsPerRequest: number
+  /** Requests per second the fixed-load run achieved (should be the target). */
+  readonly fixedRate: number
+}
+
+/**
+ * Starts the case's server, loads it, checks every status code and returns its figures.
+ *
+ * @example
+ * ```ts
+ * const round = await measureHttpCase(config, options, admin)
+ * ```
+ */
+export async function measureHttpCase(config: ServerConfig, options: BenchOptions, admin: Redis): Promise<HttpRound> {
+  await admin.flushall()
+  const server = startChild('bench/http/server.ts', [JSON.stringify(config)])
+  try {
+    const port = Number(await server.nextLine('port '))
+    const label = `${config.framework} ${caseLabel(config)}`
+    const load = { port, connections: options.connections }
+    await runLoad({ ...load, seconds: options.warmupSeconds }) // JIT warm-up; drains the bucket of a reject case
+    const peakCpuBefore = processCpuUs(server.pid)
+    const peak = await runLoad({ ...load, seconds: options.measureSeconds })
+    const peakCpuUs = processCpuUs(server.pid) - peakCpuBefore
+    checkStatus(peak, expectedStatus(config), label)
+    const cpuBefore = processCpuUs(server.pid)
+    const redisBefore = await redisCpuSeconds(admin)
+    const fixed = await runLoad({ ...load, seconds: options.fixedLoadSeconds, rate: options.fixedRate })
+    const redisCpuUs = ((await redisCpuSeconds(admin)) - redisBefore) * 1e6
+    const serverCpuUs = processCpuUs(server.pid) - cpuBefore
+    checkStatus(fixed, expectedStatus(config), `${label} (fixed load)`)
+    return {
+      requestsPerSecond: peak.requestsPerSecond,
+      serverCpuPercent: (peakCpuUs / (options.measureSeconds * 1e6)) * 100,
+      serverCpuUsPerRequest: serverCpuUs / fixed.requests,
+      redisCpuUsPerRequest: redisCpuUs / fixed.requests,
+      fixedRate: fixed.requestsPerSecond,
+    }
+  } finally {
+    await server.stop()
+  }
+}

@@ -1,0 +1,78 @@
+// Turns the rounds of each case into the figures the report shows: medians, spreads, ratios to the bare app.
+import type { Framework } from '../http/apps.js'
+import type { LimiterKind, ServerConfig } from '../http/server-config.js'
+import type { HttpCase, LibraryCase } from '../results.js'
+import { type Summary, summarize } from '../stats.js'
+
+export interface HttpFigures {
+  readonly config: ServerConfig
+  readonly error?: string
+  readonly requestsPerSecond?: Summary
+  /** To the same framework with no limiter, in the same round. */
+  readonly ratio?: Summary
+  readonly serverCpuUsPerRequest?: Summary
+  readonly redisCpuUsPerRequest?: Summary
+  readonly serverCpuPercent?: Summary
+  readonly fixedRate?: Summary
+}
+
+export interface LibraryFigures {
+  readonly label: string
+  readonly error?: string
+  readonly decisionsPerSecond?: Summary
+  readonly redisCpuUsPerDecision?: Summary
+}
+
+const PEER_LABELS: Record<Framework, string> = {
+  express: 'express-rate-limit + rate-limit-redis',
+  fastify: '@fastify/rate-limit (Redis store)',
+  koa: 'koa-ratelimit (Redis driver)',
+}
+
+/** `Spillway (Redis)`, `@fastify/rate-limit (Redis store)`, `no limiter`… */
+export function limiterLabel(framework: Framework, limiter: LimiterKind): string {
+  if (limiter === 'none') return 'no limiter'
+  if (limiter === 'peer') return PEER_LABELS[framework]
+  return limiter === 'spillway-memory' ? 'Spillway (MemoryStore)' : 'Spillway (RedisStore)'
+}
+
+/** Figures of every HTTP case; a case whose baseline failed has no ratio. */
+export function httpFigures(cases: readonly HttpCase[]): HttpFigures[] {
+  return cases.map((entry) => {
+    const { config, rounds } = entry
+    if (entry.error !== undefined || rounds.length === 0) return { config, error: entry.error ?? 'no rounds' }
+    const baseline = cases.find((c) => c.config.framework === config.framework && c.config.limiter === 'none')
+    const ratios = rounds.flatMap((round, i) => {
+      const bare = baseline?.error === undefined ? baseline?.rounds[i] : undefined
+      return bare ? [round.requestsPerSecond / bare.requestsPerSecond] : []
+    })
+    return {
+      config,
+      requestsPerSecond: summarize(rounds.map((r) => r.requestsPerSecond)),
+      ratio: ratios.length === rounds.length ? summarize(ratios) : undefined,
+      serverCpuUsPerRequest: summarize(rounds.map((r) => r.serverCpuUsPerRequest)),
+      redisCpuUsPerRequest: summarize(rounds.map((r) => r.redisCpuUsPerRequest)),
+      serverCpuPercent: summarize(rounds.map((r) => r.serverCpuPercent)),
+      fixedRate: summarize(rounds.map((r) => r.fixedRate)),
+    }
+  })
+}
+
+export function libraryFigures(cases: readonly LibraryCase[]): LibraryFigures[] {
+  return cases.map((entry) => {
+    const label = entry.config.label
+    if (entry.error !== undefined || entry.rounds.length === 0) return { label, error: entry.error ?? 'no rounds' }
+    return {
+      label,
+      decisionsPerSecond: summarize(entry.rounds.map((r) => r.decisionsPerSecond)),
+      redisCpuUsPerDecision: summarize(entry.rounds.map((r) => r.redisCpuUsPerDecision)),
+    }
+  })
+}
+
+/** `12,345 ±3%` (the spread is omitted after a single round). */
+export function withSpread(summary: Summary | undefined, digits = 0): string {
+  if (!summary) return '—'
+  const value = summary.median.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+  return summary.min === summary.max ? value : `${value} ±${Math.round(summary.spreadPercent)}%`
+}

@@ -1,0 +1,38 @@
+// Writes benchmarks.md and its SVG charts (in a benchmarks/ folder next to it).
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { BenchResults } from '../results.js'
+import { renderCharts } from './charts.js'
+import { httpFigures, libraryFigures } from './figures.js'
+import { renderMarkdown } from './markdown.js'
+
+/**
+ * Renders the results into `<outDir>/benchmarks.md` and `<outDir>/benchmarks/*.svg`; returns the Markdown path.
+ *
+ * @example
+ * ```ts
+ * writeReport(results, 'docs')
+ * ```
+ */
+export function writeReport(results: BenchResults, outDir: string): string {
+  const http = httpFigures(results.http)
+  const library = libraryFigures(results.library)
+  const charts = renderCharts(http, library, results.redisBytes, results.heapBytes)
+  mkdirSync(join(outDir, 'benchmarks'), { recursive: true })
+  for (const [name, svg] of Object.entries(charts)) writeFileSync(join(outDir, 'benchmarks', name), svg)
+  const markdown = renderMarkdown(
+    {
+      info: results.info,
+      http,
+      library,
+      redisBytes: results.redisBytes,
+      heapBytes: results.heapBytes,
+      charts: Object.keys(charts),
+    },
+    'benchmarks',
+  )
+  const path = join(outDir, 'benchmarks.md')
+  writeFileSync(path, markdown)
+  writeFileSync(join(outDir, 'benchmarks', 'results.json'), `${JSON.stringify(results, null, 2)}\n`)
+  return path
+}

@@ -1,0 +1,99 @@
+// `pnpm bench`: HTTP, library-level and memory benchmarks in interleaved rounds; writes benchmarks.md and charts.
+// Run from the repository root: node --import tsx bench/run.ts [--quick] [--only …] [--out DIR]
+import { readFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { FRAMEWORKS } from './http/apps.js'
+import { measureHttpCase } from './http/measure-case.js'
+import { caseLabel, frameworkCases } from './http/server-config.js'
+import { LIBRARY_CASE_LABELS, measureLibraryCase } from './library/measure-case.js'
+import { measureHeapBytes } from './memory/heap.js'
+import { measureRedisBytes } from './memory/redis-bytes.js'
+import { type BenchOptions, parseOptions, selected } from './options.js'
+import { connectClient, startRedisServer } from './redis.js'
+import { writeReport } from './report/write-report.js'
+import { type BenchResults, type HttpCase, type LibraryCase, runRound } from './results.js'
+
+/** HTTP cases of every framework with a selected case; its no-limiter baseline always comes along. */
+function httpCases(options: BenchOptions, redisPort: number): HttpCase[] {
+  return FRAMEWORKS.flatMap((framework) => {
+    const cases = frameworkCases(framework, redisPort).map((config) => ({
+      id: `http-${framework}-${config.limiter}-${config.verdict}`,
+      config,
+      rounds: [],
+    }))
+    const chosen = cases.filter((c, i) => i === 0 || selected(options, c.id))
+    return chosen.length > 1 || selected(options, cases[0]!.id) ? chosen : []
+  })
+}
+
+function libraryCases(options: BenchOptions): LibraryCase[] {
+  return LIBRARY_CASE_LABELS.filter(({ id }) => selected(options, id)).map(({ id, label }) => ({
+    id,
+    config: { label },
+    rounds: [],
+  }))
+}
+
+async function main(): Promise<void> {
+  const started = performance.now()
+  const options = parseOptions(process.argv.slice(2))
+  if (options.from !== undefined) {
+    const saved = JSON.parse(readFileSync(options.from, 'utf8')) as BenchResults
+    console.log(`wrote ${writeReport(saved, options.outDir)} from ${options.from}`)
+    return
+  }
+  const redis = await startRedisServer()
+  const admin = await connectClient(redis.port)
+  try {
+    const http = httpCases(options, redis.port)
+    const library = libraryCases(options)
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const entry of http) {
+        console.log(`round ${round}/${options.rounds}: ${entry.config.framework} ${caseLabel(entry.config)}`)
+        await runRound(entry, () => measureHttpCase(entry.config, options, admin))
+      }
+      for (const entry of library) {
+        console.log(`round ${round}/${options.rounds}: ${entry.config.label}`)
+        await runRound(entry, () => measureLibraryCase(entry.id, options, admin, redis.port))
+      }
+    }
+    const memory = selected(options, 'memory')
+    if (memory)
+      console.log(`memory: Redis bytes per key (${options.redisKeys} clients), heap at ${options.heapKeys} keys`)
+    const results: BenchResults = {
+      info: runInfo(options, (await admin.info('server')).match(/redis_version:(\S+)/)?.[1] ?? '?', started),
+      http,
+      library,
+      redisBytes: memory ? await measureRedisBytes(admin, options.redisKeys) : undefined,
+      heapBytes: memory ? await measureHeapBytes(options.heapKeys) : undefined,
+    }
+    const path = writeReport(
+      { ...results, info: { ...results.info, elapsedSeconds: (performance.now() - started) / 1000 } },
+      options.outDir,
+    )
+    console.log(`wrote ${path}`)
+  } finally {
+    admin.disconnect()
+    await redis.stop()
+  }
+}
+
+function runInfo(options: BenchOptions, redis: string, started: number) {
+  return {
+    date: new Date().toISOString().slice(0, 10),
+    node: process.version,
+    cpus: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}`,
+    redis,
+    command: ['pnpm bench', ...process.argv.slice(2).filter((arg) => arg !== '--')].join(' '),
+    rounds: options.rounds,
+    measureSeconds: options.measureSeconds,
+    fixedLoadSeconds: options.fixedLoadSeconds,
+    fixedRate: options.fixedRate,
+    connections: options.connections,
+    redisKeys: options.redisKeys,
+    heapKeys: options.heapKeys,
+    elapsedSeconds: (performance.now() - started) / 1000,
+  }
+}
+
+await main()
