@@ -44,7 +44,10 @@ function exportedNames(source: string): Set<string> {
   const names = new Set<string>()
   for (const [, list] of code.matchAll(/export\s+(?:type\s+)?\{([^}]*)\}/g)) {
     for (const item of (list as string).split(',')) {
-      const words = item.trim().replace(/^type\s+/, '').split(/\s+as\s+/)
+      const words = item
+        .trim()
+        .replace(/^type\s+/, '')
+        .split(/\s+as\s+/)
       const name = words.at(-1)?.trim()
       if (name) names.add(name)
     }
@@ -128,8 +131,14 @@ describe('docs/api.md lists every exported name of every entry point, and nothin
       const exported = exportedNames(read(file))
       const listed = documented.get(entry)
       expect(listed, `docs/api.md has no heading ## \`${entry}\``).toBeDefined()
-      expect([...exported].filter((name) => !listed?.has(name)), 'exported but not in docs/api.md').toEqual([])
-      expect([...(listed ?? [])].filter((name) => !exported.has(name)), 'in docs/api.md but not exported').toEqual([])
+      expect(
+        [...exported].filter((name) => !listed?.has(name)),
+        'exported but not in docs/api.md',
+      ).toEqual([])
+      expect(
+        [...(listed ?? [])].filter((name) => !exported.has(name)),
+        'in docs/api.md but not exported',
+      ).toEqual([])
     })
   }
 
