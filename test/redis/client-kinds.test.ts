@@ -1,6 +1,7 @@
 // RedisStore through every supported client kind on a private redis-server: the store suite, unsafe-setting warnings, rejection of others.
 import { SpillwayConfigError } from '@spillway/core'
-import { adaptClient, RedisStore, type RedisStoreOptions } from '@spillway/redis'
+import { RedisStore, type RedisStoreOptions } from '@spillway/redis'
+import { adaptClient } from '../../packages/redis/src/script-runner.js'
 import { Redis as Valkey } from 'iovalkey'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

@@ -1,7 +1,6 @@
 // RedisStore through an ioredis Cluster client on a private 3-master Redis Cluster: exact, spread, survives a restart.
 import { createPolicy, storeKey } from '@spillway/core/store'
 import {
-  adaptClient,
   RedisStore,
   type RedisStoreOptions,
   tokenBucketBatchScript,
@@ -10,6 +9,7 @@ import {
 import { type Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { keySlot as keySlotOf } from '../../packages/redis/src/key-slot.js'
+import { adaptClient } from '../../packages/redis/src/script-runner.js'
 import { decide, decideAll } from '../harness/decide.js'
 import { connectLimiterCluster } from '../harness/redis-client.js'
 import { type RedisCluster, startRedisCluster } from '../harness/redis-cluster.js'
