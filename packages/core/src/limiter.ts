@@ -6,7 +6,7 @@ import { createPolicy, type RefillRate } from './policy.js'
 import { claimPolicy, type PolicyClaim } from './policy-claims.js'
 import { storeKey } from './store-key.js'
 import type { Decision, Policy, StepResult, Store } from './types.js'
-import { rejectUnknownOptions, requireObject, requirePositiveInteger } from './validate.js'
+import { optionNames, rejectUnknownOptions, requireObject, requirePositiveInteger } from './validate.js'
 
 /** Options of {@link createLimiter}. */
 export interface LimiterOptions {
@@ -46,7 +46,13 @@ export interface Limiter {
   consumeSync(key: string, cost?: number): Decision
 }
 
-const LIMITER_OPTIONS = ['capacity', 'refillRate', 'store', 'cost', 'name'] as const
+const LIMITER_OPTIONS = optionNames<LimiterOptions>({
+  capacity: true,
+  refillRate: true,
+  store: true,
+  cost: true,
+  name: true,
+})
 
 /**
  * Builds a limiter, validating every option once.

@@ -4,7 +4,13 @@ import { type ClockUs, monotonicClockUs } from './clock.js'
 import { SpillwayConfigError } from './errors.js'
 import { LruSlots, NO_SLOT } from './lru-slots.js'
 import type { Policy, StepResult, Store } from './types.js'
-import { optionalFunction, rejectUnknownOptions, requireObject, requirePositiveInteger } from './validate.js'
+import {
+  optionalFunction,
+  optionNames,
+  rejectUnknownOptions,
+  requireObject,
+  requirePositiveInteger,
+} from './validate.js'
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -18,6 +24,8 @@ export interface MemoryStoreOptions {
   /** The clock, in integer microseconds; monotonic by default. Inject one in tests. */
   clock?: ClockUs
 }
+
+const MEMORY_STORE_OPTIONS = optionNames<MemoryStoreOptions>({ maxKeys: true, clock: true })
 
 /**
  * Default bound on buckets held by one store: at most ~51 MB with the longest keys, ~12 MB with IPv4 keys
@@ -60,7 +68,7 @@ export class MemoryStore implements Store {
 
   constructor(options: MemoryStoreOptions = {}) {
     requireObject(options, 'MemoryStore options')
-    rejectUnknownOptions(options, ['maxKeys', 'clock'], 'MemoryStore.')
+    rejectUnknownOptions(options, MEMORY_STORE_OPTIONS, 'MemoryStore.')
     this.maxKeys =
       options.maxKeys === undefined ? DEFAULT_MAX_KEYS : requirePositiveInteger(options.maxKeys, 'MemoryStore.maxKeys')
     this.clock = optionalFunction<ClockUs>(options.clock, 'MemoryStore.clock') ?? monotonicClockUs

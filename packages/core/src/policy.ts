@@ -2,10 +2,24 @@
 import { parseDurationMs } from './duration.js'
 import { SpillwayConfigError } from './errors.js'
 import type { Policy } from './types.js'
-import { rejectUnknownOptions, requireObject, requirePositiveInteger, requirePositiveNumber } from './validate.js'
+import {
+  optionNames,
+  rejectUnknownOptions,
+  requireObject,
+  requirePositiveInteger,
+  requirePositiveNumber,
+} from './validate.js'
 
 /** Tokens per second, or a readable form: `{ tokens: 100, per: '1m' }` (per: ms number or '30s', '1m', '1h'…). */
-export type RefillRate = number | { readonly tokens: number; readonly per: string | number }
+export type RefillRate = number | ReadableRate
+
+/** `{ tokens: 100, per: '1m' }`: `tokens` refilled evenly over `per` (ms, or '30s', '1m', '1h', '1d'). */
+export interface ReadableRate {
+  readonly tokens: number
+  readonly per: string | number
+}
+
+const READABLE_RATE_OPTIONS = optionNames<ReadableRate>({ tokens: true, per: true })
 
 /** What a policy is made of. */
 export interface PolicyOptions {
@@ -98,7 +112,7 @@ function parseReadableRate(value: unknown): number {
     throw new SpillwayConfigError('ERR_SPILLWAY_MISSING_OPTION', 'refillRate', value, 'is required')
   }
   requireObject(value, 'refillRate')
-  rejectUnknownOptions(value, ['tokens', 'per'], 'refillRate.')
+  rejectUnknownOptions(value, READABLE_RATE_OPTIONS, 'refillRate.')
   const { tokens, per } = value as { tokens?: unknown; per?: unknown }
   const count = requirePositiveNumber(tokens, 'refillRate.tokens')
   const perMs = parseDurationMs(per)

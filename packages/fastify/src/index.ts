@@ -7,6 +7,7 @@ import {
   isPromiseLike,
   type LimitOutcome,
   mergeHeaderValue,
+  optionNames,
   RATE_LIMIT_OPTION_NAMES,
   type RejectedOutcome,
   type RequestLimiter,
@@ -65,6 +66,8 @@ interface Policy {
   readonly handler: Handler | undefined
 }
 
+/** Options the plugin adds to core's, kept complete by the compiler. */
+const PLUGIN_OWN_OPTIONS = optionNames<{ handler: unknown; global: unknown }>({ handler: true, global: true })
 /** Options Fastify's `register` itself reads; they reach the plugin too. */
 const REGISTER_OPTIONS: readonly string[] = ['prefix', 'logLevel', 'logSerializers']
 
@@ -177,7 +180,7 @@ function buildPolicy(options: Partial<RateLimitRouteOptions>): Policy {
 /** Rejects unknown names (also with `global: false`, when no policy is built yet) and drops register's own. */
 function policyOptions(options: RateLimitOptions): RateLimitOptions {
   const own = Object.fromEntries(Object.entries(options).filter(([name]) => !REGISTER_OPTIONS.includes(name)))
-  rejectUnknownOptions(own, [...RATE_LIMIT_OPTION_NAMES, 'handler', 'global'])
+  rejectUnknownOptions(own, [...RATE_LIMIT_OPTION_NAMES, ...PLUGIN_OWN_OPTIONS])
   if (own.global !== undefined && typeof own.global !== 'boolean') {
     throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', 'global', own.global, 'must be true or false')
   }

@@ -1,6 +1,6 @@
 // Validates RedisStore options once, at construction, with core's SpillwayConfigError.
 import { SpillwayConfigError } from '@spillway/core'
-import { rejectUnknownOptions, requireObject } from '@spillway/core/adapter'
+import { optionNames, rejectUnknownOptions, requireObject } from '@spillway/core/store'
 import { adaptClient, type RedisStoreClient, type ScriptRunner } from './script-runner.js'
 
 /** Options of {@link RedisStore}. */
@@ -35,18 +35,18 @@ export interface ResolvedRedisStoreOptions {
 export const DEFAULT_PREFIX = 'spillway:'
 export const DEFAULT_MAX_BATCH_SIZE = 128
 const MAX_BATCH_SIZE_LIMIT = 1000
-const KNOWN_OPTIONS: { readonly [K in keyof Required<RedisStoreOptions>]: true } = {
+const KNOWN_OPTIONS = optionNames<RedisStoreOptions>({
   client: true,
   prefix: true,
   batch: true,
   maxBatchSize: true,
-}
+})
 const MAX_PREFIX_LENGTH = 256
 
 /** Checks every option and fills in defaults; throws a {@link SpillwayConfigError} naming the first bad one. */
 export function resolveRedisStoreOptions(options: unknown): ResolvedRedisStoreOptions {
   requireObject(options, 'RedisStore options')
-  rejectUnknownOptions(options, Object.keys(KNOWN_OPTIONS), 'RedisStore.')
+  rejectUnknownOptions(options, KNOWN_OPTIONS, 'RedisStore.')
   const { client, prefix, batch, maxBatchSize } = options as Partial<Record<keyof RedisStoreOptions, unknown>>
   const runner = requireClient(client)
   return {
