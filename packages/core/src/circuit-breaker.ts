@@ -1,7 +1,8 @@
 // withCircuitBreaker: after repeated failures, stop calling a store for a cool-down, then probe it once.
+
+import { checkTimeoutMs } from './store-timeout.js'
 import type { Policy, StepResult, Store } from './types.js'
 import { optionalFunction, rejectUnknownOptions, requireObject, requirePositiveInteger } from './validate.js'
-import { checkTimeoutMs } from './store-timeout.js'
 
 /** `closed`: calls go through. `open`: calls fail at once. `half-open`: one probe is in flight. */
 export type CircuitState = 'closed' | 'open' | 'half-open'

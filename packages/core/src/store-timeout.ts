@@ -38,7 +38,8 @@ export function withTimeout(store: Store, options: TimeoutOptions): Store {
   return {
     name: store.name,
     keySpace: store.keySpace ?? store,
-    consume: (key: string, policy: Policy, cost: number) => withinTime(store, timeoutMs, () => store.consume(key, policy, cost)),
+    consume: (key: string, policy: Policy, cost: number) =>
+      withinTime(store, timeoutMs, () => store.consume(key, policy, cost)),
     close: () => store.close?.() ?? Promise.resolve(),
   }
 }
@@ -64,10 +65,12 @@ function withinTime(store: Store, timeoutMs: number, call: () => Promise<StepRes
   return new Promise<StepResult>((resolve, reject) => {
     const timer = setTimeout(() => reject(new StoreTimeoutError(store.name, timeoutMs)), timeoutMs)
     timer.unref?.()
-    const settle = <T>(finish: (value: T) => void) => (value: T) => {
-      clearTimeout(timer)
-      finish(value)
-    }
+    const settle =
+      <T>(finish: (value: T) => void) =>
+      (value: T) => {
+        clearTimeout(timer)
+        finish(value)
+      }
     let pending: Promise<StepResult>
     try {
       pending = call()
