@@ -23,10 +23,10 @@ const SLOTS = 16_384
 export function redisNodeOf(store: RedisKeyed): (key: string) => string {
   const client = store.client as Partial<Cluster>
   if (!Array.isArray(client.slots)) return () => ''
-  const slots = client.slots
   return (key) => {
     const slot = keySlot(store.redisKey(key))
-    return slots[slot]?.[0] ?? `slot:${slot}`
+    // Read the map on each call: the client replaces it when the cluster's layout changes.
+    return (client.slots as string[][])[slot]?.[0] ?? `slot:${slot}`
   }
 }
 
