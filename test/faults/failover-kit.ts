@@ -1,6 +1,6 @@
 // Shared pieces of the failover fault tests: apps on every adapter over one resilient store, a bounded load, a timeline.
 import type { Policy, StepResult, Store } from '@spillway/core'
-import type { RedisOptions } from 'ioredis'
+import type { Redis, RedisOptions } from 'ioredis'
 import type { CircuitTransition } from '../../packages/core/src/circuit-breaker.js'
 import { type ResilientStore, resilient } from '../../packages/core/src/resilient-store.js'
 import { type AppFactory, hit, type RunningApp, sleep } from '../conformance/app-factory.js'
@@ -51,13 +51,17 @@ export function resilientOver(inner: Store, extra: Parameters<typeof resilient>[
   const calls = new RedisCalls()
   const transitions: Array<CircuitTransition & { at: number }> = []
   const fallbackAt: number[] = []
+  const fallbackErrors: unknown[] = []
   const store: ResilientStore = resilient(calls.wrap(inner), {
     timeoutMs: TIMEOUT_MS,
     onStateChange: (t) => transitions.push({ ...t, at: performance.now() }),
-    onFallback: () => fallbackAt.push(performance.now()),
+    onFallback: (error) => {
+      fallbackAt.push(performance.now())
+      fallbackErrors.push(error)
+    },
     ...extra,
   })
-  return { store, calls, transitions, fallbackAt }
+  return { store, calls, transitions, fallbackAt, fallbackErrors }
 }
 
 /** The same app on every adapter: `/hot` and `/counted`, keyed by the `x-client` header, store errors as 500s. */
@@ -122,4 +126,9 @@ export const slowest = (samples: readonly Sample[]) => Math.max(0, ...samples.ma
 
 export async function closeAll(apps: Array<{ app: RunningApp }>): Promise<void> {
   await Promise.all(apps.map(({ app }) => app.close()))
+}
+
+/** ioredis' queue of commands sent and not answered yet (internal, read for the measurement only). */
+export function commandQueueLength(client: Redis): number {
+  return (client as unknown as { commandQueue: { length: number } }).commandQueue.length
 }
