@@ -58,7 +58,7 @@ describe('a resilient RedisStore on a 3-master Cluster, one master killed', () =
     }
     await round()
     await dead.kill()
-    const during = []
+    const during: Array<Awaited<ReturnType<typeof round>>> = []
     for (let i = 0; i < 10; i++) {
       during.push(await round())
       await sleep(200)
