@@ -47,7 +47,8 @@ export function stepBucket(
  * ```
  */
 export function describeDecision(policy: Policy, step: StepResult, cost: number): Decision {
-  const { emissionIntervalUs: intervalUs, burstUs } = policy
+  const frame = step.fallbackPolicy ?? policy
+  const { emissionIntervalUs: intervalUs, burstUs } = frame
   const debtUs = Math.min(Math.max(step.debtUs, 0), burstUs)
   const remaining = Math.floor((burstUs - debtUs) / intervalUs)
   const nextTokenUs = debtUs === 0 ? 0 : debtUs - (burstUs - (remaining + 1) * intervalUs)
@@ -57,15 +58,16 @@ export function describeDecision(policy: Policy, step: StepResult, cost: number)
     cost,
     limit: policy.capacity,
     remaining,
-    retryAfterMs: step.allowed ? 0 : retryAfterMs(policy, debtUs, cost),
+    retryAfterMs: step.allowed ? 0 : retryAfterMs(policy, frame, debtUs, cost),
     nextTokenMs: usToMsCeil(nextTokenUs),
     resetMs: usToMsCeil(debtUs),
+    ...(step.fallbackPolicy !== undefined && { source: 'fallback' as const }),
   }
 }
 
-function retryAfterMs(policy: Policy, debtUs: number, cost: number): number {
+function retryAfterMs(policy: Policy, frame: Policy, debtUs: number, cost: number): number {
   if (cost > policy.capacity) return Number.POSITIVE_INFINITY
-  return usToMsCeil(debtUs + cost * policy.emissionIntervalUs - policy.burstUs)
+  return usToMsCeil(debtUs + cost * frame.emissionIntervalUs - frame.burstUs)
 }
 
 function usToMsCeil(us: number): number {

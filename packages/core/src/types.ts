@@ -41,6 +41,12 @@ export interface Decision {
   readonly nextTokenMs: number
   /** Milliseconds until the bucket is full again (rounded up); 0 when it is full. */
   readonly resetMs: number
+  /**
+   * `'fallback'` when the remote store could not decide in time and a fallback store decided on this
+   * process's share of the policy (see `withFallback`): `remaining` and the times are that share's.
+   * Absent when the store decided.
+   */
+  readonly source?: 'fallback'
 }
 
 /**
@@ -55,6 +61,11 @@ export interface StepResult {
    * (0 = full, `policy.burstUs` = empty). An integer.
    */
   readonly debtUs: number
+  /**
+   * Set by a fallback store that decided on a share of the policy instead (see `withFallback`):
+   * `debtUs` is on this policy's scale, and the decision says `source: 'fallback'`.
+   */
+  readonly fallbackPolicy?: Policy
 }
 
 /**

@@ -1,0 +1,105 @@
+// withFallback: when the store fails, decide in-process on this process's share of the limit.
+import { SpillwayConfigError } from './errors.js'
+import { MemoryStore } from './memory-store.js'
+import { cachedSharePolicy } from './share-policy.js'
+import type { Policy, StepResult, Store } from './types.js'
+import { optionalFunction, rejectUnknownOptions, requireObject } from './validate.js'
+
+/** Options of {@link withFallback}. */
+export interface FallbackOptions {
+  /** The in-process store that decides while the remote one cannot. Default: a new `MemoryStore()`. */
+  local?: MemoryStore
+  /**
+   * How many processes share the limit now (N): each decides alone on `(⌈B/N⌉, R/N)`. Read on every
+   * fallback decision; a value that is not a whole number ≥ 1 counts as 1. Default `() => 1`: the
+   * whole limit, right for one process. With several, pass `heartbeat.fleetSize` (`@spillway/redis`).
+   */
+  fleetSize?: () => number
+  /** Called with the store's error each time the fallback decides (keep it cheap); throws are ignored. */
+  onFallback?: (error: unknown) => void
+}
+
+const FALLBACK_OPTIONS = ['local', 'fleetSize', 'onFallback'] as const
+
+/**
+ * Wraps `store` so that a failed `consume` (an error, a `StoreTimeoutError`, an open circuit) is
+ * decided by `local` on this process's share of the policy instead of failing: the limiter keeps
+ * limiting, never admits everything, never answers 5xx. Such decisions say `source: 'fallback'` and
+ * carry the share's `remaining` and times. The local buckets start full: over an outage of `D` s the
+ * fleet admits about `B + R·D·N_true/N` (see docs/failure-handling.md). `close()` closes `store`, and
+ * `local` when the wrapper created it.
+ *
+ * @example
+ * ```ts
+ * const store = withFallback(withTimeout(redisStore, { timeoutMs: 50 }), { fleetSize: heartbeat.fleetSize })
+ * ```
+ */
+export function withFallback(store: Store, options: FallbackOptions = {}): Store {
+  requireObject(options, 'withFallback options')
+  rejectUnknownOptions(options, FALLBACK_OPTIONS, 'withFallback.')
+  return fallbackStore(store, resolveFallbackOptions(options, 'withFallback.'))
+}
+
+/** Validated fallback options (the option path starts with `path`). */
+export interface ResolvedFallbackOptions {
+  readonly local: MemoryStore
+  readonly ownsLocal: boolean
+  readonly fleetSize: () => number
+  readonly onFallback: ((error: unknown) => void) | undefined
+}
+
+/** Validates the fallback's options inside a larger options object (e.g. `resilient`'s). */
+export function resolveFallbackOptions(options: FallbackOptions, path: string): ResolvedFallbackOptions {
+  if (options.local !== undefined && !(options.local instanceof MemoryStore)) {
+    throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', `${path}local`, options.local, 'must be a MemoryStore')
+  }
+  return {
+    local: options.local ?? new MemoryStore(),
+    ownsLocal: options.local === undefined,
+    fleetSize: optionalFunction<() => number>(options.fleetSize, `${path}fleetSize`) ?? (() => 1),
+    onFallback: optionalFunction(options.onFallback, `${path}onFallback`),
+  }
+}
+
+/** The fallback store for validated options. */
+export function fallbackStore(store: Store, settings: ResolvedFallbackOptions): Store {
+  const decideLocally = (key: string, policy: Policy, cost: number, error: unknown): StepResult => {
+    report(settings.onFallback, error)
+    const share = cachedSharePolicy(policy, readFleetSize(settings.fleetSize))
+    const step = settings.local.consumeNow(key, share, cost)
+    return { allowed: step.allowed, debtUs: step.debtUs, fallbackPolicy: share }
+  }
+  return {
+    name: store.name,
+    keySpace: store.keySpace ?? store,
+    consume(key: string, policy: Policy, cost: number): Promise<StepResult> {
+      let pending: Promise<StepResult>
+      try {
+        pending = Promise.resolve(store.consume(key, policy, cost))
+      } catch (error) {
+        pending = Promise.reject(error)
+      }
+      return pending.catch((error: unknown) => decideLocally(key, policy, cost, error))
+    },
+    async close() {
+      await store.close?.()
+      if (settings.ownsLocal) await settings.local.close()
+    },
+  }
+}
+
+function readFleetSize(fleetSize: () => number): number {
+  try {
+    return fleetSize()
+  } catch {
+    return 1
+  }
+}
+
+function report(hook: ((error: unknown) => void) | undefined, error: unknown): void {
+  try {
+    hook?.(error)
+  } catch {
+    // a failing hook never changes a decision
+  }
+}
