@@ -1,9 +1,11 @@
 // A 3-master Redis Cluster with one master killed: its identities fall back locally, the others stay on Redis, all come back.
-import { createLimiter, storeKey } from '@spillway/core'
+import { createLimiter } from '@spillway/core'
+import { storeKey } from '@spillway/core/store'
 import { RedisStore } from '@spillway/redis'
 import { type Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { keySlot, redisNodeOf } from '../../packages/redis/src/cluster-partition.js'
+import { redisNodeOf } from '../../packages/redis/src/cluster-partition.js'
+import { keySlot } from '../../packages/redis/src/key-slot.js'
 import { sleep } from '../conformance/app-factory.js'
 import { connectLimiterCluster } from '../harness/redis-client.js'
 import { type RedisCluster, startRedisCluster } from '../harness/redis-cluster.js'

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createPolicy, describeDecision, storeKey } from '@spillway/core'
+import { createPolicy, describeDecision, storeKey } from '@spillway/core/store'
 import { RedisStore } from '@spillway/redis'
 import { afterEach, describe, expect, it } from 'vitest'
 import { sleep } from '../conformance/app-factory.js'

@@ -1,10 +1,10 @@
 // RedisStore through every supported client kind on a private redis-server: the store suite, unsafe-setting warnings, rejection of others.
 import { SpillwayConfigError } from '@spillway/core'
 import { RedisStore, type RedisStoreOptions } from '@spillway/redis'
-import { adaptClient } from '../../packages/redis/src/script-runner.js'
 import { Redis as Valkey } from 'iovalkey'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { adaptClient } from '../../packages/redis/src/script-runner.js'
 import { type RedisServer, randomKeyPrefix, startRedisServer } from '../harness/redis-server.js'
 import { testStore } from '../harness/store-suite.js'
 import { CLIENT_KINDS, type ConnectedClient, connectClient } from './client-kinds.js'

@@ -1,11 +1,6 @@
 // RedisStore through an ioredis Cluster client on a private 3-master Redis Cluster: exact, spread, survives a restart.
 import { createPolicy, storeKey } from '@spillway/core/store'
-import {
-  RedisStore,
-  type RedisStoreOptions,
-  tokenBucketBatchScript,
-  tokenBucketScript,
-} from '@spillway/redis'
+import { RedisStore, type RedisStoreOptions, tokenBucketBatchScript, tokenBucketScript } from '@spillway/redis'
 import { type Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { keySlot as keySlotOf } from '../../packages/redis/src/key-slot.js'

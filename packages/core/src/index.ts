@@ -1,4 +1,13 @@
 // Public entry of @spillway/core: what users call. Kits for adapter and store authors: ./adapter, ./store.
+
+export {
+  type CircuitBreakerOptions,
+  type CircuitBreakerStore,
+  CircuitOpenError,
+  type CircuitState,
+  type CircuitTransition,
+  withCircuitBreaker,
+} from './circuit-breaker.js'
 export { SpillwayConfigError, type SpillwayErrorCode } from './errors.js'
 export type { StandardHeaders } from './headers.js'
 export { DEFAULT_IPV6_SUBNET, ipKey } from './ip-key.js'
@@ -7,4 +16,7 @@ export { DEFAULT_MAX_KEYS, MemoryStore, type MemoryStoreOptions } from './memory
 export type { RefillRate } from './policy.js'
 export { CallbackTimeoutError, InvalidRequestInputError, RateLimiterError } from './rate-limit.js'
 export type { FailureMode, FailureStage, RateLimitOptions, RejectionBody } from './rate-limit-options.js'
+export { DEFAULT_TIMEOUT_MS, type ResilientOptions, type ResilientStore, resilient } from './resilient-store.js'
+export { type FallbackOptions, withFallback } from './store-fallback.js'
+export { StoreTimeoutError, type TimeoutOptions, withTimeout } from './store-timeout.js'
 export type { Decision, Policy, StepResult, Store } from './types.js'

@@ -66,7 +66,7 @@ export function fallbackStore(store: Store, settings: ResolvedFallbackOptions): 
   const decideLocally = (key: string, policy: Policy, cost: number, error: unknown): StepResult => {
     report(settings.onFallback, error)
     const share = cachedSharePolicy(policy, readFleetSize(settings.fleetSize))
-    const step = settings.local.consumeNow(key, share, cost)
+    const step = settings.local.consumeSync(key, share, cost)
     return { allowed: step.allowed, debtUs: step.debtUs, fallbackPolicy: share }
   }
   return {

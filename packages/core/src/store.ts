@@ -12,6 +12,7 @@ export {
   MAX_REFILL_RATE_PER_SECOND,
   type PolicyOptions,
 } from './policy.js'
+export { cachedSharePolicy, MAX_FLEET_SIZE, sharePolicy } from './share-policy.js'
 export { storeKey } from './store-key.js'
 export {
   type KeysEnum,

@@ -62,7 +62,7 @@ describe('withFallback', () => {
   it('closes the store, and the local store only when it created it', async () => {
     const inner = new ScriptedStore()
     const local = new MemoryStore()
-    local.consumeNow('k', createPolicy({ capacity: 2, refillRate: 1 }), 1)
+    local.consumeSync('k', createPolicy({ capacity: 2, refillRate: 1 }), 1)
     await withFallback(inner, { local }).close?.()
     expect(inner.closed).toBe(true)
     expect(local.size).toBe(1)

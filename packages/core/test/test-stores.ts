@@ -17,7 +17,7 @@ export class ScriptedStore implements Store {
     this.calls++
     if (this.behaviour === 'fail') return Promise.reject(new Error('store down'))
     if (this.behaviour === 'answer') return this.buckets.consume(key, policy, cost)
-    return new Promise((resolve) => this.hanging.push(() => resolve(this.buckets.consumeNow(key, policy, cost))))
+    return new Promise((resolve) => this.hanging.push(() => resolve(this.buckets.consumeSync(key, policy, cost))))
   }
 
   /** Answers every hanging call now (late). */

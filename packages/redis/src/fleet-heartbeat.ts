@@ -1,15 +1,16 @@
 // FleetHeartbeat: each process beats once per interval into a sorted set; N = the members seen recently.
 import { createHash, randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
+import { SpillwayConfigError } from '@spillway/core'
 import {
   optionalFunction,
+  optionNames,
   rejectUnknownOptions,
   requireObject,
   requirePositiveInteger,
-  SpillwayConfigError,
-} from '@spillway/core'
-import type { Cluster, Redis } from 'ioredis'
-import { isNoScript } from './run-script.js'
+} from '@spillway/core/store'
+import { type LuaScript, runScript } from './run-script.js'
+import { adaptClient, type RedisStoreClient, type ScriptRunner } from './script-runner.js'
 
 /**
  * One beat: `ZADD` this process at Redis `TIME` (ms), drop members older than `ARGV[2]` ms, keep the
@@ -27,10 +28,14 @@ return redis.call('ZCARD', KEYS[1])
 `
 export const heartbeatScriptSha1 = createHash('sha1').update(heartbeatScript).digest('hex')
 
+const HEARTBEAT: LuaScript = { source: heartbeatScript, sha1: heartbeatScriptSha1 }
+const leaveScript = "return redis.call('ZREM', KEYS[1], ARGV[1])"
+const LEAVE: LuaScript = { source: leaveScript, sha1: createHash('sha1').update(leaveScript).digest('hex') }
+
 /** Options of {@link startFleetHeartbeat}. */
 export interface FleetHeartbeatOptions {
-  /** The ioredis client (`Redis` or `Cluster`); the heartbeat uses it and does not own it. */
-  client: Redis | Cluster
+  /** A client `RedisStore` accepts (ioredis, iovalkey, node-redis); the heartbeat uses it and does not own it. */
+  client: RedisStoreClient
   /** The sorted set every process of one fleet beats into. Default `'spillway:fleet'`. */
   key?: string
   /** How often to beat, in ms. Default 1000. A process unseen for 3 intervals no longer counts. */
@@ -59,7 +64,14 @@ export interface FleetHeartbeat {
 export const DEFAULT_FLEET_KEY = 'spillway:fleet'
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1000
 const STALE_INTERVALS = 3
-const HEARTBEAT_OPTIONS = ['client', 'key', 'intervalMs', 'processId', 'initialFleetSize', 'onError'] as const
+const HEARTBEAT_OPTIONS = optionNames<FleetHeartbeatOptions>({
+  client: true,
+  key: true,
+  intervalMs: true,
+  processId: true,
+  initialFleetSize: true,
+  onError: true,
+})
 
 /**
  * Starts beating at once, then every `intervalMs` (an unref'd timer: it never keeps the process
@@ -109,28 +121,20 @@ export function startFleetHeartbeat(options: FleetHeartbeatOptions): FleetHeartb
       clearInterval(timer)
       // A beat still in flight would add this process back after the ZREM: let it land first (bounded).
       if (inFlight !== undefined) await Promise.race([inFlight, delay(settings.intervalMs)])
-      await settings.client.zrem(settings.key, settings.processId).catch(() => undefined)
+      await runScript(settings.runner, LEAVE, [settings.key], [settings.processId]).catch(() => undefined)
     },
   }
 }
 
-type ResolvedHeartbeatOptions = Required<Omit<FleetHeartbeatOptions, 'onError'>> &
-  Pick<FleetHeartbeatOptions, 'onError'>
+type ResolvedHeartbeatOptions = Required<Omit<FleetHeartbeatOptions, 'onError' | 'client'>> &
+  Pick<FleetHeartbeatOptions, 'onError'> & { readonly runner: ScriptRunner }
 
 function resolveHeartbeatOptions(options: FleetHeartbeatOptions): ResolvedHeartbeatOptions {
   requireObject(options, 'FleetHeartbeat options')
   rejectUnknownOptions(options, HEARTBEAT_OPTIONS, 'FleetHeartbeat.')
   const { client, key = DEFAULT_FLEET_KEY, intervalMs = DEFAULT_HEARTBEAT_INTERVAL_MS } = options
-  if (client === null || typeof client !== 'object' || typeof (client as Redis).evalsha !== 'function') {
-    throw new SpillwayConfigError(
-      'ERR_SPILLWAY_MISSING_OPTION',
-      'FleetHeartbeat.client',
-      client,
-      'must be an ioredis client',
-    )
-  }
   return {
-    client,
+    runner: adaptClient(client, 'FleetHeartbeat.client'),
     key: requireText(key, 'FleetHeartbeat.key'),
     intervalMs: requirePositiveInteger(intervalMs, 'FleetHeartbeat.intervalMs'),
     processId: requireText(options.processId ?? defaultProcessId(), 'FleetHeartbeat.processId'),
@@ -151,15 +155,8 @@ function defaultProcessId(): string {
 }
 
 /** One beat: `EVALSHA`, and `EVAL` once on `NOSCRIPT`. Resolves with N. */
-async function sendBeat({ client, key, processId, intervalMs }: ResolvedHeartbeatOptions): Promise<number> {
-  const staleMs = intervalMs * STALE_INTERVALS
-  let reply: unknown
-  try {
-    reply = await client.evalsha(heartbeatScriptSha1, 1, key, processId, staleMs)
-  } catch (error) {
-    if (!isNoScript(error)) throw error
-    reply = await client.eval(heartbeatScript, 1, key, processId, staleMs)
-  }
+async function sendBeat({ runner, key, processId, intervalMs }: ResolvedHeartbeatOptions): Promise<number> {
+  const reply = await runScript(runner, HEARTBEAT, [key], [processId, intervalMs * STALE_INTERVALS])
   const n = Number(reply)
   if (!Number.isSafeInteger(n) || n < 1) throw new Error(`[spillway] unexpected heartbeat reply: ${String(reply)}`)
   return n

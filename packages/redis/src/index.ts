@@ -1,4 +1,15 @@
 // Public entry of @spillway/redis: the store, its options, the client types it takes and the scripts it runs.
+
+export { redisNodeOf } from './cluster-partition.js'
+export {
+  DEFAULT_FLEET_KEY,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  type FleetHeartbeat,
+  type FleetHeartbeatOptions,
+  heartbeatScript,
+  heartbeatScriptSha1,
+  startFleetHeartbeat,
+} from './fleet-heartbeat.js'
 export { RedisStore } from './redis-store.js'
 export { DEFAULT_MAX_BATCH_SIZE, DEFAULT_PREFIX, type RedisStoreOptions } from './redis-store-options.js'
 export type { RedisStoreClient } from './script-runner.js'
