@@ -45,7 +45,7 @@ const many = (count: number, key = 'k') => Array.from({ length: count }, () => (
 
 describe('RedisStore batching', () => {
   it('decides the 100 decisions of one tick with one EVALSHA, exactly', async () => {
-    const store = new RedisStore({ client, prefix })
+    const store = new RedisStore({ client, heartbeat: false, prefix })
     const decisions = await decideAll(store, [...many(50, 'a'), ...many(50, 'b')])
     expect(await scriptCalls()).toEqual({ evalsha: 1, eval: 0 })
     expect(decisions.filter((d) => d.allowed)).toHaveLength(50)
@@ -55,14 +55,14 @@ describe('RedisStore batching', () => {
   })
 
   it('caps a batch at maxBatchSize: 100 decisions, batches of 30 → 4 calls', async () => {
-    const store = new RedisStore({ client, prefix, maxBatchSize: 30 })
+    const store = new RedisStore({ client, heartbeat: false, prefix, maxBatchSize: 30 })
     const decisions = await decideAll(store, many(100))
     expect(await scriptCalls()).toEqual({ evalsha: 4, eval: 0 })
     expect(decisions.filter((d) => d.allowed)).toHaveLength(25)
   })
 
   it('sends a lone decision at once with the single-key script (no timer, no batch script)', async () => {
-    const store = new RedisStore({ client, prefix })
+    const store = new RedisStore({ client, heartbeat: false, prefix })
     await client.script('FLUSH')
     const started = performance.now()
     expect((await decide(store, 'k', policy, 1)).allowed).toBe(true)
@@ -71,13 +71,13 @@ describe('RedisStore batching', () => {
   })
 
   it('with batch: false sends one EVALSHA per decision', async () => {
-    const store = new RedisStore({ client, prefix, batch: false })
+    const store = new RedisStore({ client, heartbeat: false, prefix, batch: false })
     await decideAll(store, many(10))
     expect(await scriptCalls()).toEqual({ evalsha: 10, eval: 0 })
   })
 
   it('reloads on NOSCRIPT once per call when several batches of one tick meet it, each decision applied once', async () => {
-    const store = new RedisStore({ client, prefix, maxBatchSize: 10 })
+    const store = new RedisStore({ client, heartbeat: false, prefix, maxBatchSize: 10 })
     await client.script('FLUSH')
     await client.config('RESETSTAT')
     const decisions = await decideAll(store, many(30))
@@ -88,7 +88,7 @@ describe('RedisStore batching', () => {
   })
 
   it('rejects every decision of a failed batch with its error, and never resends it', async () => {
-    const store = new RedisStore({ client, prefix })
+    const store = new RedisStore({ client, heartbeat: false, prefix })
     await decide(store, 'warm', policy, 1) // both scripts cached: an error below is OOM, not NOSCRIPT
     await decideAll(store, many(2, 'warm'))
     await client.config('SET', 'maxmemory', '1') // every write is refused with OOM
@@ -106,7 +106,7 @@ describe('RedisStore batching', () => {
   })
 
   it('treats poisoned keys inside a batch as empty buckets, rewritten with a TTL; the other keys are unaffected', async () => {
-    const store = new RedisStore({ client, prefix })
+    const store = new RedisStore({ client, heartbeat: false, prefix })
     const small = createPolicy({ name: 'poison', capacity: 2, refillRate: 20 }) // τ 100 ms
     const keyOf = (id: string) => store.redisKey(storeKey(small.name, id))
     await client.lpush(keyOf('list'), 'x')
@@ -136,7 +136,7 @@ describe('RedisStore batching', () => {
 
   it('rejects a bad maxBatchSize and batch option', () => {
     for (const options of [{ maxBatchSize: 0 }, { maxBatchSize: 1.5 }, { maxBatchSize: 1001 }, { batch: 'yes' }]) {
-      expect(() => new RedisStore({ client, ...options } as never)).toThrow(/ERR_SPILLWAY_INVALID_OPTION/)
+      expect(() => new RedisStore({ client, heartbeat: false, ...options } as never)).toThrow(/ERR_SPILLWAY_INVALID_OPTION/)
     }
   })
 })

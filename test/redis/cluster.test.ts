@@ -46,10 +46,10 @@ async function portOfSlot(slot: number): Promise<number> {
   return range[2][1]
 }
 
-testStore('RedisStore (3-master Cluster)', () => new RedisStore({ client, prefix: randomKeyPrefix('suite') }))
+testStore('RedisStore (3-master Cluster)', () => new RedisStore({ client, heartbeat: false, prefix: randomKeyPrefix('suite') }))
 testStore(
   'RedisStore (3-master Cluster), batch: false',
-  () => new RedisStore({ client, prefix: randomKeyPrefix('suite'), batch: false }),
+  () => new RedisStore({ client, heartbeat: false, prefix: randomKeyPrefix('suite'), batch: false }),
 )
 for (const kind of ['iovalkey', 'node-redis'] as const) {
   const clientOf = () => others.find((other) => other.kind === kind)?.client as RedisStoreOptions['client']
@@ -65,7 +65,7 @@ for (const kind of ['iovalkey', 'node-redis'] as const) {
 // In file order, after the suite: the last test stops the cluster.
 describe('RedisStore on a 3-master Redis Cluster', () => {
   it('decides exactly on one key: a burst of B, then rejections', async () => {
-    const store = new RedisStore({ client, prefix: randomKeyPrefix('cluster') })
+    const store = new RedisStore({ client, heartbeat: false, prefix: randomKeyPrefix('cluster') })
     const policy = createPolicy({ name: 'exact', capacity: 5, refillRate: 0.1 })
     const decisions = await Promise.all(Array.from({ length: 12 }, () => decide(store, '203.0.113.7', policy, 1)))
     expect(decisions.filter((d) => d.allowed)).toHaveLength(5)
@@ -74,7 +74,7 @@ describe('RedisStore on a 3-master Redis Cluster', () => {
 
   it('spreads the keys of many clients over all 3 masters, each on the master of its slot', async () => {
     const prefix = randomKeyPrefix('spread')
-    const store = new RedisStore({ client, prefix })
+    const store = new RedisStore({ client, heartbeat: false, prefix })
     const policy = createPolicy({ name: 'spread', capacity: 3, refillRate: 1 })
     const ids = Array.from({ length: 60 }, (_, i) => `198.51.100.${i}`)
     const decisions = await decideAll(
@@ -95,7 +95,7 @@ describe('RedisStore on a 3-master Redis Cluster', () => {
   })
 
   it('keeps every policy of one client in one slot (the client key is the hash tag)', async () => {
-    const store = new RedisStore({ client, prefix: randomKeyPrefix('tag') })
+    const store = new RedisStore({ client, heartbeat: false, prefix: randomKeyPrefix('tag') })
     const policies = ['a', 'b', 'c'].map((name) => createPolicy({ name, capacity: 2, refillRate: 1 }))
     const slots = await Promise.all(
       policies.map((policy) =>
@@ -115,7 +115,7 @@ describe('RedisStore on a 3-master Redis Cluster', () => {
   })
 
   it('groups a batch by slot: one script call per slot, each on its master (CLUSTER KEYSLOT agrees)', async () => {
-    const store = new RedisStore({ client, prefix: randomKeyPrefix('group') })
+    const store = new RedisStore({ client, heartbeat: false, prefix: randomKeyPrefix('group') })
     const policies = ['a', 'b'].map((name) => createPolicy({ name, capacity: 3, refillRate: 1 }))
     const ids = Array.from({ length: 20 }, (_, i) => `198.51.100.${i}`)
     const slots = new Set<number>()
@@ -164,7 +164,7 @@ describe('RedisStore on a 3-master Redis Cluster', () => {
   })
 
   it('fails decisions for keys of a killed master without hanging, and decides again once it is back', async () => {
-    const store = new RedisStore({ client, prefix: randomKeyPrefix('restart') })
+    const store = new RedisStore({ client, heartbeat: false, prefix: randomKeyPrefix('restart') })
     const policy = createPolicy({ name: 'restart', capacity: 2, refillRate: 0.1 })
     const node = cluster.nodes[1]
     if (node === undefined) return expect.fail('no second node')
@@ -184,7 +184,7 @@ describe('RedisStore on a 3-master Redis Cluster', () => {
   })
 
   it('times out (no hang) on a paused master and decides again once it resumes', async () => {
-    const store = new RedisStore({ client, prefix: randomKeyPrefix('pause') })
+    const store = new RedisStore({ client, heartbeat: false, prefix: randomKeyPrefix('pause') })
     const policy = createPolicy({ name: 'pause', capacity: 2, refillRate: 0.1 })
     const node = cluster.nodes[2]
     if (node === undefined) return expect.fail('no third node')

@@ -27,7 +27,8 @@ afterAll(async () => {
 
 beforeEach(() => {
   prefix = randomKeyPrefix('store')
-  store = new RedisStore({ client, prefix })
+  // No heartbeat: these tests count the keys and commands a decision leaves.
+  store = new RedisStore({ client, prefix, heartbeat: false })
 })
 
 async function redisNowUs(): Promise<number> {
@@ -134,7 +135,7 @@ describe('RedisStore key layout and expiry', () => {
   })
 
   it('uses under 128 bytes of Redis memory per bucket key (MEMORY USAGE, default prefix, IPv4 key)', async () => {
-    const defaultStore = new RedisStore({ client })
+    const defaultStore = new RedisStore({ client, heartbeat: false })
     const policy = createPolicy({ capacity: 100, refillRate: 1 })
     const key = defaultStore.redisKey(storeKey(policy.name, '203.0.113.7'))
     await decide(defaultStore, '203.0.113.7', policy, 1)
@@ -180,7 +181,7 @@ describe('RedisStore NOSCRIPT handling', () => {
   })
 
   it('with batch: false reloads per call, each request applied once', async () => {
-    const unbatched = new RedisStore({ client, prefix, batch: false })
+    const unbatched = new RedisStore({ client, prefix, batch: false, heartbeat: false })
     await client.script('FLUSH')
     await client.config('RESETSTAT')
     const decisions = await decideAll(unbatched, [

@@ -4,6 +4,7 @@ import type { HeaderOptions, StandardHeaders } from './headers.js'
 import { DEFAULT_IPV6_SUBNET } from './ip-key.js'
 import { createIpMatcher } from './ip-match.js'
 import { buildLimiter, type Limiter, validateStore } from './limiter.js'
+import { withLocalFallback } from './local-fallback.js'
 import { MemoryStore } from './memory-store.js'
 import type { RefillRate } from './policy.js'
 import type { PolicyClaim } from './policy-claims.js'
@@ -15,6 +16,12 @@ type MaybePromise<T> = T | Promise<T>
 
 /** What to do when the key, cost or skip function throws, or the store fails. */
 export type FailureMode = 'error' | 'allow' | 'deny'
+
+/**
+ * What to do when the store fails: a {@link FailureMode}, or `'local'` — decide in-process on this
+ * process's share of the limit, behind a time budget and a circuit breaker (the default for remote stores).
+ */
+export type StoreFailureMode = FailureMode | 'local'
 
 /** Where a failure happened, for {@link RateLimitOptions.onError}. */
 export type FailureStage = 'key' | 'cost' | 'skip' | 'allowList' | 'store' | 'hook' | 'body'
@@ -78,10 +85,18 @@ export interface RateLimitOptions<Req> {
   callbackTimeoutMs?: number
   /** Called on each rejection, before the response is written; not awaited. Errors it throws or rejects with are reported to `onError`. */
   onLimited?: (decision: Decision, request: Req) => unknown
-  /** When `key`, `cost` or `skip` throws or rejects: pass the error on (default), let the request through, or deny (503). */
+  /**
+   * When a `key`, `cost`, `skip` or `allowList` function throws, rejects or outlasts `callbackTimeoutMs`:
+   * pass the error on (default), let the request through, or deny (503).
+   */
   onCallbackError?: FailureMode
-  /** When the store fails: let the request through (default), deny it (503), or pass the error on. */
-  onStoreError?: FailureMode
+  /**
+   * When the store fails or is slow. `'local'` (the default for remote stores such as `RedisStore`):
+   * decide in-process on this process's share of the limit, within a 50 ms budget, with a circuit breaker
+   * (see `resilient`). `'allow'` (the default for in-process stores): let the request through; `'deny'`:
+   * answer 503; `'error'`: pass a generic error on.
+   */
+  onStoreError?: StoreFailureMode
   /** Called with every error the limiter absorbs or passes on, so it can be logged; not awaited, its own errors are ignored. */
   onError?: (error: unknown, context: { stage: FailureStage; request: Req }) => unknown
 }
@@ -159,9 +174,13 @@ export function resolveRateLimitOptions<Req>(options: RateLimitOptions<Req>): Re
   rejectUnknownOptions(options, RATE_LIMIT_OPTION_NAMES)
   const { capacity, refillRate, name } = options
   const staticCost = typeof options.cost === 'number' ? options.cost : undefined
-  const store = 'store' in options ? options.store : new MemoryStore()
-  const built = buildLimiter({ capacity, refillRate, name, store: store as Store, cost: staticCost })
-  return { ...built, ...resolveRequestOptions(options) }
+  const given = 'store' in options ? validateStore(options.store) : new MemoryStore()
+  const storeMode = resolveStoreFailureMode(options.onStoreError, given)
+  const store = storeMode === 'local' ? withLocalFallback(given) : given
+  const built = buildLimiter({ capacity, refillRate, name, store, cost: staticCost })
+  // The local fallback decides whenever the store cannot: a failure reaching the pipeline is unexpected.
+  const onStoreError = storeMode === 'local' ? 'allow' : storeMode
+  return { ...built, ...resolveRequestOptions(options), onStoreError }
 }
 
 /**
@@ -187,7 +206,9 @@ export function validateSharedOptions<Req>(shared: Partial<RateLimitOptions<Req>
       )
     }
   }
-  if ('store' in shared) validateStore(shared.store)
+  const store = 'store' in shared ? validateStore(shared.store) : undefined
+  if ('onStoreError' in shared)
+    resolveStoreFailureMode(shared.onStoreError, store ?? { name: 'any', consume: () => Promise.reject() })
   resolveRequestOptions(shared)
 }
 
@@ -228,8 +249,8 @@ function resolveRequestOptions<Req>(
     warnedNoAddress: false,
     rejectionCache: new Map(),
     onLimited: optionalFunction(options.onLimited, 'onLimited'),
-    onCallbackError: resolveFailureMode(options.onCallbackError, 'onCallbackError', 'error'),
-    onStoreError: resolveFailureMode(options.onStoreError, 'onStoreError', 'allow'),
+    onCallbackError: resolveFailureMode(options.onCallbackError, 'onCallbackError', 'error') as FailureMode,
+    onStoreError: 'allow',
     onError: optionalFunction(options.onError, 'onError'),
   }
 }
@@ -318,10 +339,15 @@ function resolveStatus(value: unknown): number {
   )
 }
 
-function resolveFailureMode(value: unknown, option: string, fallback: FailureMode): FailureMode {
+function resolveStoreFailureMode(value: unknown, store: Store): StoreFailureMode {
+  if (value === 'local') return value
+  return resolveFailureMode(value, 'onStoreError', store.remote === true ? 'local' : 'allow', " or 'local'")
+}
+
+function resolveFailureMode(value: unknown, option: string, fallback: StoreFailureMode, more = ''): StoreFailureMode {
   if (value === undefined) return fallback
   if (value === 'error' || value === 'allow' || value === 'deny') return value
-  throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', option, value, "must be 'error', 'allow' or 'deny'")
+  throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', option, value, `must be 'error', 'allow', 'deny'${more}`)
 }
 
 /**

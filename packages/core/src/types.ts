@@ -104,6 +104,19 @@ export interface Store {
    */
   readonly keySpace?: object
   /**
+   * Optional: true for a store reached over the network (`RedisStore`). Limiters then default to
+   * `onStoreError: 'local'`: they wrap it in `resilient()`, so a slow or failing store is decided for
+   * in-process, on this process's share of the limit.
+   */
+  readonly remote?: boolean
+  /** Optional: N, the processes sharing this store's buckets (from heartbeats); sizes the local share. */
+  fleetSize?(): number
+  /**
+   * Optional: the failure domain that serves `key` (a Redis Cluster master), so a circuit breaker keeps
+   * one circuit per domain and one dead node does not send every key to the fallback.
+   */
+  partitionOf?(key: string): string
+  /**
    * Atomically takes `cost` tokens (a whole number ≥ 1; it may exceed the capacity, which is never
    * admitted) from the bucket at `key` if they are there. Rejects only when the store cannot decide.
    */

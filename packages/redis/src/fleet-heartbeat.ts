@@ -133,6 +133,9 @@ function resolveHeartbeatOptions(options: FleetHeartbeatOptions): ResolvedHeartb
   requireObject(options, 'FleetHeartbeat options')
   rejectUnknownOptions(options, HEARTBEAT_OPTIONS, 'FleetHeartbeat.')
   const { client, key = DEFAULT_FLEET_KEY, intervalMs = DEFAULT_HEARTBEAT_INTERVAL_MS } = options
+  if (client === undefined || client === null) {
+    throw new SpillwayConfigError('ERR_SPILLWAY_MISSING_OPTION', 'FleetHeartbeat.client', client, 'is required')
+  }
   return {
     runner: adaptClient(client, 'FleetHeartbeat.client'),
     key: requireText(key, 'FleetHeartbeat.key'),

@@ -21,6 +21,12 @@ export interface RedisStoreOptions {
   batch?: boolean
   /** Most decisions in one script call. Default 128; a whole number from 1 to 1000. */
   maxBatchSize?: number
+  /**
+   * Learn N, the processes sharing this Redis and prefix, from a heartbeat (one small script call per
+   * process per second into `<prefix>fleet`, started at the first decision): when Redis fails, each
+   * process decides on its share `(B/N, R/N)`. Default `true`.
+   */
+  heartbeat?: boolean
 }
 
 /** The options after validation, defaults filled in. */
@@ -30,6 +36,7 @@ export interface ResolvedRedisStoreOptions {
   readonly prefix: string
   readonly batch: boolean
   readonly maxBatchSize: number
+  readonly heartbeat: boolean
 }
 
 export const DEFAULT_PREFIX = 'spillway:'
@@ -40,6 +47,7 @@ const KNOWN_OPTIONS = optionNames<RedisStoreOptions>({
   prefix: true,
   batch: true,
   maxBatchSize: true,
+  heartbeat: true,
 })
 const MAX_PREFIX_LENGTH = 256
 
@@ -47,14 +55,17 @@ const MAX_PREFIX_LENGTH = 256
 export function resolveRedisStoreOptions(options: unknown): ResolvedRedisStoreOptions {
   requireObject(options, 'RedisStore options')
   rejectUnknownOptions(options, KNOWN_OPTIONS, 'RedisStore.')
-  const { client, prefix, batch, maxBatchSize } = options as Partial<Record<keyof RedisStoreOptions, unknown>>
+  const { client, prefix, batch, maxBatchSize, heartbeat } = options as Partial<
+    Record<keyof RedisStoreOptions, unknown>
+  >
   const runner = requireClient(client)
   return {
     client: client as RedisStoreClient,
     runner,
     prefix: resolvePrefix(prefix),
-    batch: resolveBatch(batch),
+    batch: resolveSwitch(batch, 'RedisStore.batch'),
     maxBatchSize: resolveMaxBatchSize(maxBatchSize),
+    heartbeat: resolveSwitch(heartbeat, 'RedisStore.heartbeat'),
   }
 }
 
@@ -83,14 +94,6 @@ function resolvePrefix(prefix: unknown): string {
   return prefix
 }
 
-function resolveBatch(batch: unknown): boolean {
-  if (batch === undefined) return true
-  if (typeof batch !== 'boolean') {
-    throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', 'RedisStore.batch', batch, 'must be true or false')
-  }
-  return batch
-}
-
 function resolveMaxBatchSize(size: unknown): number {
   if (size === undefined) return DEFAULT_MAX_BATCH_SIZE
   if (!Number.isInteger(size) || (size as number) < 1 || (size as number) > MAX_BATCH_SIZE_LIMIT) {
@@ -102,4 +105,10 @@ function resolveMaxBatchSize(size: unknown): number {
     )
   }
   return size as number
+}
+
+function resolveSwitch(value: unknown, option: string): boolean {
+  if (value === undefined) return true
+  if (typeof value === 'boolean') return value
+  throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', option, value, 'must be true or false')
 }

@@ -1,6 +1,8 @@
 // RedisStore: every decision is an atomic step inside a Redis script, on Redis's clock; a tick's decisions share one call.
 import type { Policy, StepResult, Store } from '@spillway/core'
 import { warnAboutReplayRisks } from './client-safety.js'
+import { redisNodeOf } from './cluster-partition.js'
+import { type FleetHeartbeat, startFleetHeartbeat } from './fleet-heartbeat.js'
 import { type RedisStoreOptions, resolveRedisStoreOptions } from './redis-store-options.js'
 import { runScript } from './run-script.js'
 import type { RedisStoreClient, ScriptRunner } from './script-runner.js'
@@ -49,8 +51,14 @@ export class RedisStore implements Store {
   readonly prefix: string
   /** One object per client and prefix: two stores on them share buckets, and limiters know it. */
   readonly keySpace: object
+  /** Tells limiters that this store is reached over the network: by default they wrap it in `resilient()`. */
+  readonly remote = true
   /** Decisions of one tick share a script call; `undefined` with `batch: false`. */
   readonly #batcher: StepBatcher | undefined
+  /** Whether to learn the fleet size N from heartbeats; started at the first decision, shared per client. */
+  readonly #heartbeatWanted: boolean
+  #heartbeat: FleetHeartbeat | undefined
+  #partitionOf: ((key: string) => string) | undefined
 
   constructor(options: RedisStoreOptions) {
     const resolved = resolveRedisStoreOptions(options)
@@ -59,7 +67,35 @@ export class RedisStore implements Store {
     this.prefix = resolved.prefix
     this.keySpace = keySpaceOf(this.client, this.prefix)
     this.#batcher = resolved.batch ? new StepBatcher(this.runner, resolved.maxBatchSize) : undefined
+    this.#heartbeatWanted = resolved.heartbeat
     warnAboutReplayRisks(this.runner)
+  }
+
+  /**
+   * N, the processes of this fleet seen by the heartbeat (1 until the first beat answers, or with
+   * `heartbeat: false`): the local fallback holds this process's share `(B/N, R/N)`.
+   *
+   * @example
+   * ```ts
+   * store.fleetSize() // 4 with four processes on this Redis and prefix
+   * ```
+   */
+  fleetSize(): number {
+    return this.#heartbeat?.fleetSize() ?? 1
+  }
+
+  /**
+   * The Cluster master (`host:port`) that serves `key` now; `''` on a single node. Limiters give each
+   * its own circuit breaker, so one dead master sends only its own keys to the local fallback.
+   *
+   * @example
+   * ```ts
+   * store.partitionOf('default:{203.0.113.7}') // '10.0.0.12:7001'
+   * ```
+   */
+  partitionOf(key: string): string {
+    this.#partitionOf ??= redisNodeOf(this)
+    return this.#partitionOf(key)
   }
 
   /**
@@ -84,6 +120,7 @@ export class RedisStore implements Store {
    * ```
    */
   consume(key: string, policy: Policy, cost: number): Promise<StepResult> {
+    if (this.#heartbeatWanted && this.#heartbeat === undefined) this.#heartbeat = joinFleet(this.client, this.prefix)
     const redisKey = this.prefix + key
     if (this.#batcher !== undefined) {
       return this.#batcher.step(redisKey, policy.emissionIntervalUs, policy.burstUs, cost)
@@ -92,7 +129,8 @@ export class RedisStore implements Store {
   }
 
   /**
-   * Does nothing: the client belongs to the caller, who quits it.
+   * Stops this store's share of the heartbeat (the last store of a client leaves the fleet); the client
+   * belongs to the caller, who quits it.
    *
    * @example
    * ```ts
@@ -100,8 +138,10 @@ export class RedisStore implements Store {
    * await client.quit()
    * ```
    */
-  close(): Promise<void> {
-    return Promise.resolve()
+  async close(): Promise<void> {
+    const heartbeat = this.#heartbeat
+    this.#heartbeat = undefined
+    if (heartbeat) await leaveFleet(this.client, this.prefix)
   }
 }
 
@@ -117,4 +157,26 @@ function keySpaceOf(client: object, prefix: string): object {
   const keySpace = byPrefix.get(prefix) ?? Object.freeze({ prefix })
   byPrefix.set(prefix, keySpace)
   return keySpace
+}
+
+/** One heartbeat per client and prefix, however many stores use them; the last to close stops it. */
+const fleets = new WeakMap<object, Map<string, { heartbeat: FleetHeartbeat; users: number }>>()
+
+function joinFleet(client: RedisStoreClient, prefix: string): FleetHeartbeat {
+  const byPrefix = fleets.get(client) ?? new Map<string, { heartbeat: FleetHeartbeat; users: number }>()
+  fleets.set(client, byPrefix)
+  const entry = byPrefix.get(prefix) ?? { heartbeat: startFleetHeartbeat({ client, key: `${prefix}fleet` }), users: 0 }
+  entry.users++
+  byPrefix.set(prefix, entry)
+  return entry.heartbeat
+}
+
+async function leaveFleet(client: RedisStoreClient, prefix: string): Promise<void> {
+  const byPrefix = fleets.get(client)
+  const entry = byPrefix?.get(prefix)
+  if (!byPrefix || !entry) return
+  entry.users--
+  if (entry.users > 0) return
+  byPrefix.delete(prefix)
+  await entry.heartbeat.close()
 }
