@@ -1,6 +1,5 @@
 // Settings shared by the example servers, read from the environment with clear errors.
 
-import { once } from 'node:events'
 import { MemoryStore, type Store } from '@spillway/core'
 import { RedisStore } from '@spillway/redis'
 import { Redis } from 'ioredis'
@@ -41,19 +40,22 @@ export async function readConfig(): Promise<ExampleConfig> {
   if (!redisUrl) {
     return { port, store: new MemoryStore(), storeLabel: 'in-memory store', global, login, close: async () => {} }
   }
-  // No offline queue and no resends: a decision answered while Redis is away is never applied later.
+  // The recommended client: no offline queue and no resends (a decision answered while Redis is away is
+  // never applied later), a quick reconnect, and a stall that ends the socket instead of queueing forever.
+  // The app does not wait for Redis: until it answers (down at boot, killed, stalled) each decision is
+  // made in-process on this process's share of the limit (onStoreError 'local', the default).
   const client = new Redis(redisUrl, {
     enableOfflineQueue: false,
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 1,
-    // A stalled Redis fails the decision after 250 ms (the request then passes: onStoreError 'allow').
-    commandTimeout: 250,
+    connectTimeout: 1000,
+    socketTimeout: 1000,
+    retryStrategy: (times) => Math.min(times * 100, 1000),
   })
   client.on('error', (error: Error) => console.error(`redis: ${error.message}`))
-  // Without an offline queue, commands sent before 'ready' fail: wait, so no early request goes uncounted.
-  await once(client, 'ready')
   const store = new RedisStore({ client, prefix: 'spillway-example:' })
   const close = async () => {
+    await store.close()
     client.disconnect()
   }
   return { port, store, storeLabel: `Redis at ${redisUrl}`, global, login, close }

@@ -1,9 +1,18 @@
 // Starts each example server as a real process, as `pnpm example <framework>` would, and hits it.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { dirname, resolve } from 'node:path'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RedisServer, startRedisServer } from '../../test/harness/redis-server.js'
+import {
+  freePort,
+  queryInline,
+  type RedisServer,
+  redisExecutable,
+  spawnRedisServer,
+  startRedisServer,
+} from '../../test/harness/redis-server.js'
 
 const examplesDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const children = new Set<ChildProcess>()
@@ -87,6 +96,32 @@ describe('a mixed fleet of examples on one Redis', () => {
     expect(results.slice(6)).toEqual([429, 429, 429])
     const login = await Promise.all(fleet.map((example) => fetch(`${example.url}/login`, { method: 'POST' })))
     expect(login.map((response) => response.status)).toEqual([429, 429, 429])
+  }, 60_000)
+})
+
+describe('an example started while Redis is down', () => {
+  it('comes up, limits in-process, and moves to Redis once it starts', async () => {
+    const port = await freePort()
+    const env = { REDIS_URL: `redis://127.0.0.1:${port}`, RATE_LIMIT_CAPACITY: '3', RATE_LIMIT_REFILL_PER_SEC: '0.01' }
+    const example = await startExample('express', env)
+    // No Redis yet: this process decides on its share of the limit (N = 1: the whole limit).
+    expect(await statuses(`${example.url}/`, 4)).toEqual([200, 200, 200, 429])
+    const dir = mkdtempSync(join(tmpdir(), 'spillway-late-redis-'))
+    const redis = await spawnRedisServer({ executable: redisExecutable('redis-server'), port, dir })
+    try {
+      // Within a few seconds (reconnect, then the circuit's probe) decisions are made on Redis again.
+      const deadline = Date.now() + 10_000
+      let keys: RegExpExecArray | undefined
+      while (Date.now() < deadline && keys === undefined) {
+        await fetch(`${example.url}/`)
+        keys = await queryInline(port, 'KEYS spillway-example:global:*', /spillway-example:global:\{127\.0\.0\.1\}/)
+        if (keys === undefined) await new Promise((resolveWait) => setTimeout(resolveWait, 200))
+      }
+      expect(keys?.[0]).toBe('spillway-example:global:{127.0.0.1}')
+    } finally {
+      await redis.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
   }, 60_000)
 })
 
