@@ -72,7 +72,8 @@ describe('a stalled but connected Redis', () => {
     )
     console.log('[stall-queue] SIGSTOP 4 s', figures)
     // A budget alone frees the caller, not the client: every timed-out command stays queued until Redis answers.
-    expect(setups.budgetOnly.maxQueue).toBeGreaterThan(500)
+    // (A ratio, not a count: how many pile up depends on how fast a loaded machine sends them.)
+    expect(setups.budgetOnly.maxQueue).toBeGreaterThan(5 * Math.max(setups.resilient.maxQueue, 20))
     // The breaker stops sending: what was in flight when it opened (rate × budget ≈ 15) + one probe per cool-down.
     expect(setups.resilient.maxQueue).toBeLessThanOrEqual(40)
     expect(setups.resilientRecommended.maxQueue).toBeLessThanOrEqual(40)

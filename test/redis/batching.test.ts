@@ -136,7 +136,9 @@ describe('RedisStore batching', () => {
 
   it('rejects a bad maxBatchSize and batch option', () => {
     for (const options of [{ maxBatchSize: 0 }, { maxBatchSize: 1.5 }, { maxBatchSize: 1001 }, { batch: 'yes' }]) {
-      expect(() => new RedisStore({ client, heartbeat: false, ...options } as never)).toThrow(/ERR_SPILLWAY_INVALID_OPTION/)
+      expect(() => new RedisStore({ client, heartbeat: false, ...options } as never)).toThrow(
+        /ERR_SPILLWAY_INVALID_OPTION/,
+      )
     }
   })
 })

@@ -35,8 +35,13 @@ for (const kind of CLIENT_KINDS) {
 
 describe('RedisStore client kinds', () => {
   it('adapts each kind to its runner: ioredis and iovalkey positional, node-redis with keys/arguments', () => {
-    expect(CLIENT_KINDS.map((kind) => adaptClient(clientOf(kind)).kind)).toEqual(['ioredis', 'ioredis', 'node-redis'])
-    expect(CLIENT_KINDS.map((kind) => adaptClient(clientOf(kind)).isCluster)).toEqual([false, false, false])
+    expect(CLIENT_KINDS.map((kind) => adaptClient(clientOf(kind)).kind)).toEqual([
+      'ioredis',
+      'ioredis',
+      'ioredis',
+      'node-redis',
+    ])
+    expect(CLIENT_KINDS.map((kind) => adaptClient(clientOf(kind)).isCluster)).toEqual([false, false, false, false])
     expect(adaptClient(clientOf('node-redis'))).toBe(adaptClient(clientOf('node-redis'))) // one runner per client
   })
 

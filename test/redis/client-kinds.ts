@@ -1,10 +1,11 @@
 // Connects each supported Redis client kind (ioredis, iovalkey, node-redis), single node or cluster, safely configured.
+import { Cluster as Cluster5, Redis as Redis5 } from 'ioredis-5'
 import { Redis as Valkey, Cluster as ValkeyCluster } from 'iovalkey'
 import { createClient, createCluster } from 'redis'
 import { connectLimiterClient, connectLimiterCluster, LIMITER_CLIENT_OPTIONS } from '../harness/redis-client.js'
 
 /** Every client library RedisStore accepts. */
-export const CLIENT_KINDS = ['ioredis', 'iovalkey', 'node-redis'] as const
+export const CLIENT_KINDS = ['ioredis', 'ioredis 5', 'iovalkey', 'node-redis'] as const
 export type ClientKind = (typeof CLIENT_KINDS)[number]
 
 /** A connected client and how to drop it. */
@@ -27,6 +28,12 @@ type Nodes = ReadonlyArray<{ readonly host: string; readonly port: number }>
 export async function connectClient(kind: ClientKind, port: number): Promise<ConnectedClient> {
   if (kind === 'ioredis') {
     const client = await connectLimiterClient(port)
+    return { kind, client, close: async () => client.disconnect() }
+  }
+  if (kind === 'ioredis 5') {
+    // The oldest major the package supports, installed under an alias.
+    const client = new Redis5(port, '127.0.0.1', { ...LIMITER_CLIENT_OPTIONS, lazyConnect: true })
+    await client.connect()
     return { kind, client, close: async () => client.disconnect() }
   }
   if (kind === 'iovalkey') {
@@ -56,6 +63,15 @@ export async function connectCluster(kind: ClientKind, nodes: Nodes): Promise<Co
     const client = await connectLimiterCluster(nodes, {
       redisOptions: { ...LIMITER_CLIENT_OPTIONS, commandTimeout: 1000 },
     })
+    return { kind, client, close: async () => client.disconnect() }
+  }
+  if (kind === 'ioredis 5') {
+    const client = new Cluster5([...nodes], {
+      enableOfflineQueue: false,
+      redisOptions: { ...LIMITER_CLIENT_OPTIONS, commandTimeout: 1000 },
+      lazyConnect: true,
+    })
+    await client.connect()
     return { kind, client, close: async () => client.disconnect() }
   }
   if (kind === 'iovalkey') {

@@ -46,7 +46,10 @@ async function portOfSlot(slot: number): Promise<number> {
   return range[2][1]
 }
 
-testStore('RedisStore (3-master Cluster)', () => new RedisStore({ client, heartbeat: false, prefix: randomKeyPrefix('suite') }))
+testStore(
+  'RedisStore (3-master Cluster)',
+  () => new RedisStore({ client, heartbeat: false, prefix: randomKeyPrefix('suite') }),
+)
 testStore(
   'RedisStore (3-master Cluster), batch: false',
   () => new RedisStore({ client, heartbeat: false, prefix: randomKeyPrefix('suite'), batch: false }),

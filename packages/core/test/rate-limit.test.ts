@@ -150,7 +150,7 @@ describe('createRequestLimiter', () => {
       { statusCode: 200 },
       { ipv6Subnet: 0 },
       { allowList: [1] },
-      { onStoreError: 'local' },
+      { onStoreError: 'fallback' },
       { key: 'ip' },
       { cost: '2' },
       { store: undefined },
