@@ -91,8 +91,9 @@ export function buildLimiter(options: LimiterOptions): {
   const stepOf = store.consumeSync?.bind(store)
   const toDecision = (step: StepResult, cost: number) => decisionOf(policy, step, cost, store)
   /** One decision for an already valid key and cost: synchronous when the store can answer at once. */
+  const namespacedKey = storeKeyCache(policy.name)
   const decide = (key: string, cost: number): Decision | Promise<Decision> => {
-    const namespaced = storeKey(policy.name, boundedKey(key))
+    const namespaced = namespacedKey(key)
     if (stepOf) return toDecision(stepOf(namespaced, policy, cost), cost)
     return store.consume(namespaced, policy, cost).then((step) => toDecision(step, cost))
   }
@@ -115,6 +116,26 @@ export function buildLimiter(options: LimiterOptions): {
     },
   }
   return { limiter, claim, decide }
+}
+
+/** Most client keys whose store key a limiter remembers; past it the memory starts over. */
+const STORE_KEY_CACHE_SIZE = 16_384
+
+/**
+ * The store key of a client key, built once per recent client: a hot client's key is then one `Map`
+ * lookup, and the store sees the same string (its hash already computed) instead of a new one each time.
+ * Bounded, so keys a client invents cannot grow it.
+ */
+function storeKeyCache(policyName: string): (key: string) => string {
+  let cache = new Map<string, string>()
+  return (key) => {
+    const cached = cache.get(key)
+    if (cached !== undefined) return cached
+    if (cache.size >= STORE_KEY_CACHE_SIZE) cache = new Map()
+    const built = storeKey(policyName, boundedKey(key))
+    cache.set(key, built)
+    return built
+  }
 }
 
 function checkConsumeArguments(key: unknown, cost: unknown): void {
