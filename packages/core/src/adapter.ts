@@ -1,4 +1,6 @@
 // @spillway/core/adapter: the kit for framework adapters — the request pipeline, options, headers, responses.
+
+export type { RawResponse } from './count-by-outcome.js'
 export {
   type HeaderField,
   type HeaderOptions,
@@ -9,6 +11,8 @@ export {
 export {
   createRequestLimiter,
   type LimitOutcome,
+  type RateLimitHolder,
+  type RecordExchange,
   type RejectedOutcome,
   type RequestLimiter,
 } from './rate-limit.js'

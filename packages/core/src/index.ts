@@ -16,6 +16,7 @@ export { DEFAULT_MAX_KEYS, MemoryStore, type MemoryStoreOptions } from './memory
 export type { RefillRate } from './policy.js'
 export { CallbackTimeoutError, InvalidRequestInputError, RateLimiterError } from './rate-limit.js'
 export type { FailureMode, FailureStage, RateLimitOptions, RejectionBody } from './rate-limit-options.js'
+export { RequestBuckets } from './request-buckets.js'
 export { DEFAULT_TIMEOUT_MS, type ResilientOptions, type ResilientStore, resilient } from './resilient-store.js'
 export { type FallbackOptions, withFallback } from './store-fallback.js'
 export { StoreTimeoutError, type TimeoutOptions, withTimeout } from './store-timeout.js'

@@ -1,5 +1,10 @@
 // Fastify plugin: an app-wide policy and per-route policies (`config.rateLimit`), checked in onRequest.
-import { type RateLimitOptions as CoreRateLimitOptions, type Decision, SpillwayConfigError } from '@spillway/core'
+import {
+  type RateLimitOptions as CoreRateLimitOptions,
+  type Decision,
+  type RequestBuckets,
+  SpillwayConfigError,
+} from '@spillway/core'
 import {
   createRequestLimiter,
   type HeaderField,
@@ -27,13 +32,13 @@ import type {
 } from 'fastify'
 import fp from 'fastify-plugin'
 
-export type { Decision }
+export type { Decision, RequestBuckets }
 
 /** A request the limiter turned away: `decision` is absent when it could not decide (`'deny'` modes, 503). */
 export type Rejection = RejectedOutcome
 
-/** One policy: core's options for a `FastifyRequest`, plus `handler`. Also the shape of `config.rateLimit`. */
-export interface RateLimitRouteOptions extends CoreRateLimitOptions<FastifyRequest> {
+/** One policy: core's options for a `FastifyRequest` (and `FastifyReply`), plus `handler`. Also the shape of `config.rateLimit`. */
+export interface RateLimitRouteOptions extends CoreRateLimitOptions<FastifyRequest, FastifyReply> {
   /**
    * Sends the rejection yourself (`reply.code(…).send(…)`; you must send) instead of core's default
    * response. The RateLimit and `Retry-After` headers are already set.
@@ -57,6 +62,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The decision of the last Spillway policy that counted this request. */
     rateLimit?: Decision
+    /** Every Spillway bucket that counted this request: `peek()`, `reset()`, `refund()`. */
+    rateLimitBuckets?: RequestBuckets
   }
 }
 
@@ -85,6 +92,7 @@ async function spillwayRateLimitPlugin(app: FastifyInstance, options: RateLimitO
     return policy
   }
   if (!app.hasRequestDecorator('rateLimit')) app.decorateRequest('rateLimit', undefined)
+  if (!app.hasRequestDecorator('rateLimitBuckets')) app.decorateRequest('rateLimitBuckets', undefined)
   app.addHook('onRoute', function addRateLimitHook(route) {
     const own = route.config?.rateLimit
     if (own === false) return
@@ -138,7 +146,7 @@ function applyFrom(chain: readonly Policy[], index: number, exchange: Exchange):
 }
 
 /** True when the request may go on to the next policy; false when it was answered or failed. */
-function applyOutcome(outcome: LimitOutcome, { handler }: Policy, exchange: Exchange): boolean {
+function applyOutcome(outcome: LimitOutcome, { limiter, handler }: Policy, exchange: Exchange): boolean {
   const { request, reply, done } = exchange
   if (outcome.kind === 'failed') {
     done(outcome.error)
@@ -146,7 +154,7 @@ function applyOutcome(outcome: LimitOutcome, { handler }: Policy, exchange: Exch
   }
   if (outcome.kind === 'skipped') return true
   setHeaders(reply, outcome.headers)
-  if (outcome.decision) request.rateLimit = outcome.decision
+  limiter.record(outcome, { holder: request, request, response: reply, raw: reply.raw })
   if (outcome.kind === 'allowed') return true
   reject(exchange, outcome, handler)
   return false
@@ -174,7 +182,7 @@ function setHeaders(reply: FastifyReply, fields: readonly HeaderField[]): void {
 
 function buildPolicy(options: Partial<RateLimitRouteOptions>): Policy {
   const { handler, rest } = takeHandlerOption(options)
-  return { limiter: createRequestLimiter(rest as CoreRateLimitOptions<FastifyRequest>), handler }
+  return { limiter: createRequestLimiter(rest as CoreRateLimitOptions<FastifyRequest, FastifyReply>), handler }
 }
 
 /** Rejects unknown names (also with `global: false`, when no policy is built yet) and drops register's own. */

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http'
 import { type RateLimitOptions, rateLimit } from '@spillway/express'
 import express, { type Express, type Request, type Response } from 'express'
-import { type AppFactory, echoBody, type PolicySpec, serve } from '../app-factory.js'
+import { type AppFactory, echoBody, type PolicySpec, routeActions, serve } from '../app-factory.js'
 
 function options({ handler, ...rest }: PolicySpec): RateLimitOptions {
   if (typeof handler !== 'function') return { ...rest, handler } as RateLimitOptions
@@ -14,7 +14,11 @@ function options({ handler, ...rest }: PolicySpec): RateLimitOptions {
   }
 }
 
-const echo = (req: Request, res: Response) => void res.json(echoBody(req.rateLimit))
+const echo = (req: Request, res: Response) => {
+  routeActions(req.query, req.rateLimitBuckets).then((status) => {
+    if (!res.destroyed) res.status(status).json(echoBody(req.rateLimit))
+  })
+}
 
 /** The Express factory for one Express version (the oldest supported is tested as well as the newest). */
 export function expressAppOn(createApp: () => Express, version: string): AppFactory {
@@ -22,6 +26,7 @@ export function expressAppOn(createApp: () => Express, version: string): AppFact
     name: 'express',
     version,
     headerOf: (request, name) => (request as Request).get(name),
+    statusOf: (response) => (response as Response).statusCode,
     async build(spec) {
       const { global, defaults, routes = {}, behindProxy = false } = spec
       const limit = defaults ? rateLimit.withDefaults(options(defaults as PolicySpec)) : rateLimit

@@ -4,6 +4,7 @@ import { headersScenarios } from './headers.js'
 import { keysScenarios } from './keys.js'
 import type { Scenario } from './kit.js'
 import { limitsScenarios } from './limits.js'
+import { outcomesScenarios } from './outcomes.js'
 import { policiesScenarios } from './policies.js'
 import { responsesScenarios } from './responses.js'
 
@@ -16,4 +17,5 @@ export const scenarios: readonly Scenario[] = [
   ...headersScenarios,
   ...responsesScenarios,
   ...failuresScenarios,
+  ...outcomesScenarios,
 ]
