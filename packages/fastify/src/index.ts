@@ -51,10 +51,21 @@ export interface RateLimitRouteOptions extends CoreRateLimitOptions<FastifyReque
  * Route policies inherit every option except `capacity`, `refillRate`, `name` and `cost`.
  */
 export type RateLimitOptions =
-  | (RateLimitRouteOptions & { global?: true })
-  | (Partial<RateLimitRouteOptions> & { global: false })
+  | (RateLimitRouteOptions & { global?: true; notFound?: boolean })
+  | (Partial<RateLimitRouteOptions> & { global: false; notFound?: false })
+
+/** What `app.rateLimit(options?)` returns: a hook for any route's `onRequest` or `preHandler`. */
+export type RateLimitHook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * A hook for any route's `onRequest` or `preHandler` (or `setNotFoundHandler`'s): with no options the
+     * app-wide policy, else a policy of its own that inherits the plugin options (named `hook-1`, `hook-2`…
+     * in order of creation unless it has a `name`).
+     */
+    rateLimit(options?: RateLimitRouteOptions): RateLimitHook
+  }
   interface FastifyContextConfig {
     /** A route policy added on top of the app-wide one, or `false` to exempt the route from it. */
     rateLimit?: RateLimitRouteOptions | false
@@ -74,12 +85,16 @@ interface Policy {
 }
 
 /** Options the plugin adds to core's, kept complete by the compiler. */
-const PLUGIN_OWN_OPTIONS = optionNames<{ handler: unknown; global: unknown }>({ handler: true, global: true })
+const PLUGIN_OWN_OPTIONS = optionNames<{ handler: unknown; global: unknown; notFound: unknown }>({
+  handler: true,
+  global: true,
+  notFound: true,
+})
 /** Options Fastify's `register` itself reads; they reach the plugin too. */
 const REGISTER_OPTIONS: readonly string[] = ['prefix', 'logLevel', 'logSerializers']
 
 async function spillwayRateLimitPlugin(app: FastifyInstance, options: RateLimitOptions): Promise<void> {
-  const { global, ...shared } = policyOptions(options)
+  const { global, notFound, ...shared } = policyOptions(options)
   const appWide = global === false ? undefined : buildPolicy(shared)
   if (global === false) validateSharedOptions(takeHandlerOption(shared).rest)
   // Keyed by the config object, so GET and its automatic HEAD route (same config) share one policy.
@@ -91,6 +106,9 @@ async function spillwayRateLimitPlugin(app: FastifyInstance, options: RateLimitO
     routePolicies.set(own, policy)
     return policy
   }
+  if (notFound === true) limitNotFound(app, appWide)
+  // `as never`: another plugin's augmentation of `rateLimit` (@fastify/rate-limit, in one program) must not clash.
+  if (!app.hasDecorator('rateLimit')) app.decorate('rateLimit', hookFactory(shared, appWide) as never)
   if (!app.hasRequestDecorator('rateLimit')) app.decorateRequest('rateLimit', undefined)
   if (!app.hasRequestDecorator('rateLimitBuckets')) app.decorateRequest('rateLimitBuckets', undefined)
   app.addHook('onRoute', function addRateLimitHook(route) {
@@ -116,8 +134,47 @@ async function spillwayRateLimitPlugin(app: FastifyInstance, options: RateLimitO
  */
 export const rateLimit = fp(spillwayRateLimitPlugin, { fastify: '5.x', name: '@spillway/fastify' })
 
+/**
+ * `notFound: true`: requests that match no route spend the app-wide policy too, so route scanning is
+ * throttled (an app-level hook that acts only on `request.is404`).
+ */
+function limitNotFound(app: FastifyInstance, appWide: Policy | undefined): void {
+  if (appWide === undefined) {
+    throw new SpillwayConfigError(
+      'ERR_SPILLWAY_INVALID_OPTION',
+      'notFound',
+      true,
+      'needs the app-wide policy (not global: false); or use setNotFoundHandler({ preHandler: app.rateLimit(options) })',
+    )
+  }
+  const limit = limitRequests([appWide])
+  app.addHook('onRequest', function spillwayRateLimitNotFound(request, reply, done) {
+    if (request.is404) limit.call(this, request, reply, done)
+    else done()
+  })
+}
+
+/** `app.rateLimit(options?)`: the app-wide policy's hook, or a new policy's that inherits the plugin options. */
+function hookFactory(shared: Partial<RateLimitRouteOptions>, appWide: Policy | undefined) {
+  let created = 0
+  return function rateLimitHook(own?: RateLimitRouteOptions): RateLimitHook {
+    if (own === undefined) {
+      if (appWide) return limitRequests([appWide])
+      throw new SpillwayConfigError(
+        'ERR_SPILLWAY_MISSING_OPTION',
+        'app.rateLimit(options)',
+        own,
+        'is required when the plugin has no app-wide policy (global: false)',
+      )
+    }
+    requireObject(own, 'app.rateLimit(options)')
+    created++
+    return limitRequests([buildPolicy(inheritPolicyOptions(shared, { name: `hook-${created}`, ...own }))])
+  }
+}
+
 /** The onRequest hook of one route: each policy in turn; the first rejection answers. */
-function limitRequests(chain: readonly Policy[]): onRequestHookHandler {
+function limitRequests(chain: readonly Policy[]): onRequestHookHandler & RateLimitHook {
   return function spillwayRateLimit(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
     applyFrom(chain, 0, { request, reply, done })
   }
@@ -189,8 +246,10 @@ function buildPolicy(options: Partial<RateLimitRouteOptions>): Policy {
 function policyOptions(options: RateLimitOptions): RateLimitOptions {
   const own = Object.fromEntries(Object.entries(options).filter(([name]) => !REGISTER_OPTIONS.includes(name)))
   rejectUnknownOptions(own, [...RATE_LIMIT_OPTION_NAMES, ...PLUGIN_OWN_OPTIONS])
-  if (own.global !== undefined && typeof own.global !== 'boolean') {
-    throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', 'global', own.global, 'must be true or false')
+  for (const flag of ['global', 'notFound'] as const) {
+    if (own[flag] !== undefined && typeof own[flag] !== 'boolean') {
+      throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', flag, own[flag], 'must be true or false')
+    }
   }
   return own as RateLimitOptions
 }
