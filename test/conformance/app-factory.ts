@@ -38,6 +38,11 @@ export interface AppSpec {
    * trusted, so `X-Forwarded-For` is ignored.
    */
   readonly behindProxy?: boolean
+  /**
+   * Trust every proxy hop, the setting Spillway warns about: Express `trust proxy` true, Fastify
+   * `trustProxy: true`, Koa `proxy: true` without `maxIpsCount`.
+   */
+  readonly trustEveryProxy?: boolean
   /** Listen on a Unix socket instead of 127.0.0.1 (as an app behind nginx often does): no client address. */
   readonly unixSocket?: boolean
 }

@@ -8,6 +8,7 @@ export {
   rateLimitHeaders,
   retryAfterSeconds,
 } from './headers.js'
+export { createProxyWarnings, type ProxyFramework, type ProxyWarnings } from './proxy-warnings.js'
 export {
   createRequestLimiter,
   type LimitOutcome,

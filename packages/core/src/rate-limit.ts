@@ -29,6 +29,8 @@ export { CallbackTimeoutError }
 /** Decides requests for one policy. Built once per `rateLimit(opts)` call. */
 export interface RequestLimiter<Req> {
   readonly policy: Policy
+  /** True when the key is the client address (no `key` function): the proxy setting decides who is who. */
+  readonly keysByAddress: boolean
   /**
    * Decides one request; never throws or rejects. `clientAddress` is the framework's view of the client
    * IP. Answers synchronously when every step can (an in-process store, sync user functions), so the hot
@@ -83,6 +85,7 @@ export function createRequestLimiter<Req, Res = unknown>(options: RateLimitOptio
   const defaultCost = resolved.limiter.defaultCost
   return {
     policy: resolved.limiter.policy,
+    keysByAddress: resolved.keyFunction === undefined,
     check: (request, address) => runSteps(steps, decide, { request, address, key: '', cost: defaultCost }, 0),
     record: (outcome, exchange) => recordOutcome(resolved, outcome, exchange),
   }

@@ -1,6 +1,7 @@
 // Express middleware: Express request in, core's LimitOutcome out as headers, next() or a rejection.
 import type { RateLimitOptions as CoreRateLimitOptions, Decision, RequestBuckets } from '@spillway/core'
 import {
+  createProxyWarnings,
   createRequestLimiter,
   type HeaderField,
   inheritPolicyOptions,
@@ -45,12 +46,34 @@ type Handler = NonNullable<RateLimitOptions['handler']>
 function createRateLimit(options: RateLimitOptions): RequestHandler {
   const { handler, rest } = takeHandlerOption(options)
   const limiter = createRequestLimiter<Request, Response>(rest)
+  const checkProxy = proxyCheck(limiter)
   return function spillwayRateLimit(req: Request, res: Response, next: NextFunction): void {
+    checkProxy?.(req)
     const outcome = limiter.check(req, req.ip)
     // In memory the outcome is there at once: no promise on the hot path.
     if (isPromiseLike(outcome))
       outcome.then((settled) => applyOutcome(settled, { req, res, next, handler, limiter }), next)
     else applyOutcome(outcome, { req, res, next, handler, limiter })
+  }
+}
+
+/**
+ * Warns once when the app trusts every proxy hop (`trust proxy` true) or trusts none while requests carry
+ * `X-Forwarded-For`; only for policies keyed by address. The setting is read at the first request.
+ */
+function proxyCheck(limiter: RequestLimiter<Request>): ((req: Request) => void) | undefined {
+  if (!limiter.keysByAddress) return undefined
+  const warnings = createProxyWarnings(`policy "${limiter.policy.name}"`, 'express')
+  let trustsProxy: boolean | undefined
+  return function checkProxySetting(req: Request): void {
+    if (trustsProxy === undefined) {
+      const setting: unknown = req.app.get('trust proxy')
+      trustsProxy = Boolean(setting)
+      if (setting === true) warnings.permissiveTrustProxy()
+    }
+    if (!trustsProxy && !warnings.untrustedWarned && req.headers['x-forwarded-for'] !== undefined) {
+      warnings.untrustedForwardedFor()
+    }
   }
 }
 

@@ -6,6 +6,7 @@ import {
   SpillwayConfigError,
 } from '@spillway/core'
 import {
+  createProxyWarnings,
   createRequestLimiter,
   type HeaderField,
   inheritPolicyOptions,
@@ -106,9 +107,10 @@ async function spillwayRateLimitPlugin(app: FastifyInstance, options: RateLimitO
     routePolicies.set(own, policy)
     return policy
   }
-  if (notFound === true) limitNotFound(app, appWide)
+  const checkProxy = proxyCheck(app)
+  if (notFound === true) limitNotFound(app, appWide, checkProxy)
   // `as never`: another plugin's augmentation of `rateLimit` (@fastify/rate-limit, in one program) must not clash.
-  if (!app.hasDecorator('rateLimit')) app.decorate('rateLimit', hookFactory(shared, appWide) as never)
+  if (!app.hasDecorator('rateLimit')) app.decorate('rateLimit', hookFactory(shared, appWide, checkProxy) as never)
   if (!app.hasRequestDecorator('rateLimit')) app.decorateRequest('rateLimit', undefined)
   if (!app.hasRequestDecorator('rateLimitBuckets')) app.decorateRequest('rateLimitBuckets', undefined)
   app.addHook('onRoute', function addRateLimitHook(route) {
@@ -116,7 +118,7 @@ async function spillwayRateLimitPlugin(app: FastifyInstance, options: RateLimitO
     if (own === false) return
     const chain = [appWide, own === undefined ? undefined : routePolicyOf(own, route)].filter((p) => p !== undefined)
     if (chain.length === 0) return
-    route.onRequest = [...[route.onRequest ?? []].flat(), limitRequests(chain)]
+    route.onRequest = [...[route.onRequest ?? []].flat(), limitRequests(chain, checkProxy)]
   })
 }
 
@@ -138,7 +140,7 @@ export const rateLimit = fp(spillwayRateLimitPlugin, { fastify: '5.x', name: '@s
  * `notFound: true`: requests that match no route spend the app-wide policy too, so route scanning is
  * throttled (an app-level hook that acts only on `request.is404`).
  */
-function limitNotFound(app: FastifyInstance, appWide: Policy | undefined): void {
+function limitNotFound(app: FastifyInstance, appWide: Policy | undefined, checkProxy: ProxyCheck): void {
   if (appWide === undefined) {
     throw new SpillwayConfigError(
       'ERR_SPILLWAY_INVALID_OPTION',
@@ -147,7 +149,7 @@ function limitNotFound(app: FastifyInstance, appWide: Policy | undefined): void 
       'needs the app-wide policy (not global: false); or use setNotFoundHandler({ preHandler: app.rateLimit(options) })',
     )
   }
-  const limit = limitRequests([appWide])
+  const limit = limitRequests([appWide], checkProxy)
   app.addHook('onRequest', function spillwayRateLimitNotFound(request, reply, done) {
     if (request.is404) limit.call(this, request, reply, done)
     else done()
@@ -155,11 +157,11 @@ function limitNotFound(app: FastifyInstance, appWide: Policy | undefined): void 
 }
 
 /** `app.rateLimit(options?)`: the app-wide policy's hook, or a new policy's that inherits the plugin options. */
-function hookFactory(shared: Partial<RateLimitRouteOptions>, appWide: Policy | undefined) {
+function hookFactory(shared: Partial<RateLimitRouteOptions>, appWide: Policy | undefined, checkProxy: ProxyCheck) {
   let created = 0
   return function rateLimitHook(own?: RateLimitRouteOptions): RateLimitHook {
     if (own === undefined) {
-      if (appWide) return limitRequests([appWide])
+      if (appWide) return limitRequests([appWide], checkProxy)
       throw new SpillwayConfigError(
         'ERR_SPILLWAY_MISSING_OPTION',
         'app.rateLimit(options)',
@@ -169,13 +171,44 @@ function hookFactory(shared: Partial<RateLimitRouteOptions>, appWide: Policy | u
     }
     requireObject(own, 'app.rateLimit(options)')
     created++
-    return limitRequests([buildPolicy(inheritPolicyOptions(shared, { name: `hook-${created}`, ...own }))])
+    const named = { name: `hook-${created}`, ...own }
+    return limitRequests([buildPolicy(inheritPolicyOptions(shared, named))], checkProxy)
   }
 }
 
+type ProxyCheck = (request: FastifyRequest) => void
+
+/**
+ * One check per plugin: warns once when Fastify trusts every proxy hop (`trustProxy: true`, read at
+ * registration and warned at the first request a policy keyed by address sees) or trusts none while
+ * requests carry `X-Forwarded-For`.
+ */
+function proxyCheck(app: FastifyInstance): ProxyCheck {
+  const warnings = createProxyWarnings('the @spillway/fastify plugin', 'fastify')
+  const trustProxy = trustProxyOf(app)
+  const trustsProxy = Boolean(trustProxy)
+  return function checkProxySetting(request: FastifyRequest): void {
+    if (trustProxy === true) warnings.permissiveTrustProxy()
+    else if (!trustsProxy && !warnings.untrustedWarned && request.headers['x-forwarded-for'] !== undefined) {
+      warnings.untrustedForwardedFor()
+    }
+  }
+}
+
+/** Fastify's `trustProxy` option: Fastify keeps its options under a symbol of its own, not in `initialConfig`. */
+function trustProxyOf(app: FastifyInstance): unknown {
+  for (let owner: object | null = app; owner !== null; owner = Object.getPrototypeOf(owner)) {
+    const symbol = Object.getOwnPropertySymbols(owner).find((s) => s.description === 'fastify.options')
+    if (symbol) return (owner as Record<symbol, { trustProxy?: unknown } | undefined>)[symbol]?.trustProxy
+  }
+  return undefined
+}
+
 /** The onRequest hook of one route: each policy in turn; the first rejection answers. */
-function limitRequests(chain: readonly Policy[]): onRequestHookHandler & RateLimitHook {
+function limitRequests(chain: readonly Policy[], checkProxy: ProxyCheck): onRequestHookHandler & RateLimitHook {
+  const keysByAddress = chain.some((policy) => policy.limiter.keysByAddress)
   return function spillwayRateLimit(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
+    if (keysByAddress) checkProxy(request)
     applyFrom(chain, 0, { request, reply, done })
   }
 }

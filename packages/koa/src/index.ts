@@ -1,6 +1,7 @@
 // Koa middleware: Koa context in, core's LimitOutcome out as headers, next() or a rejection.
 import type { RateLimitOptions as CoreRateLimitOptions, Decision, RequestBuckets } from '@spillway/core'
 import {
+  createProxyWarnings,
   createRequestLimiter,
   type HeaderField,
   inheritPolicyOptions,
@@ -43,11 +44,33 @@ type Handler = NonNullable<RateLimitOptions['handler']>
 function createRateLimit(options: RateLimitOptions): Middleware {
   const { handler, rest } = takeHandlerOption(options)
   const limiter = createRequestLimiter<Context, Context['response']>(rest)
+  const checkProxy = proxyCheck(limiter)
   return function spillwayRateLimit(ctx: Context, next: Next): Promise<void> {
+    checkProxy?.(ctx)
     const outcome = limiter.check(ctx, ctx.ip)
     // In memory the outcome is there at once: no extra promise on the hot path.
     if (!isPromiseLike(outcome)) return applyOutcome(ctx, next, outcome, { limiter, handler })
     return outcome.then((settled) => applyOutcome(ctx, next, settled, { limiter, handler }))
+  }
+}
+
+/**
+ * Warns once when the app trusts every proxy hop (`proxy: true` without `maxIpsCount`) or trusts none while
+ * requests carry the proxy header; only for policies keyed by address. Settings are read at the first request.
+ */
+function proxyCheck(limiter: RequestLimiter<Context>): ((ctx: Context) => void) | undefined {
+  if (!limiter.keysByAddress) return undefined
+  const warnings = createProxyWarnings(`policy "${limiter.policy.name}"`, 'koa')
+  let trustsProxy: boolean | undefined
+  return function checkProxySetting(ctx: Context): void {
+    const { app } = ctx
+    if (trustsProxy === undefined) {
+      trustsProxy = app.proxy === true
+      if (trustsProxy && !(app.maxIpsCount > 0)) warnings.permissiveTrustProxy()
+    }
+    if (!trustsProxy && !warnings.untrustedWarned && ctx.req.headers[app.proxyIpHeader.toLowerCase()] !== undefined) {
+      warnings.untrustedForwardedFor()
+    }
   }
 }
 

@@ -28,11 +28,11 @@ export function expressAppOn(createApp: () => Express, version: string): AppFact
     headerOf: (request, name) => (request as Request).get(name),
     statusOf: (response) => (response as Response).statusCode,
     async build(spec) {
-      const { global, defaults, routes = {}, behindProxy = false } = spec
+      const { global, defaults, routes = {}, behindProxy = false, trustEveryProxy = false } = spec
       const limit = defaults ? rateLimit.withDefaults(options(defaults as PolicySpec)) : rateLimit
       const app = createApp()
       // The README's setting: exactly one proxy of yours in front.
-      app.set('trust proxy', behindProxy ? 1 : false)
+      app.set('trust proxy', trustEveryProxy || (behindProxy ? 1 : false))
       const entries = Object.entries(routes)
       for (const [path, policy] of entries) if (policy === false) app.get(path, echo)
       if (global) app.use(limit(options(global)))

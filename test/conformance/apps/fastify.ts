@@ -25,9 +25,9 @@ export const fastifyApp: AppFactory = {
   headerOf: (request, name) => [(request as FastifyRequest).headers[name]].flat()[0],
   statusOf: (response) => (response as FastifyReply).statusCode,
   async build(spec) {
-    const { global, defaults, routes = {}, behindProxy = false } = spec
+    const { global, defaults, routes = {}, behindProxy = false, trustEveryProxy = false } = spec
     // The README's setting: the address of the one proxy in front (a number would trust nothing in Fastify 5).
-    const app = Fastify(behindProxy ? { trustProxy: '127.0.0.1' } : {})
+    const app = Fastify(trustEveryProxy ? { trustProxy: true } : behindProxy ? { trustProxy: '127.0.0.1' } : {})
     try {
       const shared = defaults ? options(defaults as PolicySpec) : {}
       const plugin: RateLimitOptions = global ? { ...shared, ...options(global) } : { ...shared, global: false }

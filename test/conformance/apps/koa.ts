@@ -29,10 +29,10 @@ export function koaAppOn(KoaClass: typeof Koa, version: string): AppFactory {
     headerOf: (request, name) => (request as Context).get(name) || undefined,
     statusOf: (response) => (response as Context['response']).status,
     async build(spec) {
-      const { global, defaults, routes = {}, behindProxy = false } = spec
+      const { global, defaults, routes = {}, behindProxy = false, trustEveryProxy = false } = spec
       const limit = defaults ? rateLimit.withDefaults(options(defaults as PolicySpec)) : rateLimit
       // The README's setting: exactly one proxy of yours in front.
-      const app = new KoaClass(behindProxy ? { proxy: true, maxIpsCount: 1 } : {})
+      const app = new KoaClass(trustEveryProxy ? { proxy: true } : behindProxy ? { proxy: true, maxIpsCount: 1 } : {})
       app.silent = true
       const exempt = new Router()
       const router = new Router()

@@ -6,6 +6,7 @@ import type { Scenario } from './kit.js'
 import { limitsScenarios } from './limits.js'
 import { outcomesScenarios } from './outcomes.js'
 import { policiesScenarios } from './policies.js'
+import { proxiesScenarios } from './proxies.js'
 import { responsesScenarios } from './responses.js'
 
 export type { Scenario }
@@ -18,4 +19,5 @@ export const scenarios: readonly Scenario[] = [
   ...responsesScenarios,
   ...failuresScenarios,
   ...outcomesScenarios,
+  ...proxiesScenarios,
 ]
