@@ -5,7 +5,7 @@ import { get as httpGet, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Decision, RateLimitOptions, Store } from '@spillway/core'
+import type { Decision, RateLimitOptions, RequestBuckets, Store } from '@spillway/core'
 import type { LimitOutcome } from '@spillway/core/adapter'
 import { type BareItem, parseList } from 'structured-headers'
 
@@ -38,6 +38,11 @@ export interface AppSpec {
    * trusted, so `X-Forwarded-For` is ignored.
    */
   readonly behindProxy?: boolean
+  /**
+   * Trust every proxy hop, the setting Spillway warns about: Express `trust proxy` true, Fastify
+   * `trustProxy: true`, Koa `proxy: true` without `maxIpsCount`.
+   */
+  readonly trustEveryProxy?: boolean
   /** Listen on a Unix socket instead of 127.0.0.1 (as an app behind nginx often does): no client address. */
   readonly unixSocket?: boolean
 }
@@ -64,6 +69,28 @@ export interface AppFactory {
   build(spec: AppSpec): Promise<RunningApp>
   /** Reads a request header from the framework's request object (for key, cost and skip functions). */
   headerOf(request: unknown, name: string): string | undefined
+  /** Reads the status from the framework's response (what `requestWasSuccessful` receives). */
+  statusOf(response: unknown): number
+}
+
+/**
+ * What every route does before it answers, from its query string: wait `delayMs`, then
+ * `reset=1` or `refund=1` the request's buckets; answers with `status` (default 200).
+ */
+export async function routeActions(query: Record<string, unknown>, buckets: RequestBuckets | undefined) {
+  const delayMs = Number(query.delayMs ?? 0)
+  if (delayMs > 0) await sleep(delayMs)
+  if (query.reset === '1') await buckets?.reset()
+  if (query.refund === '1') await buckets?.refund()
+  return Number(query.status ?? 200)
+}
+
+/** Sends GET `path` and destroys the socket after `abortAfterMs`, before the app answers. */
+export async function hitAndAbort(app: RunningApp, path: string, abortAfterMs: number): Promise<void> {
+  const request = httpGet(`${app.url}${path}`)
+  request.on('error', () => {})
+  await sleep(abortAfterMs)
+  request.destroy()
 }
 
 /** What every route answers: the decision the handler found on the request (`null` when none). */

@@ -1,6 +1,6 @@
 // One behaviour suite for every Store: the same cases, the same expected decisions, real (short) waits.
-import type { Policy, Store } from '@spillway/core'
-import { createPolicy } from '@spillway/core/store'
+import type { Decision, Policy, Store } from '@spillway/core'
+import { createPolicy, describeDecision, storeKey } from '@spillway/core/store'
 import { afterEach, describe, expect, it } from 'vitest'
 import { decide, decideAll } from './decide.js'
 
@@ -127,7 +127,77 @@ export function testStore(name: string, makeStore: MakeStore): void {
         ['small', 2, true, 0],
       ])
     })
+
+    it('peeks without taking: remaining, next token and full times, and allowed when one token is there', async () => {
+      const store = await open()
+      const policy = createPolicy({ name: 'peek', capacity: 3, refillRate: 0.5 }) // 2 s per token
+      expect(await peek(store, 'k', policy)).toMatchObject({ allowed: true, remaining: 3, nextTokenMs: 0, resetMs: 0 })
+      await decide(store, 'k', policy, 2)
+      const state = await peek(store, 'k', policy)
+      expect(state).toMatchObject({ allowed: true, remaining: 1 })
+      expect(state.nextTokenMs).toBeGreaterThan(1000)
+      expect(state.nextTokenMs).toBeLessThanOrEqual(2000)
+      expect(state.resetMs).toBeGreaterThan(3000)
+      expect(state.resetMs).toBeLessThanOrEqual(4000)
+      // Peeking took nothing: the last token is still there, then none.
+      expect(await decide(store, 'k', policy, 1)).toMatchObject({ allowed: true, remaining: 0 })
+      expect(await peek(store, 'k', policy)).toMatchObject({ allowed: false, remaining: 0 })
+    })
+
+    it('resets a bucket to full, and only that bucket', async () => {
+      const store = await open()
+      const policy = createPolicy({ name: 'reset', capacity: 2, refillRate: 0.1 })
+      await drain(store, 'a', policy)
+      await drain(store, 'b', policy)
+      await store.reset?.(storeKey(policy.name, 'a'), policy)
+      expect(await peek(store, 'a', policy)).toMatchObject({ remaining: 2, resetMs: 0 })
+      expect(await decide(store, 'a', policy, 2)).toMatchObject({ allowed: true, remaining: 0 })
+      expect((await decide(store, 'b', policy, 1)).allowed).toBe(false)
+      await store.reset?.(storeKey(policy.name, 'never-seen'), policy)
+    })
+
+    it('refunds tokens, never above the capacity', async () => {
+      const store = await open()
+      const policy = createPolicy({ name: 'refund', capacity: 3, refillRate: 0.1 }) // 10 s per token
+      await drain(store, 'k', policy)
+      const afterOne = await refund(store, 'k', policy, 1)
+      expect(afterOne).toMatchObject({ allowed: true, remaining: 1 })
+      expect(await decide(store, 'k', policy, 1)).toMatchObject({ allowed: true, remaining: 0 })
+      expect((await decide(store, 'k', policy, 1)).allowed).toBe(false)
+      // Ten tokens back into a bucket of three: full, and a burst of exactly three follows.
+      expect(await refund(store, 'k', policy, 10)).toMatchObject({ remaining: 3, resetMs: 0 })
+      expect(await refund(store, 'never-seen', policy, 5)).toMatchObject({ remaining: 3, resetMs: 0 })
+      for (const remaining of [2, 1, 0]) expect(await decide(store, 'k', policy, 1)).toMatchObject({ remaining })
+      expect((await decide(store, 'k', policy, 1)).allowed).toBe(false)
+    })
+
+    it('refunds atomically: concurrent refunds and decisions never mint more than they give back', async () => {
+      const store = await open()
+      const policy = createPolicy({ name: 'refund-race', capacity: 10, refillRate: 0.01 })
+      await drain(store, 'k', policy)
+      // 5 refunds of one token race 20 decisions: exactly 5 of those can be admitted.
+      const key = storeKey(policy.name, 'k')
+      const refunds = Array.from({ length: 5 }, () => store.refund?.(key, policy, 1))
+      const decisions = await decideAll(
+        store,
+        Array.from({ length: 20 }, () => ({ key: 'k', policy, cost: 1 })),
+      )
+      await Promise.all(refunds)
+      const admitted = decisions.filter((d) => d.allowed).length + (await peek(store, 'k', policy)).remaining
+      expect(admitted).toBe(5)
+    })
   })
+}
+
+/** The bucket's state, through the store's `peek`, as the limiter describes it. */
+async function peek(store: Store, key: string, policy: Policy): Promise<Decision> {
+  if (!store.peek) throw new Error(`the ${store.name} store has no peek()`)
+  return describeDecision(policy, await store.peek(storeKey(policy.name, key), policy), 1)
+}
+
+async function refund(store: Store, key: string, policy: Policy, tokens: number): Promise<Decision> {
+  if (!store.refund) throw new Error(`the ${store.name} store has no refund()`)
+  return describeDecision(policy, await store.refund(storeKey(policy.name, key), policy, tokens), 1)
 }
 
 async function drain(store: Store, key: string, policy: Policy): Promise<void> {

@@ -1,4 +1,6 @@
 // @spillway/core/adapter: the kit for framework adapters — the request pipeline, options, headers, responses.
+
+export type { RawResponse } from './count-by-outcome.js'
 export {
   type HeaderField,
   type HeaderOptions,
@@ -6,9 +8,12 @@ export {
   rateLimitHeaders,
   retryAfterSeconds,
 } from './headers.js'
+export { createProxyWarnings, type ProxyFramework, type ProxyWarnings } from './proxy-warnings.js'
 export {
   createRequestLimiter,
   type LimitOutcome,
+  type RateLimitHolder,
+  type RecordExchange,
   type RejectedOutcome,
   type RequestLimiter,
 } from './rate-limit.js'

@@ -38,6 +38,45 @@ export function stepBucket(
 }
 
 /**
+ * The state of a bucket without changing it: `debtUs` as after a step that took nothing (clamped like
+ * {@link stepBucket} after a backward clock jump), and `allowed` when one token is there now.
+ *
+ * @example
+ * ```ts
+ * const { debtUs } = peekBucket(policy, { tatUs: stored, nowUs })
+ * ```
+ */
+export function peekBucket(
+  policy: Policy,
+  input: { readonly tatUs: number | undefined; readonly nowUs: number },
+): StepResult {
+  const { nowUs } = input
+  const tat = Math.min(Math.max(input.tatUs ?? nowUs, nowUs), nowUs + policy.burstUs)
+  const debtUs = tat - nowUs
+  return { allowed: debtUs + policy.emissionIntervalUs <= policy.burstUs, debtUs }
+}
+
+/**
+ * Gives `tokens` back to a bucket: `tat ← max(now, tat − tokens·T)`, so a refund never raises a bucket
+ * above its capacity. A `tatUs` at or below `nowUs` in the result is a full bucket (forget it).
+ *
+ * @example
+ * ```ts
+ * const step = refundBucket(policy, { tatUs: stored, nowUs, tokens: 1 })
+ * ```
+ */
+export function refundBucket(
+  policy: Policy,
+  input: { readonly tatUs: number | undefined; readonly nowUs: number; readonly tokens: number },
+): BucketStep {
+  const { nowUs, tokens } = input
+  const tat = Math.min(Math.max(input.tatUs ?? nowUs, nowUs), nowUs + policy.burstUs)
+  const newTat = Math.max(nowUs, tat - tokens * policy.emissionIntervalUs)
+  const debtUs = newTat - nowUs
+  return { allowed: debtUs + policy.emissionIntervalUs <= policy.burstUs, tatUs: newTat, debtUs }
+}
+
+/**
  * Turns a store's raw step (computed here or inside Redis) into the decision a caller sees.
  * `debtUs` is `max(0, tat − now)` after the step.
  *

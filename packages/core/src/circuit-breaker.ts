@@ -1,7 +1,7 @@
 // withCircuitBreaker: after repeated failures, stop calling a store for a cool-down, then probe it once.
 
-import { checkTimeoutMs } from './store-timeout.js'
-import type { Policy, StepResult, Store } from './types.js'
+import { callOptional, checkTimeoutMs } from './store-timeout.js'
+import type { Policy, Store } from './types.js'
 import { optionalFunction, rejectUnknownOptions, requireObject, requirePositiveInteger } from './validate.js'
 
 /** `closed`: calls go through. `open`: calls fail at once. `half-open`: one probe is in flight. */
@@ -68,7 +68,8 @@ interface Circuit {
  * row open the circuit. Open, calls reject at once with a {@link CircuitOpenError} (no call reaches
  * the store, so none waits for it) until `coolDownMs` has passed; then the next call is the one probe
  * (half-open; the others still reject at once). The probe's success closes the circuit, its failure
- * opens it for another cool-down. Put it outside a {@link withTimeout}, so that a hang is a failure.
+ * opens it for another cool-down. `peek`, `reset` and `refund` (when the store has them) go through the
+ * same circuit. Put it outside a {@link withTimeout}, so that a hang is a failure.
  *
  * @example
  * ```ts
@@ -98,35 +99,47 @@ export function withCircuitBreaker(store: Store, options: CircuitBreakerOptions 
     if (to !== 'open') circuit.failures = 0
     notify(settings.onStateChange, { from, to, partition, ...(error !== undefined && { error }) })
   }
+  /** One call through the circuit of `key`: refused at once while it is open, counted when it fails. */
+  const guarded = <T>(key: string, call: () => Promise<T>): Promise<T> => {
+    const partition = settings.partitionOf(key)
+    const circuit = circuitOf(partition)
+    if (circuit.state === 'half-open' || (circuit.state === 'open' && !coolDownOver(circuit, settings))) {
+      return Promise.reject(new CircuitOpenError(store.name, partition))
+    }
+    if (circuit.state === 'open') move(circuit, partition, 'half-open')
+    const generation = circuit.generation
+    return callStore(call).then(
+      (value) => {
+        if (circuit.generation !== generation) return value
+        if (circuit.state === 'half-open') move(circuit, partition, 'closed')
+        else circuit.failures = 0
+        return value
+      },
+      (error: unknown) => {
+        if (circuit.generation === generation) {
+          circuit.failures++
+          const trips = circuit.state === 'half-open' || circuit.failures >= settings.failureThreshold
+          if (trips) move(circuit, partition, 'open', error)
+        }
+        throw error
+      },
+    )
+  }
   return {
     name: store.name,
     keySpace: store.keySpace ?? store,
     stateOf: (key = '') => circuits.get(settings.partitionOf(key))?.state ?? 'closed',
-    consume(key: string, policy: Policy, cost: number): Promise<StepResult> {
-      const partition = settings.partitionOf(key)
-      const circuit = circuitOf(partition)
-      if (circuit.state === 'half-open' || (circuit.state === 'open' && !coolDownOver(circuit, settings))) {
-        return Promise.reject(new CircuitOpenError(store.name, partition))
-      }
-      if (circuit.state === 'open') move(circuit, partition, 'half-open')
-      const generation = circuit.generation
-      return callStore(store, key, policy, cost).then(
-        (step) => {
-          if (circuit.generation !== generation) return step
-          if (circuit.state === 'half-open') move(circuit, partition, 'closed')
-          else circuit.failures = 0
-          return step
-        },
-        (error: unknown) => {
-          if (circuit.generation === generation) {
-            circuit.failures++
-            const trips = circuit.state === 'half-open' || circuit.failures >= settings.failureThreshold
-            if (trips) move(circuit, partition, 'open', error)
-          }
-          throw error
-        },
-      )
-    },
+    consume: (key: string, policy: Policy, cost: number) => guarded(key, () => store.consume(key, policy, cost)),
+    ...(store.peek && {
+      peek: (key: string, policy: Policy) => guarded(key, () => callOptional(store, 'peek', key, policy)),
+    }),
+    ...(store.reset && {
+      reset: (key: string, policy: Policy) => guarded(key, () => callOptional(store, 'reset', key, policy)),
+    }),
+    ...(store.refund && {
+      refund: (key: string, policy: Policy, tokens: number) =>
+        guarded(key, () => callOptional(store, 'refund', key, policy, tokens)),
+    }),
     close: () => store.close?.() ?? Promise.resolve(),
   }
 }
@@ -168,9 +181,9 @@ function coolDownOver(circuit: Circuit, settings: ResolvedBreakerOptions): boole
 }
 
 /** Calls the store; a synchronous throw is a failure like a rejection. */
-function callStore(store: Store, key: string, policy: Policy, cost: number): Promise<StepResult> {
+function callStore<T>(call: () => Promise<T>): Promise<T> {
   try {
-    return Promise.resolve(store.consume(key, policy, cost))
+    return Promise.resolve(call())
   } catch (error) {
     return Promise.reject(error)
   }

@@ -22,6 +22,7 @@ export type {
   RejectionBody,
   StoreFailureMode,
 } from './rate-limit-options.js'
+export { RequestBuckets } from './request-buckets.js'
 export { DEFAULT_TIMEOUT_MS, type ResilientOptions, type ResilientStore, resilient } from './resilient-store.js'
 export { type FallbackOptions, withFallback } from './store-fallback.js'
 export { StoreTimeoutError, type TimeoutOptions, withTimeout } from './store-timeout.js'

@@ -1,6 +1,7 @@
 // What the request pipeline answers an adapter, and the errors it hands to frameworks.
 import type { HeaderField } from './headers.js'
 import type { FailureStage } from './rate-limit-options.js'
+import type { CountedRequest, RequestBuckets } from './request-buckets.js'
 import type { LimitResponse } from './responses.js'
 import type { Decision } from './types.js'
 
@@ -9,13 +10,21 @@ export type LimitOutcome =
   /** Not limited (skipped, allow-listed, or a failure configured to allow): no headers. */
   | { readonly kind: 'skipped' }
   /** Admitted: set `headers` and go on. */
-  | { readonly kind: 'allowed'; readonly decision: Decision; readonly headers: readonly HeaderField[] }
+  | {
+      readonly kind: 'allowed'
+      readonly decision: Decision
+      readonly headers: readonly HeaderField[]
+      /** This policy's count of the request (see {@link RequestBuckets}). */
+      readonly counted: CountedRequest
+    }
   /** Rejected: set `headers` and send `response`. `decision` is absent when the limiter could not decide. */
   | {
       readonly kind: 'rejected'
       readonly decision: Decision | undefined
       readonly headers: readonly HeaderField[]
       readonly response: LimitResponse
+      /** This policy's count of the request; absent when the limiter could not decide. */
+      readonly counted?: CountedRequest
     }
   /**
    * A failure configured to pass on: hand `error` to the framework's error handling. It is always a

@@ -44,6 +44,38 @@ export interface Limiter {
    * ```
    */
   consumeSync(key: string, cost?: number): Decision
+  /**
+   * The bucket of `key` as it is now, taking nothing: `allowed` says whether `cost` tokens (default: the
+   * default cost) are there, `retryAfterMs` when they will be, `nextTokenMs` and `resetMs` when the next
+   * token comes and when the bucket is full. Needs a store with `peek` (every built-in store has it).
+   *
+   * @example
+   * ```ts
+   * const { remaining, resetMs } = await limiter.peek('user:42')
+   * ```
+   */
+  peek(key: string, cost?: number): Promise<Decision>
+  /**
+   * Forgets the bucket of `key`: it is full again (e.g. after a successful login). Needs a store with `reset`.
+   *
+   * @example
+   * ```ts
+   * await limiter.reset(`login:${username}`)
+   * ```
+   */
+  reset(key: string): Promise<void>
+  /**
+   * Gives `tokens` (default: the default cost) back to the bucket of `key`, never above its capacity
+   * (`tat ← max(now, tat − tokens·T)`, atomically on Redis); answers the bucket's state after it, as
+   * {@link Limiter.peek} does. Needs a store with `refund`.
+   *
+   * @example
+   * ```ts
+   * const decision = await limiter.consume(key)
+   * if (decision.allowed && (await work()).cached) await limiter.refund(key)
+   * ```
+   */
+  refund(key: string, tokens?: number): Promise<Decision>
 }
 
 const LIMITER_OPTIONS = optionNames<LimiterOptions>({
@@ -73,6 +105,7 @@ export function buildLimiter(options: LimiterOptions): {
   limiter: Limiter
   claim: PolicyClaim
   decide: (key: string, cost: number) => Decision | Promise<Decision>
+  giveBack: (key: string, tokens: number) => StepResult | Promise<StepResult>
 } {
   requireObject(options, 'options')
   rejectUnknownOptions(options, LIMITER_OPTIONS)
@@ -114,8 +147,45 @@ export function buildLimiter(options: LimiterOptions): {
       checkConsumeArguments(key, cost)
       return decide(key, cost) as Decision
     },
+    async peek(key, cost = defaultCost) {
+      checkConsumeArguments(key, cost)
+      const step = await storeMethod(store, 'peek').call(store, namespace(key), policy)
+      return stateOf(policy, checkStep(step, store), cost)
+    },
+    async reset(key) {
+      checkConsumeArguments(key, 1)
+      await storeMethod(store, 'reset').call(store, namespace(key), policy)
+    },
+    async refund(key, tokens = defaultCost) {
+      checkConsumeArguments(key, tokens)
+      return stateOf(policy, checkStep(await giveBack(key, tokens), store), defaultCost)
+    },
   }
-  return { limiter, claim, decide }
+  /** Refunds a valid key: synchronously when the store can (the request pipeline's refunds). */
+  const giveBack = (key: string, tokens: number): StepResult | Promise<StepResult> => {
+    if (store.refundSync) return store.refundSync(namespace(key), policy, tokens)
+    return storeMethod(store, 'refund').call(store, namespace(key), policy, tokens)
+  }
+  const namespace = (key: string) => storeKey(policy.name, boundedKey(key))
+  return { limiter, claim, decide, giveBack }
+}
+
+/** A store's optional method, or a `TypeError` naming what the store lacks. */
+function storeMethod<Name extends 'peek' | 'reset' | 'refund'>(store: Store, name: Name): NonNullable<Store[Name]> {
+  const method = store[name]
+  if (typeof method !== 'function') throw new TypeError(`[spillway] the ${store.name} store has no ${name}()`)
+  return method as NonNullable<Store[Name]>
+}
+
+/**
+ * A bucket's state as a decision for `cost` that takes nothing: `allowed` when `cost` tokens are there
+ * now, `retryAfterMs` when they will be.
+ */
+function stateOf(policy: Policy, step: StepResult, cost: number): Decision {
+  const frame = step.fallbackPolicy ?? policy
+  const debtUs = Math.min(step.debtUs, frame.burstUs)
+  const allowed = cost <= policy.capacity && debtUs + cost * frame.emissionIntervalUs <= frame.burstUs
+  return describeDecision(policy, { ...step, allowed }, cost)
 }
 
 /** Most client keys whose store key a limiter remembers; past it the memory starts over. */
@@ -149,10 +219,14 @@ function checkConsumeArguments(key: unknown, cost: unknown): void {
 
 /** The public decision for a store's raw step; a step that is not one is the store's failure, not a verdict. */
 function decisionOf(policy: Policy, step: StepResult, cost: number, store: Store): Decision {
+  return describeDecision(policy, checkStep(step, store), cost)
+}
+
+function checkStep(step: StepResult, store: Store): StepResult {
   if (typeof step?.allowed !== 'boolean' || !Number.isSafeInteger(step.debtUs) || step.debtUs < 0) {
     throw new TypeError(`[spillway] the ${store.name} store answered ${describeValue(step)}, not { allowed, debtUs }`)
   }
-  return describeDecision(policy, step, cost)
+  return step
 }
 
 /** Checks a store's shape at construction, so a wrong object fails now and not on the first request. */

@@ -1,5 +1,5 @@
 // The in-process store: a bounded LRU of theoretical arrival times, on a monotonic clock.
-import { stepBucket } from './bucket.js'
+import { peekBucket, refundBucket, stepBucket } from './bucket.js'
 import { type ClockUs, monotonicClockUs } from './clock.js'
 import { SpillwayConfigError } from './errors.js'
 import { LruSlots, NO_SLOT } from './lru-slots.js'
@@ -102,6 +102,66 @@ export class MemoryStore implements Store {
     else if (slot !== undefined) this.forget(slot)
     this.sweep(nowUs)
     return step
+  }
+
+  peek(key: string, policy: Policy): Promise<StepResult> {
+    return Promise.resolve(this.peekSync(key, policy))
+  }
+
+  /**
+   * The bucket's state now, without taking anything or making it the most recently used.
+   *
+   * @example
+   * ```ts
+   * const { debtUs } = store.peekSync(storeKey(policy.name, 'user:42'), policy)
+   * ```
+   */
+  peekSync(key: string, policy: Policy): StepResult {
+    const slot = this.slotByKey.get(key)
+    return peekBucket(policy, {
+      tatUs: slot === undefined ? undefined : this.slots.tatUs(slot),
+      nowUs: readClock(this.clock),
+    })
+  }
+
+  reset(key: string, policy: Policy): Promise<void> {
+    this.resetSync(key, policy)
+    return Promise.resolve()
+  }
+
+  /**
+   * Forgets the bucket at `key`: it is full again.
+   *
+   * @example
+   * ```ts
+   * store.resetSync(storeKey(policy.name, 'user:42'), policy)
+   * ```
+   */
+  resetSync(key: string, _policy: Policy): void {
+    const slot = this.slotByKey.get(key)
+    if (slot !== undefined) this.forget(slot)
+  }
+
+  refund(key: string, policy: Policy, tokens: number): Promise<StepResult> {
+    return Promise.resolve(this.refundSync(key, policy, tokens))
+  }
+
+  /**
+   * Gives `tokens` back to the bucket at `key`, never above its capacity; answers its state after.
+   *
+   * @example
+   * ```ts
+   * store.refundSync(storeKey(policy.name, 'user:42'), policy, 1)
+   * ```
+   */
+  refundSync(key: string, policy: Policy, tokens: number): StepResult {
+    const nowUs = readClock(this.clock)
+    const slot = this.slotByKey.get(key)
+    if (slot === undefined) return { allowed: true, debtUs: 0 }
+    const step = refundBucket(policy, { tatUs: this.slots.tatUs(slot), nowUs, tokens })
+    if (step.tatUs > nowUs) this.slots.update(slot, step.tatUs)
+    else this.forget(slot)
+    return { allowed: step.allowed, debtUs: step.debtUs }
   }
 
   /** Forgets every bucket. */

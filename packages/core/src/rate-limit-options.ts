@@ -8,6 +8,7 @@ import { withLocalFallback } from './local-fallback.js'
 import { MemoryStore } from './memory-store.js'
 import type { RefillRate } from './policy.js'
 import type { PolicyClaim } from './policy-claims.js'
+import type { BucketActions } from './request-buckets.js'
 import { type LimitResponse, serializeBody } from './responses.js'
 import type { Decision, Store } from './types.js'
 import { type KeysEnum, optionalFunction, optionNames, rejectUnknownOptions, requireObject } from './validate.js'
@@ -36,7 +37,7 @@ export const DEFAULT_CALLBACK_TIMEOUT_MS = 1000
  * Options of `rateLimit(opts)` in every adapter. `Req` is the framework's request
  * (Express `Request`, Fastify `FastifyRequest`, Koa `Context`).
  */
-export interface RateLimitOptions<Req> {
+export interface RateLimitOptions<Req, Res = unknown> {
   /** B: the most tokens a bucket holds, i.e. the largest burst. */
   capacity: number
   /** R: tokens per second, or `{ tokens: 100, per: '1m' }`. */
@@ -83,6 +84,23 @@ export interface RateLimitOptions<Req> {
    * requests.
    */
   callbackTimeoutMs?: number
+  /**
+   * Give an admitted request's tokens back when its response succeeds (see `requestWasSuccessful`):
+   * only failures count. The request is counted when it arrives and refunded once it has answered.
+   * Default false.
+   */
+  skipSuccessfulRequests?: boolean
+  /**
+   * Give an admitted request's tokens back when its response fails — an error status, or a response
+   * that never finished (the client went away, the stream errored). Default false.
+   */
+  skipFailedRequests?: boolean
+  /**
+   * Whether a finished response was a success, for the two options above: a function of the request and
+   * the framework's response (Express `res`, Fastify `reply`, Koa `ctx.response`). Default: status < 400.
+   * A response that never finished is a failure, whatever this says.
+   */
+  requestWasSuccessful?: (request: Req, response: Res) => boolean
   /** Called on each rejection, before the response is written; not awaited. Errors it throws or rejects with are reported to `onError`. */
   onLimited?: (decision: Decision, request: Req) => unknown
   /**
@@ -106,6 +124,10 @@ export interface ResolvedRateLimit<Req> {
   readonly limiter: Limiter
   /** The limiter's decision for a valid key and cost, synchronous when the store can answer at once. */
   readonly decide: (key: string, cost: number) => Decision | Promise<Decision>
+  /** The policy's limiter and its refund, shared by every request it counts. */
+  readonly actions: BucketActions
+  /** Set when the policy refunds by response outcome (`skipSuccessfulRequests`, `skipFailedRequests`). */
+  readonly countByOutcome: CountByOutcome<Req> | undefined
   /** Serialised default 429 bodies by Retry-After seconds (see request-outcome.ts). */
   readonly rejectionCache: Map<number, LimitResponse>
   readonly costFunction: ((request: Req) => MaybePromise<number>) | undefined
@@ -130,6 +152,13 @@ export interface ResolvedRateLimit<Req> {
   readonly onError: RateLimitOptions<Req>['onError']
 }
 
+/** Which response outcomes give the tokens back, and what a success is. */
+export interface CountByOutcome<Req> {
+  readonly skipSuccessful: boolean
+  readonly skipFailed: boolean
+  readonly wasSuccessful: ((request: Req, response: unknown) => boolean) | undefined
+}
+
 /** Every option name `rateLimit` accepts, kept complete by the compiler; adapters add their own (e.g. `handler`). */
 const RATE_LIMIT_OPTION_KEYS: KeysEnum<RateLimitOptions<unknown>> = {
   capacity: true,
@@ -146,6 +175,9 @@ const RATE_LIMIT_OPTION_KEYS: KeysEnum<RateLimitOptions<unknown>> = {
   statusCode: true,
   body: true,
   callbackTimeoutMs: true,
+  skipSuccessfulRequests: true,
+  skipFailedRequests: true,
+  requestWasSuccessful: true,
   onLimited: true,
   onCallbackError: true,
   onStoreError: true,
@@ -177,10 +209,17 @@ export function resolveRateLimitOptions<Req>(options: RateLimitOptions<Req>): Re
   const given = 'store' in options ? validateStore(options.store) : new MemoryStore()
   const storeMode = resolveStoreFailureMode(options.onStoreError, given)
   const store = storeMode === 'local' ? withLocalFallback(given) : given
-  const built = buildLimiter({ capacity, refillRate, name, store, cost: staticCost })
+  const { limiter, claim, decide, giveBack } = buildLimiter({ capacity, refillRate, name, store, cost: staticCost })
   // The local fallback decides whenever the store cannot: a failure reaching the pipeline is unexpected.
   const onStoreError = storeMode === 'local' ? 'allow' : storeMode
-  return { ...built, ...resolveRequestOptions(options), onStoreError }
+  return {
+    limiter,
+    claim,
+    decide,
+    actions: { limiter, giveBack },
+    ...resolveRequestOptions(options),
+    onStoreError,
+  }
 }
 
 /**
@@ -193,7 +232,7 @@ export function resolveRateLimitOptions<Req>(options: RateLimitOptions<Req>): Re
  * validateSharedOptions({ store, standardHeaders: 'draft-6' })
  * ```
  */
-export function validateSharedOptions<Req>(shared: Partial<RateLimitOptions<Req>>): void {
+export function validateSharedOptions<Req, Res = unknown>(shared: Partial<RateLimitOptions<Req, Res>>): void {
   requireObject(shared, 'options')
   rejectUnknownOptions(shared, RATE_LIMIT_OPTION_NAMES)
   for (const option of POLICY_DEFINING_OPTIONS) {
@@ -209,7 +248,7 @@ export function validateSharedOptions<Req>(shared: Partial<RateLimitOptions<Req>
   const store = 'store' in shared ? validateStore(shared.store) : undefined
   if ('onStoreError' in shared)
     resolveStoreFailureMode(shared.onStoreError, store ?? { name: 'any', consume: () => Promise.reject() })
-  resolveRequestOptions(shared)
+  resolveRequestOptions(shared as Partial<RateLimitOptions<Req>>)
 }
 
 /**
@@ -230,7 +269,7 @@ export function inheritPolicyOptions<Options extends object>(shared: Partial<Opt
 /** Everything but the policy: what a request limiter needs besides its limiter. */
 function resolveRequestOptions<Req>(
   options: Partial<RateLimitOptions<Req>>,
-): Omit<ResolvedRateLimit<Req>, 'limiter' | 'claim' | 'decide'> {
+): Omit<ResolvedRateLimit<Req>, 'limiter' | 'claim' | 'decide' | 'actions'> {
   const statusCode = resolveStatus(options.statusCode)
   return {
     costFunction: typeof options.cost === 'function' ? options.cost : validateCost(options.cost),
@@ -248,11 +287,23 @@ function resolveRequestOptions<Req>(
     callbackTimeoutMs: resolveTimeout(options.callbackTimeoutMs, 'callbackTimeoutMs', DEFAULT_CALLBACK_TIMEOUT_MS),
     warnedNoAddress: false,
     rejectionCache: new Map(),
+    countByOutcome: resolveCountByOutcome(options),
     onLimited: optionalFunction(options.onLimited, 'onLimited'),
     onCallbackError: resolveFailureMode(options.onCallbackError, 'onCallbackError', 'error') as FailureMode,
     onStoreError: 'allow',
     onError: optionalFunction(options.onError, 'onError'),
   }
+}
+
+function resolveCountByOutcome<Req>(options: Partial<RateLimitOptions<Req>>): CountByOutcome<Req> | undefined {
+  const skipSuccessful = resolveBoolean(options.skipSuccessfulRequests, 'skipSuccessfulRequests')
+  const skipFailed = resolveBoolean(options.skipFailedRequests, 'skipFailedRequests')
+  const wasSuccessful = optionalFunction<(request: Req, response: unknown) => boolean>(
+    options.requestWasSuccessful,
+    'requestWasSuccessful',
+  )
+  if (!skipSuccessful && !skipFailed) return undefined
+  return { skipSuccessful, skipFailed, wasSuccessful }
 }
 
 function validateCost(cost: unknown): undefined {

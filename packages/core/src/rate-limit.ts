@@ -1,9 +1,11 @@
 // The per-request path every adapter shares: skip → allow list → key → cost → store, as a chain of named steps.
 import { CallbackTimeoutError } from './budget.js'
+import { refundByOutcome, type WatchedExchange } from './count-by-outcome.js'
 import { ipKey } from './ip-key.js'
 import { InvalidRequestInputError, type LimitOutcome } from './limit-outcome.js'
 import { countedBefore } from './policy-claims.js'
 import { type RateLimitOptions, type ResolvedRateLimit, resolveRateLimitOptions } from './rate-limit-options.js'
+import { RequestBuckets } from './request-buckets.js'
 import {
   attemptCall,
   decisionOutcome,
@@ -27,12 +29,32 @@ export { CallbackTimeoutError }
 /** Decides requests for one policy. Built once per `rateLimit(opts)` call. */
 export interface RequestLimiter<Req> {
   readonly policy: Policy
+  /** True when the key is the client address (no `key` function): the proxy setting decides who is who. */
+  readonly keysByAddress: boolean
   /**
    * Decides one request; never throws or rejects. `clientAddress` is the framework's view of the client
    * IP. Answers synchronously when every step can (an in-process store, sync user functions), so the hot
    * path makes no promise: adapters check for a `then` before awaiting.
    */
   check(request: Req, clientAddress: string | undefined): MaybePromise<LimitOutcome>
+  /**
+   * Records a decided outcome on the request: `holder.rateLimit` (the decision) and
+   * `holder.rateLimitBuckets` (see {@link RequestBuckets}); for an admitted request of a policy that
+   * counts by response outcome, watches `raw` to give the tokens back once. Adapters call it for every
+   * `allowed` or `rejected` outcome, with `holder` = Express `req`, Fastify `request`, Koa `ctx.state`.
+   */
+  record(outcome: LimitOutcome, exchange: RecordExchange<Req>): void
+}
+
+/** Where {@link RequestLimiter.record} writes, and the response it may watch. */
+export interface RecordExchange<Req> extends WatchedExchange<Req> {
+  readonly holder: RateLimitHolder
+}
+
+/** The request-side fields Spillway sets: on Express `req`, Fastify `request`, Koa `ctx.state`. */
+export interface RateLimitHolder {
+  rateLimit?: Decision | undefined
+  rateLimitBuckets?: RequestBuckets | undefined
 }
 
 /** One request on its way through the steps. */
@@ -56,15 +78,28 @@ type RequestStep<Req> = (exchange: Exchange<Req>) => MaybePromise<StepOutcome>
  * const outcome = await limiter.check(req, req.socket.remoteAddress)
  * ```
  */
-export function createRequestLimiter<Req>(options: RateLimitOptions<Req>): RequestLimiter<Req> {
-  const resolved = resolveRateLimitOptions(options)
+export function createRequestLimiter<Req, Res = unknown>(options: RateLimitOptions<Req, Res>): RequestLimiter<Req> {
+  const resolved = resolveRateLimitOptions(options as unknown as RateLimitOptions<Req>)
   const steps = buildSteps(resolved)
   const decide = decideStep(resolved)
   const defaultCost = resolved.limiter.defaultCost
   return {
     policy: resolved.limiter.policy,
+    keysByAddress: resolved.keyFunction === undefined,
     check: (request, address) => runSteps(steps, decide, { request, address, key: '', cost: defaultCost }, 0),
+    record: (outcome, exchange) => recordOutcome(resolved, outcome, exchange),
   }
+}
+
+function recordOutcome<Req>(options: ResolvedRateLimit<Req>, outcome: LimitOutcome, exchange: RecordExchange<Req>) {
+  if (outcome.kind === 'skipped' || outcome.kind === 'failed') return
+  const { holder } = exchange
+  if (outcome.decision) holder.rateLimit = outcome.decision
+  if (outcome.counted === undefined) return
+  if (holder.rateLimitBuckets === undefined) holder.rateLimitBuckets = new RequestBuckets()
+  holder.rateLimitBuckets.add(outcome.counted)
+  const count = options.countByOutcome
+  if (count !== undefined && outcome.kind === 'allowed') refundByOutcome(options, count, outcome.counted, exchange)
 }
 
 function buildSteps<Req>(options: ResolvedRateLimit<Req>): RequestStep<Req>[] {
@@ -196,7 +231,7 @@ function setCost<Req>(options: ResolvedRateLimit<Req>, exchange: Exchange<Req>, 
 function decideStep<Req>(options: ResolvedRateLimit<Req>) {
   const { decide } = options
   return function decideRequest({ request, key, cost }: Exchange<Req>): MaybePromise<LimitOutcome> {
-    const onDecision = (decision: Decision) => decisionOutcome(options, request, decision)
+    const onDecision = (decision: Decision) => decisionOutcome(options, request, decision, key)
     const onFailure = (error: unknown) => failed(options, request, 'store', error)
     let decision: MaybePromise<Decision>
     try {

@@ -55,13 +55,15 @@ export function decisionOutcome<Req>(
   options: ResolvedRateLimit<Req>,
   request: Req,
   decision: Decision,
+  key: string,
 ): MaybePromise<LimitOutcome> {
   const headers = rateLimitHeaders(decision, options.headers)
-  if (decision.allowed) return { kind: 'allowed', decision, headers }
+  const counted = { actions: options.actions, key, cost: decision.cost, admitted: decision.allowed, settled: false }
+  if (decision.allowed) return { kind: 'allowed', decision, headers, counted }
   if (options.onLimited) notify(options, request, 'hook', () => options.onLimited?.(decision, request))
   const response = rejectionResponse(options, request, decision)
-  if (!isPromiseLike(response)) return { kind: 'rejected', decision, headers, response }
-  return response.then((built) => ({ kind: 'rejected', decision, headers, response: built }))
+  if (!isPromiseLike(response)) return { kind: 'rejected', decision, headers, response, counted }
+  return response.then((built) => ({ kind: 'rejected', decision, headers, response: built, counted }))
 }
 
 function rejectionResponse<Req>(
@@ -132,7 +134,7 @@ function notify<Req>(options: ResolvedRateLimit<Req>, request: Req, stage: Failu
   }
 }
 
-function report<Req>(options: ResolvedRateLimit<Req>, request: Req, stage: FailureStage, error: unknown): void {
+export function report<Req>(options: ResolvedRateLimit<Req>, request: Req, stage: FailureStage, error: unknown): void {
   try {
     const result: unknown = options.onError?.(error, { stage, request })
     // A logging hook that throws or rejects must not turn a handled failure into a crash.

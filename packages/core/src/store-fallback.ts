@@ -2,6 +2,7 @@
 import { SpillwayConfigError } from './errors.js'
 import { MemoryStore } from './memory-store.js'
 import { cachedSharePolicy } from './share-policy.js'
+import { callOptional } from './store-timeout.js'
 import type { Policy, StepResult, Store } from './types.js'
 import { optionalFunction, rejectUnknownOptions, requireObject } from './validate.js'
 
@@ -27,7 +28,8 @@ const FALLBACK_OPTIONS = ['local', 'fleetSize', 'onFallback'] as const
  * limiting, never admits everything, never answers 5xx. Such decisions say `source: 'fallback'` and
  * carry the share's `remaining` and times. The local buckets start full: over an outage of `D` s the
  * fleet admits about `B + R·D·N_true/N` (see docs/failure-handling.md). `close()` closes `store`, and
- * `local` when the wrapper created it.
+ * `local` when the wrapper created it. `peek` and `refund` fall back to the local share the same way;
+ * `reset` forgets the local bucket too, and rejects when the store cannot reset its own.
  *
  * @example
  * ```ts
@@ -63,9 +65,12 @@ export function resolveFallbackOptions(options: FallbackOptions, path: string): 
 
 /** The fallback store for validated options. */
 export function fallbackStore(store: Store, settings: ResolvedFallbackOptions): Store {
-  const decideLocally = (key: string, policy: Policy, cost: number, error: unknown): StepResult => {
+  const shareOf = (policy: Policy, error: unknown): Policy => {
     report(settings.onFallback, error)
-    const share = cachedSharePolicy(policy, readFleetSize(settings.fleetSize))
+    return cachedSharePolicy(policy, readFleetSize(settings.fleetSize))
+  }
+  const decideLocally = (key: string, policy: Policy, cost: number, error: unknown): StepResult => {
+    const share = shareOf(policy, error)
     const step = settings.local.consumeSync(key, share, cost)
     return { allowed: step.allowed, debtUs: step.debtUs, fallbackPolicy: share }
   }
@@ -81,11 +86,51 @@ export function fallbackStore(store: Store, settings: ResolvedFallbackOptions): 
       }
       return pending.catch((error: unknown) => decideLocally(key, policy, cost, error))
     },
+    ...(store.peek && {
+      peek: (key: string, policy: Policy) =>
+        settle(
+          () => callOptional(store, 'peek', key, policy),
+          (error) => {
+            const share = shareOf(policy, error)
+            return { ...settings.local.peekSync(key, share), fallbackPolicy: share }
+          },
+        ),
+    }),
+    ...(store.reset && {
+      reset(key: string, policy: Policy): Promise<void> {
+        settings.local.resetSync(key, policy)
+        return settle(
+          () => callOptional(store, 'reset', key, policy),
+          (error) => Promise.reject(error),
+        )
+      },
+    }),
+    ...(store.refund && {
+      refund: (key: string, policy: Policy, tokens: number) =>
+        settle(
+          () => callOptional(store, 'refund', key, policy, tokens),
+          (error) => {
+            const share = shareOf(policy, error)
+            return { ...settings.local.refundSync(key, share, tokens), fallbackPolicy: share }
+          },
+        ),
+    }),
     async close() {
       await store.close?.()
       if (settings.ownsLocal) await settings.local.close()
     },
   }
+}
+
+/** Calls the store, or `onFailure` when it throws or rejects. */
+function settle<T>(call: () => Promise<T>, onFailure: (error: unknown) => T | Promise<T>): Promise<T> {
+  let pending: Promise<T>
+  try {
+    pending = Promise.resolve(call())
+  } catch (error) {
+    pending = Promise.reject(error)
+  }
+  return pending.catch(onFailure)
 }
 
 function readFleetSize(fleetSize: () => number): number {

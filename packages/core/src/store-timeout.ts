@@ -1,6 +1,6 @@
 // withTimeout: a store whose every decision settles within a time budget of its own, whatever the client does.
 import { SpillwayConfigError } from './errors.js'
-import type { Policy, StepResult, Store } from './types.js'
+import type { Policy, Store } from './types.js'
 import { rejectUnknownOptions, requireObject, requirePositiveNumber } from './validate.js'
 
 /** Options of {@link withTimeout}. */
@@ -24,7 +24,7 @@ export class StoreTimeoutError extends Error {
 
 /**
  * Wraps `store` so that every `consume` settles within `timeoutMs`: past it, the call rejects with a
- * {@link StoreTimeoutError}. Nothing is retried or resent: a command the store already sent may still
+ * {@link StoreTimeoutError}; so do `peek`, `reset` and `refund` when the store has them. Nothing is retried or resent: a command the store already sent may still
  * be applied once (a Redis that wakes up runs what it received), its late answer is dropped. The
  * timer never keeps the process alive. `keySpace` and `close()` are the wrapped store's.
  *
@@ -40,8 +40,30 @@ export function withTimeout(store: Store, options: TimeoutOptions): Store {
     keySpace: store.keySpace ?? store,
     consume: (key: string, policy: Policy, cost: number) =>
       withinTime(store, timeoutMs, () => store.consume(key, policy, cost)),
+    ...(store.peek && {
+      peek: (key: string, policy: Policy) =>
+        withinTime(store, timeoutMs, () => callOptional(store, 'peek', key, policy)),
+    }),
+    ...(store.reset && {
+      reset: (key: string, policy: Policy) =>
+        withinTime(store, timeoutMs, () => callOptional(store, 'reset', key, policy)),
+    }),
+    ...(store.refund && {
+      refund: (key: string, policy: Policy, tokens: number) =>
+        withinTime(store, timeoutMs, () => callOptional(store, 'refund', key, policy, tokens)),
+    }),
     close: () => store.close?.() ?? Promise.resolve(),
   }
+}
+
+/** Calls one of a store's optional methods (peek, reset, refund) with the store as `this`. */
+export function callOptional<Name extends 'peek' | 'reset' | 'refund'>(
+  store: Store,
+  name: Name,
+  ...args: Parameters<NonNullable<Store[Name]>>
+): ReturnType<NonNullable<Store[Name]>> {
+  const method = store[name] as (...values: unknown[]) => ReturnType<NonNullable<Store[Name]>>
+  return method.apply(store, args)
 }
 
 /** Validates `{ timeoutMs }` (the option path starts with `path`). */
@@ -61,8 +83,8 @@ export function checkTimeoutMs(value: unknown, option: string): number {
 }
 
 /** Runs `call`, settling like it or rejecting with a {@link StoreTimeoutError} after `timeoutMs`. */
-function withinTime(store: Store, timeoutMs: number, call: () => Promise<StepResult>): Promise<StepResult> {
-  return new Promise<StepResult>((resolve, reject) => {
+function withinTime<T>(store: Store, timeoutMs: number, call: () => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new StoreTimeoutError(store.name, timeoutMs)), timeoutMs)
     timer.unref?.()
     const settle =
@@ -71,7 +93,7 @@ function withinTime(store: Store, timeoutMs: number, call: () => Promise<StepRes
         clearTimeout(timer)
         finish(value)
       }
-    let pending: Promise<StepResult>
+    let pending: Promise<T>
     try {
       pending = call()
     } catch (error) {

@@ -1,5 +1,5 @@
 // @spillway/core/store: the kit for store authors — bucket math, policies, key rules, clocks, validators.
-export { type BucketStep, describeDecision, stepBucket } from './bucket.js'
+export { type BucketStep, describeDecision, peekBucket, refundBucket, stepBucket } from './bucket.js'
 export { type ClockUs, monotonicClockUs } from './clock.js'
 export { parseDurationMs } from './duration.js'
 export { errorHelp } from './errors.js'

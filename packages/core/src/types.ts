@@ -126,6 +126,21 @@ export interface Store {
    * store has it, the limiter uses it and a request is decided without a single promise.
    */
   consumeSync?(key: string, policy: Policy, cost: number): StepResult
+  /**
+   * Optional: the bucket's state without taking anything: `debtUs` now, `allowed` when one token is
+   * there. `limiter.peek` needs it.
+   */
+  peek?(key: string, policy: Policy): Promise<StepResult>
+  /** Optional: forgets the bucket at `key`, which is full again. `limiter.reset` needs it. */
+  reset?(key: string, policy: Policy): Promise<void>
+  /**
+   * Optional: atomically gives `tokens` (a whole number ≥ 1) back to the bucket at `key`:
+   * `tat ← max(now, tat − tokens·T)`, never above capacity. Answers the state after it, as `peek` does.
+   * `limiter.refund` and the response-outcome options (`skipSuccessfulRequests`…) need it.
+   */
+  refund?(key: string, policy: Policy, tokens: number): Promise<StepResult>
+  /** Optional: the same refund, answered synchronously, for stores that need no I/O (in-process). */
+  refundSync?(key: string, policy: Policy, tokens: number): StepResult
   /** Optional: releases timers and connections the store created itself. */
   close?(): Promise<void>
 }

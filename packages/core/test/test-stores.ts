@@ -20,6 +20,26 @@ export class ScriptedStore implements Store {
     return new Promise((resolve) => this.hanging.push(() => resolve(this.buckets.consumeSync(key, policy, cost))))
   }
 
+  peek(key: string, policy: Policy): Promise<StepResult> {
+    return this.act(() => this.buckets.peekSync(key, policy))
+  }
+
+  reset(key: string, policy: Policy): Promise<void> {
+    return this.act(() => this.buckets.resetSync(key, policy))
+  }
+
+  refund(key: string, policy: Policy, tokens: number): Promise<StepResult> {
+    return this.act(() => this.buckets.refundSync(key, policy, tokens))
+  }
+
+  /** Counts the call, then answers, fails or hangs like `consume`. */
+  private act<T>(answer: () => T): Promise<T> {
+    this.calls++
+    if (this.behaviour === 'fail') return Promise.reject(new Error('store down'))
+    if (this.behaviour === 'answer') return Promise.resolve(answer())
+    return new Promise((resolve) => this.hanging.push(() => resolve(answer())))
+  }
+
   /** Answers every hanging call now (late). */
   release(): void {
     for (const answer of this.hanging.splice(0)) answer()

@@ -1,6 +1,7 @@
 // Express middleware: Express request in, core's LimitOutcome out as headers, next() or a rejection.
-import type { RateLimitOptions as CoreRateLimitOptions, Decision } from '@spillway/core'
+import type { RateLimitOptions as CoreRateLimitOptions, Decision, RequestBuckets } from '@spillway/core'
 import {
+  createProxyWarnings,
   createRequestLimiter,
   type HeaderField,
   inheritPolicyOptions,
@@ -8,18 +9,19 @@ import {
   type LimitOutcome,
   mergeHeaderValue,
   type RejectedOutcome,
+  type RequestLimiter,
   takeHandlerOption,
   validateSharedOptions,
 } from '@spillway/core/adapter'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 
-export type { Decision }
+export type { Decision, RequestBuckets }
 
 /** A request the limiter turned away: `decision` is absent when it could not decide (`'deny'` modes, 503). */
 export type Rejection = RejectedOutcome
 
-/** Options of {@link rateLimit}: core's options for an Express `Request`, plus `handler`. */
-export interface RateLimitOptions extends CoreRateLimitOptions<Request> {
+/** Options of {@link rateLimit}: core's options for an Express `Request` (and `Response`), plus `handler`. */
+export interface RateLimitOptions extends CoreRateLimitOptions<Request, Response> {
   /**
    * Writes the rejection yourself instead of core's default response. The RateLimit and `Retry-After`
    * headers are already set; `rejection.response` holds what would have been sent.
@@ -32,6 +34,8 @@ declare global {
     interface Request {
       /** The decision of the last Spillway policy that counted this request. */
       rateLimit?: Decision
+      /** Every Spillway bucket that counted this request: `peek()`, `reset()`, `refund()`. */
+      rateLimitBuckets?: RequestBuckets
     }
   }
 }
@@ -41,12 +45,35 @@ type Handler = NonNullable<RateLimitOptions['handler']>
 /** One middleware for one policy (see {@link rateLimit}); stacked ones are consumed one after the other. */
 function createRateLimit(options: RateLimitOptions): RequestHandler {
   const { handler, rest } = takeHandlerOption(options)
-  const limiter = createRequestLimiter<Request>(rest)
+  const limiter = createRequestLimiter<Request, Response>(rest)
+  const checkProxy = proxyCheck(limiter)
   return function spillwayRateLimit(req: Request, res: Response, next: NextFunction): void {
+    checkProxy?.(req)
     const outcome = limiter.check(req, req.ip)
     // In memory the outcome is there at once: no promise on the hot path.
-    if (isPromiseLike(outcome)) outcome.then((settled) => applyOutcome(settled, { req, res, next, handler }), next)
-    else applyOutcome(outcome, { req, res, next, handler })
+    if (isPromiseLike(outcome))
+      outcome.then((settled) => applyOutcome(settled, { req, res, next, handler, limiter }), next)
+    else applyOutcome(outcome, { req, res, next, handler, limiter })
+  }
+}
+
+/**
+ * Warns once when the app trusts every proxy hop (`trust proxy` true) or trusts none while requests carry
+ * `X-Forwarded-For`; only for policies keyed by address. The setting is read at the first request.
+ */
+function proxyCheck(limiter: RequestLimiter<Request>): ((req: Request) => void) | undefined {
+  if (!limiter.keysByAddress) return undefined
+  const warnings = createProxyWarnings(`policy "${limiter.policy.name}"`, 'express')
+  let trustsProxy: boolean | undefined
+  return function checkProxySetting(req: Request): void {
+    if (trustsProxy === undefined) {
+      const setting: unknown = req.app.get('trust proxy')
+      trustsProxy = Boolean(setting)
+      if (setting === true) warnings.permissiveTrustProxy()
+    }
+    if (!trustsProxy && !warnings.untrustedWarned && req.headers['x-forwarded-for'] !== undefined) {
+      warnings.untrustedForwardedFor()
+    }
   }
 }
 
@@ -55,6 +82,7 @@ interface Exchange {
   readonly res: Response
   readonly next: NextFunction
   readonly handler: Handler | undefined
+  readonly limiter: RequestLimiter<Request>
 }
 
 function applyOutcome(outcome: LimitOutcome, exchange: Exchange): void {
@@ -63,7 +91,7 @@ function applyOutcome(outcome: LimitOutcome, exchange: Exchange): void {
   else if (outcome.kind === 'failed') next(outcome.error)
   else {
     setHeaders(res, outcome.headers)
-    if (outcome.decision) req.rateLimit = outcome.decision
+    exchange.limiter.record(outcome, { holder: req, request: req, response: res, raw: res })
     if (outcome.kind === 'allowed') next()
     else if (handler) callHandler(handler, exchange, outcome)
     else

@@ -1,6 +1,12 @@
 // Fastify plugin: an app-wide policy and per-route policies (`config.rateLimit`), checked in onRequest.
-import { type RateLimitOptions as CoreRateLimitOptions, type Decision, SpillwayConfigError } from '@spillway/core'
 import {
+  type RateLimitOptions as CoreRateLimitOptions,
+  type Decision,
+  type RequestBuckets,
+  SpillwayConfigError,
+} from '@spillway/core'
+import {
+  createProxyWarnings,
   createRequestLimiter,
   type HeaderField,
   inheritPolicyOptions,
@@ -27,13 +33,13 @@ import type {
 } from 'fastify'
 import fp from 'fastify-plugin'
 
-export type { Decision }
+export type { Decision, RequestBuckets }
 
 /** A request the limiter turned away: `decision` is absent when it could not decide (`'deny'` modes, 503). */
 export type Rejection = RejectedOutcome
 
-/** One policy: core's options for a `FastifyRequest`, plus `handler`. Also the shape of `config.rateLimit`. */
-export interface RateLimitRouteOptions extends CoreRateLimitOptions<FastifyRequest> {
+/** One policy: core's options for a `FastifyRequest` (and `FastifyReply`), plus `handler`. Also the shape of `config.rateLimit`. */
+export interface RateLimitRouteOptions extends CoreRateLimitOptions<FastifyRequest, FastifyReply> {
   /**
    * Sends the rejection yourself (`reply.code(…).send(…)`; you must send) instead of core's default
    * response. The RateLimit and `Retry-After` headers are already set.
@@ -46,10 +52,21 @@ export interface RateLimitRouteOptions extends CoreRateLimitOptions<FastifyReque
  * Route policies inherit every option except `capacity`, `refillRate`, `name` and `cost`.
  */
 export type RateLimitOptions =
-  | (RateLimitRouteOptions & { global?: true })
-  | (Partial<RateLimitRouteOptions> & { global: false })
+  | (RateLimitRouteOptions & { global?: true; notFound?: boolean })
+  | (Partial<RateLimitRouteOptions> & { global: false; notFound?: false })
+
+/** What `app.rateLimit(options?)` returns: a hook for any route's `onRequest` or `preHandler`. */
+export type RateLimitHook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * A hook for any route's `onRequest` or `preHandler` (or `setNotFoundHandler`'s): with no options the
+     * app-wide policy, else a policy of its own that inherits the plugin options (named `hook-1`, `hook-2`…
+     * in order of creation unless it has a `name`).
+     */
+    rateLimit(options?: RateLimitRouteOptions): RateLimitHook
+  }
   interface FastifyContextConfig {
     /** A route policy added on top of the app-wide one, or `false` to exempt the route from it. */
     rateLimit?: RateLimitRouteOptions | false
@@ -57,6 +74,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The decision of the last Spillway policy that counted this request. */
     rateLimit?: Decision
+    /** Every Spillway bucket that counted this request: `peek()`, `reset()`, `refund()`. */
+    rateLimitBuckets?: RequestBuckets
   }
 }
 
@@ -67,12 +86,16 @@ interface Policy {
 }
 
 /** Options the plugin adds to core's, kept complete by the compiler. */
-const PLUGIN_OWN_OPTIONS = optionNames<{ handler: unknown; global: unknown }>({ handler: true, global: true })
+const PLUGIN_OWN_OPTIONS = optionNames<{ handler: unknown; global: unknown; notFound: unknown }>({
+  handler: true,
+  global: true,
+  notFound: true,
+})
 /** Options Fastify's `register` itself reads; they reach the plugin too. */
 const REGISTER_OPTIONS: readonly string[] = ['prefix', 'logLevel', 'logSerializers']
 
 async function spillwayRateLimitPlugin(app: FastifyInstance, options: RateLimitOptions): Promise<void> {
-  const { global, ...shared } = policyOptions(options)
+  const { global, notFound, ...shared } = policyOptions(options)
   const appWide = global === false ? undefined : buildPolicy(shared)
   if (global === false) validateSharedOptions(takeHandlerOption(shared).rest)
   // Keyed by the config object, so GET and its automatic HEAD route (same config) share one policy.
@@ -84,13 +107,18 @@ async function spillwayRateLimitPlugin(app: FastifyInstance, options: RateLimitO
     routePolicies.set(own, policy)
     return policy
   }
+  const checkProxy = proxyCheck(app)
+  if (notFound === true) limitNotFound(app, appWide, checkProxy)
+  // `as never`: another plugin's augmentation of `rateLimit` (@fastify/rate-limit, in one program) must not clash.
+  if (!app.hasDecorator('rateLimit')) app.decorate('rateLimit', hookFactory(shared, appWide, checkProxy) as never)
   if (!app.hasRequestDecorator('rateLimit')) app.decorateRequest('rateLimit', undefined)
+  if (!app.hasRequestDecorator('rateLimitBuckets')) app.decorateRequest('rateLimitBuckets', undefined)
   app.addHook('onRoute', function addRateLimitHook(route) {
     const own = route.config?.rateLimit
     if (own === false) return
     const chain = [appWide, own === undefined ? undefined : routePolicyOf(own, route)].filter((p) => p !== undefined)
     if (chain.length === 0) return
-    route.onRequest = [...[route.onRequest ?? []].flat(), limitRequests(chain)]
+    route.onRequest = [...[route.onRequest ?? []].flat(), limitRequests(chain, checkProxy)]
   })
 }
 
@@ -108,9 +136,79 @@ async function spillwayRateLimitPlugin(app: FastifyInstance, options: RateLimitO
  */
 export const rateLimit = fp(spillwayRateLimitPlugin, { fastify: '5.x', name: '@spillway/fastify' })
 
+/**
+ * `notFound: true`: requests that match no route spend the app-wide policy too, so route scanning is
+ * throttled (an app-level hook that acts only on `request.is404`).
+ */
+function limitNotFound(app: FastifyInstance, appWide: Policy | undefined, checkProxy: ProxyCheck): void {
+  if (appWide === undefined) {
+    throw new SpillwayConfigError(
+      'ERR_SPILLWAY_INVALID_OPTION',
+      'notFound',
+      true,
+      'needs the app-wide policy (not global: false); or use setNotFoundHandler({ preHandler: app.rateLimit(options) })',
+    )
+  }
+  const limit = limitRequests([appWide], checkProxy)
+  app.addHook('onRequest', function spillwayRateLimitNotFound(request, reply, done) {
+    if (request.is404) limit.call(this, request, reply, done)
+    else done()
+  })
+}
+
+/** `app.rateLimit(options?)`: the app-wide policy's hook, or a new policy's that inherits the plugin options. */
+function hookFactory(shared: Partial<RateLimitRouteOptions>, appWide: Policy | undefined, checkProxy: ProxyCheck) {
+  let created = 0
+  return function rateLimitHook(own?: RateLimitRouteOptions): RateLimitHook {
+    if (own === undefined) {
+      if (appWide) return limitRequests([appWide], checkProxy)
+      throw new SpillwayConfigError(
+        'ERR_SPILLWAY_MISSING_OPTION',
+        'app.rateLimit(options)',
+        own,
+        'is required when the plugin has no app-wide policy (global: false)',
+      )
+    }
+    requireObject(own, 'app.rateLimit(options)')
+    created++
+    const named = { name: `hook-${created}`, ...own }
+    return limitRequests([buildPolicy(inheritPolicyOptions(shared, named))], checkProxy)
+  }
+}
+
+type ProxyCheck = (request: FastifyRequest) => void
+
+/**
+ * One check per plugin: warns once when Fastify trusts every proxy hop (`trustProxy: true`, read at
+ * registration and warned at the first request a policy keyed by address sees) or trusts none while
+ * requests carry `X-Forwarded-For`.
+ */
+function proxyCheck(app: FastifyInstance): ProxyCheck {
+  const warnings = createProxyWarnings('the @spillway/fastify plugin', 'fastify')
+  const trustProxy = trustProxyOf(app)
+  const trustsProxy = Boolean(trustProxy)
+  return function checkProxySetting(request: FastifyRequest): void {
+    if (trustProxy === true) warnings.permissiveTrustProxy()
+    else if (!trustsProxy && !warnings.untrustedWarned && request.headers['x-forwarded-for'] !== undefined) {
+      warnings.untrustedForwardedFor()
+    }
+  }
+}
+
+/** Fastify's `trustProxy` option: Fastify keeps its options under a symbol of its own, not in `initialConfig`. */
+function trustProxyOf(app: FastifyInstance): unknown {
+  for (let owner: object | null = app; owner !== null; owner = Object.getPrototypeOf(owner)) {
+    const symbol = Object.getOwnPropertySymbols(owner).find((s) => s.description === 'fastify.options')
+    if (symbol) return (owner as Record<symbol, { trustProxy?: unknown } | undefined>)[symbol]?.trustProxy
+  }
+  return undefined
+}
+
 /** The onRequest hook of one route: each policy in turn; the first rejection answers. */
-function limitRequests(chain: readonly Policy[]): onRequestHookHandler {
+function limitRequests(chain: readonly Policy[], checkProxy: ProxyCheck): onRequestHookHandler & RateLimitHook {
+  const keysByAddress = chain.some((policy) => policy.limiter.keysByAddress)
   return function spillwayRateLimit(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
+    if (keysByAddress) checkProxy(request)
     applyFrom(chain, 0, { request, reply, done })
   }
 }
@@ -138,7 +236,7 @@ function applyFrom(chain: readonly Policy[], index: number, exchange: Exchange):
 }
 
 /** True when the request may go on to the next policy; false when it was answered or failed. */
-function applyOutcome(outcome: LimitOutcome, { handler }: Policy, exchange: Exchange): boolean {
+function applyOutcome(outcome: LimitOutcome, { limiter, handler }: Policy, exchange: Exchange): boolean {
   const { request, reply, done } = exchange
   if (outcome.kind === 'failed') {
     done(outcome.error)
@@ -146,7 +244,7 @@ function applyOutcome(outcome: LimitOutcome, { handler }: Policy, exchange: Exch
   }
   if (outcome.kind === 'skipped') return true
   setHeaders(reply, outcome.headers)
-  if (outcome.decision) request.rateLimit = outcome.decision
+  limiter.record(outcome, { holder: request, request, response: reply, raw: reply.raw })
   if (outcome.kind === 'allowed') return true
   reject(exchange, outcome, handler)
   return false
@@ -174,15 +272,17 @@ function setHeaders(reply: FastifyReply, fields: readonly HeaderField[]): void {
 
 function buildPolicy(options: Partial<RateLimitRouteOptions>): Policy {
   const { handler, rest } = takeHandlerOption(options)
-  return { limiter: createRequestLimiter(rest as CoreRateLimitOptions<FastifyRequest>), handler }
+  return { limiter: createRequestLimiter(rest as CoreRateLimitOptions<FastifyRequest, FastifyReply>), handler }
 }
 
 /** Rejects unknown names (also with `global: false`, when no policy is built yet) and drops register's own. */
 function policyOptions(options: RateLimitOptions): RateLimitOptions {
   const own = Object.fromEntries(Object.entries(options).filter(([name]) => !REGISTER_OPTIONS.includes(name)))
   rejectUnknownOptions(own, [...RATE_LIMIT_OPTION_NAMES, ...PLUGIN_OWN_OPTIONS])
-  if (own.global !== undefined && typeof own.global !== 'boolean') {
-    throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', 'global', own.global, 'must be true or false')
+  for (const flag of ['global', 'notFound'] as const) {
+    if (own[flag] !== undefined && typeof own[flag] !== 'boolean') {
+      throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', flag, own[flag], 'must be true or false')
+    }
   }
   return own as RateLimitOptions
 }

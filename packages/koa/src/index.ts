@@ -1,6 +1,7 @@
 // Koa middleware: Koa context in, core's LimitOutcome out as headers, next() or a rejection.
-import type { RateLimitOptions as CoreRateLimitOptions, Decision } from '@spillway/core'
+import type { RateLimitOptions as CoreRateLimitOptions, Decision, RequestBuckets } from '@spillway/core'
 import {
+  createProxyWarnings,
   createRequestLimiter,
   type HeaderField,
   inheritPolicyOptions,
@@ -8,18 +9,19 @@ import {
   type LimitOutcome,
   mergeHeaderValue,
   type RejectedOutcome,
+  type RequestLimiter,
   takeHandlerOption,
   validateSharedOptions,
 } from '@spillway/core/adapter'
 import type { Context, Middleware, Next } from 'koa'
 
-export type { Decision }
+export type { Decision, RequestBuckets }
 
 /** A request the limiter turned away: `decision` is absent when it could not decide (`'deny'` modes, 503). */
 export type Rejection = RejectedOutcome
 
-/** Options of {@link rateLimit}: core's options for a Koa `Context`, plus `handler`. */
-export interface RateLimitOptions extends CoreRateLimitOptions<Context> {
+/** Options of {@link rateLimit}: core's options for a Koa `Context` (and its `ctx.response`), plus `handler`. */
+export interface RateLimitOptions extends CoreRateLimitOptions<Context, Context['response']> {
   /**
    * Writes the rejection yourself (set `ctx.status` and `ctx.body`) instead of core's default response.
    * The RateLimit and `Retry-After` headers are already set; `rejection.response` holds the default.
@@ -31,6 +33,8 @@ declare module 'koa' {
   interface DefaultState {
     /** The decision of the last Spillway policy that counted this request. */
     rateLimit?: Decision
+    /** Every Spillway bucket that counted this request: `peek()`, `reset()`, `refund()`. */
+    rateLimitBuckets?: RequestBuckets
   }
 }
 
@@ -39,20 +43,47 @@ type Handler = NonNullable<RateLimitOptions['handler']>
 /** One middleware for one policy (see {@link rateLimit}); stacked ones are consumed one after the other. */
 function createRateLimit(options: RateLimitOptions): Middleware {
   const { handler, rest } = takeHandlerOption(options)
-  const limiter = createRequestLimiter<Context>(rest)
+  const limiter = createRequestLimiter<Context, Context['response']>(rest)
+  const checkProxy = proxyCheck(limiter)
   return function spillwayRateLimit(ctx: Context, next: Next): Promise<void> {
+    checkProxy?.(ctx)
     const outcome = limiter.check(ctx, ctx.ip)
     // In memory the outcome is there at once: no extra promise on the hot path.
-    if (!isPromiseLike(outcome)) return applyOutcome(ctx, next, outcome, handler)
-    return outcome.then((settled) => applyOutcome(ctx, next, settled, handler))
+    if (!isPromiseLike(outcome)) return applyOutcome(ctx, next, outcome, { limiter, handler })
+    return outcome.then((settled) => applyOutcome(ctx, next, settled, { limiter, handler }))
   }
 }
 
-function applyOutcome(ctx: Context, next: Next, outcome: LimitOutcome, handler: Handler | undefined): Promise<void> {
+/**
+ * Warns once when the app trusts every proxy hop (`proxy: true` without `maxIpsCount`) or trusts none while
+ * requests carry the proxy header; only for policies keyed by address. Settings are read at the first request.
+ */
+function proxyCheck(limiter: RequestLimiter<Context>): ((ctx: Context) => void) | undefined {
+  if (!limiter.keysByAddress) return undefined
+  const warnings = createProxyWarnings(`policy "${limiter.policy.name}"`, 'koa')
+  let trustsProxy: boolean | undefined
+  return function checkProxySetting(ctx: Context): void {
+    const { app } = ctx
+    if (trustsProxy === undefined) {
+      trustsProxy = app.proxy === true
+      if (trustsProxy && !(app.maxIpsCount > 0)) warnings.permissiveTrustProxy()
+    }
+    if (!trustsProxy && !warnings.untrustedWarned && ctx.req.headers[app.proxyIpHeader.toLowerCase()] !== undefined) {
+      warnings.untrustedForwardedFor()
+    }
+  }
+}
+
+interface Policy {
+  readonly limiter: RequestLimiter<Context>
+  readonly handler: Handler | undefined
+}
+
+function applyOutcome(ctx: Context, next: Next, outcome: LimitOutcome, { limiter, handler }: Policy): Promise<void> {
   if (outcome.kind === 'failed') return Promise.reject(outcome.error)
   if (outcome.kind === 'skipped') return next()
   setHeaders(ctx, outcome.headers)
-  if (outcome.decision) ctx.state.rateLimit = outcome.decision
+  limiter.record(outcome, { holder: ctx.state, request: ctx, response: ctx.response, raw: ctx.res })
   if (outcome.kind === 'allowed') return next()
   return reject(ctx, outcome, handler)
 }

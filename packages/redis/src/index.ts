@@ -1,5 +1,13 @@
 // Public entry of @spillway/redis: the store, its options, the client types it takes and the scripts it runs.
 
+export {
+  peekBucketScript,
+  peekBucketScriptSha1,
+  refundBucketScript,
+  refundBucketScriptSha1,
+  resetBucketScript,
+  resetBucketScriptSha1,
+} from './bucket-admin-scripts.js'
 export { redisNodeOf } from './cluster-partition.js'
 export {
   DEFAULT_FLEET_KEY,

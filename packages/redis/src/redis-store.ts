@@ -1,5 +1,6 @@
 // RedisStore: every decision is an atomic step inside a Redis script, on Redis's clock; a tick's decisions share one call.
 import type { Policy, StepResult, Store } from '@spillway/core'
+import { peekBucket, refundBucket, resetBucket } from './bucket-admin-scripts.js'
 import { warnAboutReplayRisks } from './client-safety.js'
 import { redisNodeOf } from './cluster-partition.js'
 import { type FleetHeartbeat, startFleetHeartbeat } from './fleet-heartbeat.js'
@@ -126,6 +127,44 @@ export class RedisStore implements Store {
       return this.#batcher.step(redisKey, policy.emissionIntervalUs, policy.burstUs, cost)
     }
     return consumeAlone(this.runner, redisKey, policy, cost)
+  }
+
+  /**
+   * The bucket's state without taking anything (one `EVALSHA` of `peekBucketScript`, on Redis `TIME`).
+   *
+   * @example
+   * ```ts
+   * const { debtUs } = await store.peek('default:{203.0.113.7}', policy)
+   * ```
+   */
+  async peek(key: string, policy: Policy): Promise<StepResult> {
+    const args = [policy.emissionIntervalUs, policy.burstUs]
+    return parseStep(await runScript(this.runner, peekBucket, [this.prefix + key], args))
+  }
+
+  /**
+   * Forgets the bucket at `key` (one `DEL`, in `resetBucketScript`): it is full again.
+   *
+   * @example
+   * ```ts
+   * await store.reset('login:{alice}', policy)
+   * ```
+   */
+  async reset(key: string, _policy: Policy): Promise<void> {
+    await runScript(this.runner, resetBucket, [this.prefix + key], [])
+  }
+
+  /**
+   * Atomically gives `tokens` back, never above capacity (`refundBucketScript`); answers the state after.
+   *
+   * @example
+   * ```ts
+   * await store.refund('default:{203.0.113.7}', policy, 1)
+   * ```
+   */
+  async refund(key: string, policy: Policy, tokens: number): Promise<StepResult> {
+    const args = [policy.emissionIntervalUs, policy.burstUs, tokens]
+    return parseStep(await runScript(this.runner, refundBucket, [this.prefix + key], args))
   }
 
   /**

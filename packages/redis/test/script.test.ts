@@ -3,6 +3,12 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RedisServer, randomKeyPrefix, startRedisServer } from '../../../test/harness/redis-server.js'
 import {
+  peekBucketScript,
+  peekBucketScriptSha1,
+  refundBucketScript,
+  refundBucketScriptSha1,
+  resetBucketScript,
+  resetBucketScriptSha1,
   tokenBucketBatchScript,
   tokenBucketBatchScriptSha1,
   tokenBucketScript,
@@ -27,6 +33,28 @@ describe('token bucket script', () => {
   it('has the SHA1 that SCRIPT LOAD returns (single and batch script)', async () => {
     expect(await client.script('LOAD', tokenBucketScript)).toBe(tokenBucketScriptSha1)
     expect(await client.script('LOAD', tokenBucketBatchScript)).toBe(tokenBucketBatchScriptSha1)
+  })
+
+  it('peek, refund and reset scripts have the SHA1 that SCRIPT LOAD returns', async () => {
+    expect(await client.script('LOAD', peekBucketScript)).toBe(peekBucketScriptSha1)
+    expect(await client.script('LOAD', refundBucketScript)).toBe(refundBucketScriptSha1)
+    expect(await client.script('LOAD', resetBucketScript)).toBe(resetBucketScriptSha1)
+  })
+
+  it('peek and refund read a poisoned key as an empty bucket; refund rewrites it with a valid tat', async () => {
+    const prefix = randomKeyPrefix('script')
+    await client.set(`${prefix}text`, 'nan')
+    await client.hset(`${prefix}hash`, 'f', '1')
+    // interval 1 s, burst 3 s
+    expect(await client.evalsha(peekBucketScriptSha1, 1, `${prefix}text`, 1_000_000, 3_000_000)).toEqual([0, 3_000_000])
+    expect(await client.get(`${prefix}text`)).toBe('nan')
+    expect(await client.evalsha(refundBucketScriptSha1, 1, `${prefix}hash`, 1_000_000, 3_000_000, 1)).toEqual([
+      1, 2_000_000,
+    ])
+    expect(await client.get(`${prefix}hash`)).toMatch(/^\d{16}$/)
+    expect(await client.pttl(`${prefix}hash`)).toBeGreaterThan(0)
+    expect(await client.evalsha(resetBucketScriptSha1, 1, `${prefix}hash`)).toBe(1)
+    expect(await client.exists(`${prefix}hash`)).toBe(0)
   })
 
   it('batch script: integer pairs, one per key in order, the same key twice sees its first step', async () => {

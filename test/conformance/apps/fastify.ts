@@ -1,7 +1,7 @@
 // The Fastify app factory for the conformance suite.
 import { type RateLimitOptions, type RateLimitRouteOptions, rateLimit } from '@spillway/fastify'
-import Fastify, { type FastifyRequest } from 'fastify'
-import { type AppFactory, echoBody, listenTarget, type PolicySpec, runningApp } from '../app-factory.js'
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
+import { type AppFactory, echoBody, listenTarget, type PolicySpec, routeActions, runningApp } from '../app-factory.js'
 
 function options({ handler, ...rest }: PolicySpec): RateLimitRouteOptions {
   if (typeof handler !== 'function') return { ...rest, handler } as RateLimitRouteOptions
@@ -14,16 +14,20 @@ function options({ handler, ...rest }: PolicySpec): RateLimitRouteOptions {
   }
 }
 
-const echo = async (request: FastifyRequest) => echoBody(request.rateLimit)
+const echo = async (request: FastifyRequest, reply: FastifyReply) => {
+  reply.code(await routeActions(request.query as Record<string, unknown>, request.rateLimitBuckets))
+  return echoBody(request.rateLimit)
+}
 
 export const fastifyApp: AppFactory = {
   name: 'fastify',
   version: '5',
   headerOf: (request, name) => [(request as FastifyRequest).headers[name]].flat()[0],
+  statusOf: (response) => (response as FastifyReply).statusCode,
   async build(spec) {
-    const { global, defaults, routes = {}, behindProxy = false } = spec
+    const { global, defaults, routes = {}, behindProxy = false, trustEveryProxy = false } = spec
     // The README's setting: the address of the one proxy in front (a number would trust nothing in Fastify 5).
-    const app = Fastify(behindProxy ? { trustProxy: '127.0.0.1' } : {})
+    const app = Fastify(trustEveryProxy ? { trustProxy: true } : behindProxy ? { trustProxy: '127.0.0.1' } : {})
     try {
       const shared = defaults ? options(defaults as PolicySpec) : {}
       const plugin: RateLimitOptions = global ? { ...shared, ...options(global) } : { ...shared, global: false }

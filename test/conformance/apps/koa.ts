@@ -2,7 +2,7 @@ import { createServer } from 'node:http'
 import Router from '@koa/router'
 import { type RateLimitOptions, rateLimit } from '@spillway/koa'
 import Koa, { type Context } from 'koa'
-import { type AppFactory, echoBody, type PolicySpec, serve } from '../app-factory.js'
+import { type AppFactory, echoBody, type PolicySpec, routeActions, serve } from '../app-factory.js'
 
 function options({ handler, ...rest }: PolicySpec): RateLimitOptions {
   if (typeof handler !== 'function') return { ...rest, handler } as RateLimitOptions
@@ -16,7 +16,8 @@ function options({ handler, ...rest }: PolicySpec): RateLimitOptions {
   }
 }
 
-const echo = (ctx: Context) => {
+const echo = async (ctx: Context) => {
+  ctx.status = await routeActions(ctx.query, ctx.state.rateLimitBuckets)
   ctx.body = echoBody(ctx.state.rateLimit)
 }
 
@@ -26,11 +27,12 @@ export function koaAppOn(KoaClass: typeof Koa, version: string): AppFactory {
     name: 'koa',
     version,
     headerOf: (request, name) => (request as Context).get(name) || undefined,
+    statusOf: (response) => (response as Context['response']).status,
     async build(spec) {
-      const { global, defaults, routes = {}, behindProxy = false } = spec
+      const { global, defaults, routes = {}, behindProxy = false, trustEveryProxy = false } = spec
       const limit = defaults ? rateLimit.withDefaults(options(defaults as PolicySpec)) : rateLimit
       // The README's setting: exactly one proxy of yours in front.
-      const app = new KoaClass(behindProxy ? { proxy: true, maxIpsCount: 1 } : {})
+      const app = new KoaClass(trustEveryProxy ? { proxy: true } : behindProxy ? { proxy: true, maxIpsCount: 1 } : {})
       app.silent = true
       const exempt = new Router()
       const router = new Router()

@@ -4,7 +4,9 @@ import { headersScenarios } from './headers.js'
 import { keysScenarios } from './keys.js'
 import type { Scenario } from './kit.js'
 import { limitsScenarios } from './limits.js'
+import { outcomesScenarios } from './outcomes.js'
 import { policiesScenarios } from './policies.js'
+import { proxiesScenarios } from './proxies.js'
 import { responsesScenarios } from './responses.js'
 
 export type { Scenario }
@@ -16,4 +18,6 @@ export const scenarios: readonly Scenario[] = [
   ...headersScenarios,
   ...responsesScenarios,
   ...failuresScenarios,
+  ...outcomesScenarios,
+  ...proxiesScenarios,
 ]
