@@ -1,4 +1,5 @@
 // @spillway/core/adapter: the kit for framework adapters — the request pipeline, options, headers, responses.
+export { mergeHeaderFields, type ReadHeader } from './header-merge.js'
 export {
   type HeaderField,
   type HeaderOptions,
