@@ -1,5 +1,7 @@
 // burstCapacity: B = ⌊R × burstSeconds⌋, at least 1, and a bucket built with it admits exactly that burst.
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { CHART_PATH, renderBurstChart, simulate } from '../../../bench/burst-chart.js'
 import { burstCapacity, createLimiter, MemoryStore, SpillwayConfigError } from '../src/index.js'
 
 describe('burstCapacity', () => {
@@ -36,5 +38,20 @@ describe('burstCapacity', () => {
       expect(size).toThrow(SpillwayConfigError)
       expect(size).toThrow(expect.objectContaining({ option }))
     }
+  })
+})
+
+describe('docs/burst-chart.svg (bench/burst-chart.ts)', () => {
+  it('is what the script draws now, and shows what docs/failure-modes.md says it shows', () => {
+    const series = simulate()
+    expect(readFileSync(CHART_PATH, 'utf8'), 'run: node --import tsx bench/burst-chart.ts').toBe(
+      renderBurstChart(series),
+    )
+    const [fixed, bucket, sized] = series.map((s) => s.maxIn10s)
+    // The boundary burst: 100 at the end of one minute, 100 at the start of the next — twice the quota.
+    expect(fixed).toBe(200)
+    // A token bucket never admits more than B + R·Δ in any window Δ (here 10 s at 100/min).
+    expect(bucket).toBeLessThanOrEqual(100 + (100 / 60) * 10)
+    expect(sized).toBeLessThanOrEqual(10 + (100 / 60) * 10)
   })
 })
