@@ -152,7 +152,8 @@ export function renderBurstChart(series: readonly Series[] = simulate()): string
       `<text x="${LEFT + 22}" y="${572 + index * 20}">${s.label}: ${s.total} admitted, at most ${s.maxIn10s} in any 10 s</text>`,
   )
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="640" viewBox="0 0 ${WIDTH} 640" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" role="img" width="${WIDTH}" height="640" viewBox="0 0 ${WIDTH} 640" font-family="sans-serif" font-size="12">`,
+    '<title>Admitted requests over time for one bursty client: a fixed window of 100 per minute against token buckets</title>',
     `<rect width="${WIDTH}" height="640" fill="#fff"/>`,
     panel(
       40,

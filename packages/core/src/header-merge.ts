@@ -43,11 +43,12 @@ export function mergeHeaderFields(fields: readonly HeaderField[], existing: Read
   const currentRetry = integerOf(existing('Retry-After'))
   const retryAfter = incomingRetry === undefined ? currentRetry : Math.max(incomingRetry, currentRetry ?? 0)
   const merged: HeaderField[] = []
+  let grouped = false
   for (const field of fields) {
-    if (field.name === 'Retry-After' || GROUPED.has(field.name)) continue
-    merged.push({ ...field, value: mergeListField(existing(field.name), field) })
+    if (GROUPED.has(field.name)) grouped = true
+    else if (field.name !== 'Retry-After') merged.push({ ...field, value: mergeListField(existing(field.name), field) })
   }
-  for (const group of SINGLE_POLICY_GROUPS) {
+  for (const group of grouped ? SINGLE_POLICY_GROUPS : []) {
     const incoming = groupValues(group, (name) => fields.find((field) => field.name === name)?.value, incomingRetry)
     if (!incoming) continue
     const current = groupValues(group, existing, currentRetry)
@@ -82,8 +83,9 @@ function groupFields(group: Group, values: GroupValues, retryAfter: number | und
 
 /** A list field with this policy's item added; draft-6 policies (Integer items) keep one item per quota value. */
 function mergeListField(existing: unknown, field: HeaderField): string {
+  if (field.name !== 'RateLimit-Policy' || isAbsent(existing)) return mergeHeaderValue(existing, field)
   const item = DRAFT6_POLICY_ITEM.exec(field.value)
-  if (field.name !== 'RateLimit-Policy' || !item || isAbsent(existing)) return mergeHeaderValue(existing, field)
+  if (!item) return mergeHeaderValue(existing, field)
   const items = String(existing)
     .split(',')
     .map((member) => member.trim())
