@@ -26,6 +26,7 @@ const LINKED_DOCS = [
   'docs/api.md',
   'docs/design.md',
   'docs/errors.md',
+  'docs/failure-modes.md',
   'docs/headers.md',
   'docs/options.md',
   ...['core', 'express', 'fastify', 'koa'].flatMap((pkg) => [

@@ -1,6 +1,7 @@
 // @spillway/core/adapter: the kit for framework adapters — the request pipeline, options, headers, responses.
 
 export type { RawResponse } from './count-by-outcome.js'
+export { mergeHeaderFields, type ReadHeader } from './header-merge.js'
 export {
   type HeaderField,
   type HeaderOptions,

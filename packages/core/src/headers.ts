@@ -1,10 +1,11 @@
 // RateLimit header writers, one per IETF draft, so a new draft is a new writer and not a breaking change.
+import { jitterDelayMs } from './jitter.js'
 import type { Decision } from './types.js'
 
 /** Which standard header fields to send. See docs/headers.md for how B, R map onto each draft. */
 export type StandardHeaders = 'draft-11' | 'draft-10' | 'draft-6' | false
 
-/** A header to set on the response. `list` fields combine with values other policies already set. */
+/** A header to set on the response. Combine it with what other policies set with `mergeHeaderFields`. */
 export interface HeaderField {
   readonly name: string
   readonly value: string
@@ -16,11 +17,24 @@ export interface HeaderField {
 export interface HeaderOptions {
   readonly standard: StandardHeaders
   readonly legacy: boolean
+  /** `retryJitter`: the most ms of random delay added to `Retry-After` and the reset hints. 0 or absent: none. */
+  readonly jitterMaxMs?: number
+  /** Uniform in [0, 1): `Math.random` unless a test fixes it. */
+  readonly random?: () => number
+}
+
+/** The times of one response, in whole seconds, with the same jitter in each. */
+interface TimeHints {
+  /** Undefined when allowed, or when the cost can never fit (no wait would help). */
+  readonly retryAfter: number | undefined
+  /** Seconds until one more token, rounded up; 0 when the bucket is full. */
+  readonly nextToken: number
 }
 
 /**
  * The header fields for one decision: the selected IETF draft, optional legacy `X-RateLimit-*`,
  * and `Retry-After` (whole seconds, rounded up, at least 1) on a rejection that can succeed later.
+ * With `jitterMaxMs`, one random delay is added to every time the response states.
  *
  * @example
  * ```ts
@@ -29,25 +43,24 @@ export interface HeaderOptions {
  * ```
  */
 export function rateLimitHeaders(decision: Decision, options: HeaderOptions): HeaderField[] {
+  const hints = timeHints(decision, jitterDelayMs(options.jitterMaxMs ?? 0, options.random))
   const fields: HeaderField[] = []
-  if (options.standard === 'draft-11') fields.push(...draft11(decision))
-  if (options.standard === 'draft-10') fields.push(...draft10(decision))
-  if (options.standard === 'draft-6') fields.push(...draft6(decision))
-  if (options.legacy) fields.push(...legacy(decision))
-  const retryAfter = retryAfterSeconds(decision)
-  if (retryAfter !== undefined) fields.push({ name: 'Retry-After', value: String(retryAfter), list: false })
+  if (options.standard === 'draft-11') fields.push(...draft11(decision, hints))
+  if (options.standard === 'draft-10') fields.push(...draft10(decision, hints))
+  if (options.standard === 'draft-6') fields.push(...draft6(decision, hints))
+  if (options.legacy) fields.push(...legacy(decision, hints))
+  if (hints.retryAfter !== undefined) fields.push({ name: 'Retry-After', value: String(hints.retryAfter), list: false })
   return fields
 }
 
 /** `Retry-After` in whole seconds, rounded up and never 0; undefined when allowed or never admissible. */
 export function retryAfterSeconds(decision: Decision): number | undefined {
-  if (decision.allowed || !Number.isFinite(decision.retryAfterMs)) return undefined
-  return Math.max(1, Math.ceil(decision.retryAfterMs / 1000))
+  return timeHints(decision, 0).retryAfter
 }
 
 /**
- * Combines a list field with what the response already carries, so a route policy adds its item
- * next to the app-wide one instead of replacing it.
+ * Combines one list field with what the response already carries (appends). Prefer `mergeHeaderFields`,
+ * which also applies each draft's rules for several policies.
  *
  * @example
  * ```ts
@@ -60,6 +73,14 @@ export function mergeHeaderValue(existing: unknown, field: HeaderField): string 
   return `${previous}, ${field.value}`
 }
 
+function timeHints(decision: Decision, delayMs: number): TimeHints {
+  const { allowed, retryAfterMs, nextTokenMs } = decision
+  const retryAfter =
+    allowed || !Number.isFinite(retryAfterMs) ? undefined : Math.max(1, Math.ceil((retryAfterMs + delayMs) / 1000))
+  const nextToken = nextTokenMs > 0 ? Math.ceil((nextTokenMs + delayMs) / 1000) : 0
+  return { retryAfter, nextToken }
+}
+
 /** `w`: seconds an empty bucket takes to fill, i.e. the window in which at most `q` = B is granted at once. */
 function windowSeconds(decision: Decision): number {
   return Math.max(1, Math.ceil(decision.policy.burstUs / 1e6))
@@ -69,41 +90,49 @@ function policyItem(decision: Decision): string {
   return `${sfString(decision.policy.name)};q=${decision.limit};w=${windowSeconds(decision)}`
 }
 
-/** -11: `r` = available quota; `t` = seconds within which no more than `r` can be used (until the next token). */
-function draft11(decision: Decision): HeaderField[] {
-  const untilNextTokenUs = decision.nextTokenMs > 0 ? decision.nextTokenMs * 1000 : decision.policy.emissionIntervalUs
-  const t = Math.floor(untilNextTokenUs / 1e6)
+/**
+ * -11: `r` = available quota (whole tokens now); `t` = effective window: the seconds the bucket takes to
+ * earn `r` back (⌈r/R⌉, at least 1), so `r/t` never states more than R per second (§6 asks to cap that
+ * ratio). With `r = 0`, until the next token; on a rejection, never shorter than `Retry-After`.
+ */
+function draft11(decision: Decision, hints: TimeHints): HeaderField[] {
+  const r = decision.remaining
+  const earnBack = r > 0 ? Math.ceil((r * decision.policy.emissionIntervalUs) / 1e6) : hints.nextToken
+  const t = Math.max(1, earnBack, hints.retryAfter ?? 0)
   return [
     { name: 'RateLimit-Policy', value: policyItem(decision), list: true },
-    { name: 'RateLimit', value: `${sfString(decision.policy.name)};r=${decision.remaining};t=${t}`, list: true },
+    { name: 'RateLimit', value: `${sfString(decision.policy.name)};r=${r};t=${t}`, list: true },
   ]
 }
 
 /** -10 (and -08, -09): `r` = remaining; `t` = seconds until more quota is available, omitted when full. */
-function draft10(decision: Decision): HeaderField[] {
-  const t = decision.nextTokenMs > 0 ? `;t=${Math.ceil(decision.nextTokenMs / 1000)}` : ''
+function draft10(decision: Decision, hints: TimeHints): HeaderField[] {
+  const t = hints.nextToken > 0 ? `;t=${hints.nextToken}` : ''
   return [
     { name: 'RateLimit-Policy', value: policyItem(decision), list: true },
     { name: 'RateLimit', value: `${sfString(decision.policy.name)};r=${decision.remaining}${t}`, list: true },
   ]
 }
 
-/** -06: separate Limit / Remaining / Reset (seconds until the next token) and an unnamed Policy. */
-function draft6(decision: Decision): HeaderField[] {
+/**
+ * -06: separate Limit / Remaining / Reset and an unnamed Policy. Reset is the seconds until the next token,
+ * and on a rejection the same point in time as `Retry-After` (-06 §4: it "SHOULD reference the same point in time").
+ */
+function draft6(decision: Decision, hints: TimeHints): HeaderField[] {
   return [
     { name: 'RateLimit-Policy', value: `${decision.limit};w=${windowSeconds(decision)}`, list: true },
     { name: 'RateLimit-Limit', value: String(decision.limit), list: false },
     { name: 'RateLimit-Remaining', value: String(decision.remaining), list: false },
-    { name: 'RateLimit-Reset', value: String(Math.ceil(decision.nextTokenMs / 1000)), list: false },
+    { name: 'RateLimit-Reset', value: String(hints.retryAfter ?? hints.nextToken), list: false },
   ]
 }
 
-/** `X-RateLimit-Reset` is delta seconds until the next token (not an epoch time). */
-function legacy(decision: Decision): HeaderField[] {
+/** `X-RateLimit-Reset` is delta seconds (not an epoch time), as draft-6's Reset. */
+function legacy(decision: Decision, hints: TimeHints): HeaderField[] {
   return [
     { name: 'X-RateLimit-Limit', value: String(decision.limit), list: false },
     { name: 'X-RateLimit-Remaining', value: String(decision.remaining), list: false },
-    { name: 'X-RateLimit-Reset', value: String(Math.ceil(decision.nextTokenMs / 1000)), list: false },
+    { name: 'X-RateLimit-Reset', value: String(hints.retryAfter ?? hints.nextToken), list: false },
   ]
 }
 

@@ -1,5 +1,6 @@
 // Public entry of @spillway/core: what users call. Kits for adapter and store authors: ./adapter, ./store.
 
+export { type BurstCapacityOptions, burstCapacity } from './burst.js'
 export {
   type CircuitBreakerOptions,
   type CircuitBreakerStore,
@@ -11,6 +12,7 @@ export {
 export { SpillwayConfigError, type SpillwayErrorCode } from './errors.js'
 export type { StandardHeaders } from './headers.js'
 export { DEFAULT_IPV6_SUBNET, ipKey } from './ip-key.js'
+export type { RetryJitter } from './jitter.js'
 export { createLimiter, type Limiter, type LimiterOptions } from './limiter.js'
 export { DEFAULT_MAX_KEYS, MemoryStore, type MemoryStoreOptions } from './memory-store.js'
 export type { RefillRate } from './policy.js'

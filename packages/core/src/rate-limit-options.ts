@@ -3,6 +3,7 @@ import { SpillwayConfigError } from './errors.js'
 import type { HeaderOptions, StandardHeaders } from './headers.js'
 import { DEFAULT_IPV6_SUBNET } from './ip-key.js'
 import { createIpMatcher } from './ip-match.js'
+import { type RetryJitter, resolveRetryJitter } from './jitter.js'
 import { buildLimiter, type Limiter, validateStore } from './limiter.js'
 import { withLocalFallback } from './local-fallback.js'
 import { MemoryStore } from './memory-store.js'
@@ -71,6 +72,11 @@ export interface RateLimitOptions<Req, Res = unknown> {
   standardHeaders?: StandardHeaders
   /** Also send `X-RateLimit-Limit/-Remaining/-Reset` (Reset in delta seconds). Default false. */
   legacyHeaders?: boolean
+  /**
+   * Adds a random delay of up to this many ms (or `{ maxMs }`) to `Retry-After` and the reset hints, so
+   * clients rejected together do not all come back at one instant. Never shortens a wait. Default 0 (off).
+   */
+  retryJitter?: RetryJitter
   /** Status of a rejection. Default 429. */
   statusCode?: number
   /**
@@ -172,6 +178,7 @@ const RATE_LIMIT_OPTION_KEYS: KeysEnum<RateLimitOptions<unknown>> = {
   ipv6Subnet: true,
   standardHeaders: true,
   legacyHeaders: true,
+  retryJitter: true,
   statusCode: true,
   body: true,
   callbackTimeoutMs: true,
@@ -281,6 +288,7 @@ function resolveRequestOptions<Req>(
     headers: {
       standard: resolveStandard(options.standardHeaders),
       legacy: resolveBoolean(options.legacyHeaders, 'legacyHeaders'),
+      jitterMaxMs: resolveRetryJitter(options.retryJitter),
     },
     statusCode,
     body: resolveBody(options.body, statusCode),

@@ -46,7 +46,10 @@ export function failed<Req>(
   report(options, request, stage, error)
   const mode: FailureMode = stage === 'store' ? options.onStoreError : options.onCallbackError
   if (mode === 'allow') return SKIPPED
-  if (mode === 'deny') return { kind: 'rejected', decision: undefined, headers: [], response: cannotDecideResponse() }
+  if (mode === 'deny') {
+    const response = cannotDecideResponse(options.limiter.policy.name)
+    return { kind: 'rejected', decision: undefined, headers: [], response }
+  }
   return { kind: 'failed', error: new RateLimiterError(stage, error) }
 }
 

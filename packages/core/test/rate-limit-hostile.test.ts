@@ -63,7 +63,7 @@ describe('user functions that never settle', () => {
     const limiter = createRequestLimiter<FakeRequest>({ ...base, body: never, onError })
     await limiter.check(from(), '1.2.3.4')
     const outcome = await limiter.check(from(), '1.2.3.4')
-    expect(outcome.kind === 'rejected' && outcome.response.contentType).toBe('application/problem+json')
+    expect(outcome.kind === 'rejected' && outcome.response.contentType).toBe('application/problem+json; charset=utf-8')
     expect(onError.mock.calls[0]?.[1].stage).toBe('body')
   })
 

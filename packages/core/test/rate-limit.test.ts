@@ -24,7 +24,7 @@ describe('createRequestLimiter', () => {
     const rejected = await limiter.check(request, '203.0.113.9')
     if (rejected.kind !== 'rejected') throw new Error('expected a rejection')
     expect(rejected.response.status).toBe(429)
-    expect(rejected.response.contentType).toBe('application/problem+json')
+    expect(rejected.response.contentType).toBe('application/problem+json; charset=utf-8')
     expect(JSON.parse(rejected.response.body)['violated-policies']).toEqual(['default'])
   })
 
@@ -116,7 +116,7 @@ describe('createRequestLimiter', () => {
     })
     await limiter.check(request, '1.2.3.4')
     const outcome = await limiter.check(request, '1.2.3.4')
-    expect(outcome.kind === 'rejected' && outcome.response.contentType).toBe('application/problem+json')
+    expect(outcome.kind === 'rejected' && outcome.response.contentType).toBe('application/problem+json; charset=utf-8')
     expect(onError.mock.calls.map((c) => c[1].stage)).toEqual(['hook', 'body'])
   })
 

@@ -7,7 +7,7 @@ import {
   inheritPolicyOptions,
   isPromiseLike,
   type LimitOutcome,
-  mergeHeaderValue,
+  mergeHeaderFields,
   type RejectedOutcome,
   type RequestLimiter,
   takeHandlerOption,
@@ -109,9 +109,9 @@ function callHandler(handler: Handler, { req, res, next }: Exchange, rejection: 
   }
 }
 
-/** Sets each field, appending list fields to what an earlier policy set. */
+/** Sets each field, merged with what an earlier policy set (lists append; see mergeHeaderFields). */
 function setHeaders(res: Response, fields: readonly HeaderField[]): void {
-  for (const field of fields) res.setHeader(field.name, mergeHeaderValue(res.getHeader(field.name), field))
+  for (const field of mergeHeaderFields(fields, (name) => res.getHeader(name))) res.setHeader(field.name, field.value)
 }
 
 /** `rateLimit`, and `rateLimit.withDefaults(shared)` for policies that share options. */

@@ -12,7 +12,7 @@ import {
   inheritPolicyOptions,
   isPromiseLike,
   type LimitOutcome,
-  mergeHeaderValue,
+  mergeHeaderFields,
   optionNames,
   RATE_LIMIT_OPTION_NAMES,
   type RejectedOutcome,
@@ -265,9 +265,9 @@ function reject({ request, reply, done }: Exchange, rejection: Rejection, handle
   }
 }
 
-/** Sets each field, appending list fields to what an earlier policy set. */
+/** Sets each field, merged with what an earlier policy set (lists append; see mergeHeaderFields). */
 function setHeaders(reply: FastifyReply, fields: readonly HeaderField[]): void {
-  for (const field of fields) reply.header(field.name, mergeHeaderValue(reply.getHeader(field.name), field))
+  for (const field of mergeHeaderFields(fields, (name) => reply.getHeader(name))) reply.header(field.name, field.value)
 }
 
 function buildPolicy(options: Partial<RateLimitRouteOptions>): Policy {

@@ -7,7 +7,7 @@ import {
   inheritPolicyOptions,
   isPromiseLike,
   type LimitOutcome,
-  mergeHeaderValue,
+  mergeHeaderFields,
   type RejectedOutcome,
   type RequestLimiter,
   takeHandlerOption,
@@ -96,9 +96,9 @@ async function reject(ctx: Context, rejection: Rejection, handler: Handler | und
   ctx.body = body
 }
 
-/** Sets each field, appending list fields to what an earlier policy set. */
+/** Sets each field, merged with what an earlier policy set (lists append; see mergeHeaderFields). */
 function setHeaders(ctx: Context, fields: readonly HeaderField[]): void {
-  for (const field of fields) ctx.set(field.name, mergeHeaderValue(ctx.response.get(field.name), field))
+  for (const field of mergeHeaderFields(fields, (name) => ctx.response.get(name))) ctx.set(field.name, field.value)
 }
 
 /** `rateLimit`, and `rateLimit.withDefaults(shared)` for policies that share options. */

@@ -1,12 +1,15 @@
-// Conformance scenarios — RateLimit header fields per draft, and the decision handed to later handlers.
+// Conformance scenarios — RateLimit header fields per draft, stacked policies, jitter, and the decision handed on.
+// Sentences quoted are from draft-ietf-httpapi-ratelimit-headers -06 and -10 (the drafts each writer follows).
 import { expect } from 'vitest'
 import { type EchoBody, hit, parseListField, withApp } from '../app-factory.js'
 import { type Scenario, slow } from './kit.js'
 
+const FIVE_PER_FIVE_MINUTES = { tokens: 5, per: '5m' }
+
 export const headersScenarios: readonly Scenario[] = [
   {
     id: 'headers-draft-11',
-    name: "MUST send draft-11 RateLimit and RateLimit-Policy by default, matching the decision ('q', 'w', 'r', 't')",
+    name: "MUST send draft-11 RateLimit and RateLimit-Policy by default, matching the decision ('q', 'w', 'r', 't'), r/t ≤ R",
     run: (ctx) =>
       withApp(ctx, { global: slow(ctx, 5, { name: 'api' }) }, async (app) => {
         const reply = await hit(app)
@@ -18,7 +21,9 @@ export const headersScenarios: readonly Scenario[] = [
         const [item] = parseListField(reply.headers.get('ratelimit'))
         expect(item?.value).toBe('api')
         expect(item?.params.r).toBe(remaining)
-        expect(item?.params.t).toBeOneOf([11, 12])
+        // Effective window: 4 tokens at one per 12 s are earned back in 48 s, so r/t is the policy's rate
+        // ("cap the ratio between the remaining and the reset parameter values", -10 §6).
+        expect(item?.params.t).toBe(48)
         for (const name of ['ratelimit-limit', 'x-ratelimit-limit', 'retry-after']) {
           expect(reply.headers.get(name)).toBeNull()
         }
@@ -49,6 +54,66 @@ export const headersScenarios: readonly Scenario[] = [
         expect(reply.headers.get('ratelimit-reset')).toBe('12')
         expect(parseListField(reply.headers.get('ratelimit-policy'))).toEqual([{ value: 5, params: { w: 60 } }])
         expect(reply.headers.get('ratelimit')).toBeNull()
+      }),
+  },
+  {
+    id: 'headers-draft-6-stacked',
+    name: 'MUST describe the stacked policy closest to its limit in draft-6 Limit/Remaining/Reset, one Policy item per quota',
+    run: (ctx) => {
+      const spec = {
+        global: slow(ctx, 5, { name: 'global', standardHeaders: 'draft-6', legacyHeaders: true }),
+        routes: {
+          '/login': slow(ctx, 5, { name: 'login', refillRate: FIVE_PER_FIVE_MINUTES, standardHeaders: 'draft-6' }),
+        },
+      } as const
+      return withApp(ctx, spec, async (app) => {
+        expect((await hit(app, '/')).status).toBe(200)
+        expect((await hit(app, '/')).status).toBe(200)
+        const reply = await hit(app, '/login') // global: 2 left, next token in 12 s; login: 4 left
+        expect(reply.status).toBe(200)
+        // -06 §3.1: "The expiring-limit MUST be set to the service limit that is closest to reaching its limit"
+        const trio = ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'].map((n) => reply.headers.get(n))
+        expect(trio).toEqual(['5', '2', '12'])
+        expect(reply.headers.get('x-ratelimit-remaining')).toBe('2')
+        // -06 §3.2: "Two quota policies MUST NOT be associated with the same quota units value." 5 per 60 s and
+        // 5 per 300 s: the stricter one stays.
+        expect(parseListField(reply.headers.get('ratelimit-policy'))).toEqual([{ value: 5, params: { w: 300 } }])
+      })
+    },
+  },
+  {
+    id: 'headers-draft-6-reset-is-retry-after',
+    name: 'MUST point draft-6 RateLimit-Reset at the same second as Retry-After when a cost > 1 is rejected',
+    run: (ctx) =>
+      withApp(ctx, { global: slow(ctx, 4, { cost: 3, standardHeaders: 'draft-6' }) }, async (app) => {
+        expect((await hit(app)).status).toBe(200)
+        const rejected = await hit(app) // 1 left, 3 needed: 2 tokens at one per 12 s
+        expect(rejected.status).toBe(429)
+        // -06 §4: "the RateLimit-Reset header field value SHOULD reference the same point in time as the
+        // Retry-After field value."
+        expect([rejected.headers.get('retry-after'), rejected.headers.get('ratelimit-reset')]).toEqual(['24', '24'])
+        expect(rejected.headers.get('ratelimit-remaining')).toBe('1')
+      }),
+  },
+  {
+    id: 'retry-jitter',
+    name: 'MUST spread Retry-After over retryJitter, never below the true wait, with the reset hints at the same second',
+    run: (ctx) =>
+      withApp(ctx, { global: slow(ctx, 1, { retryJitter: { maxMs: 30_000 }, legacyHeaders: true }) }, async (app) => {
+        expect((await hit(app)).status).toBe(200)
+        const seen = new Set<number>()
+        for (let i = 0; i < 12; i++) {
+          const rejected = await hit(app)
+          const retryAfter = Number(rejected.headers.get('retry-after'))
+          // The true wait is ≤ 12 s and > 11 s (time passes between requests): 12 s up to 12 + 30 s.
+          expect(retryAfter).toBeGreaterThanOrEqual(12)
+          expect(retryAfter).toBeLessThanOrEqual(42)
+          expect(parseListField(rejected.headers.get('ratelimit'))[0]?.params.t).toBe(retryAfter)
+          expect(rejected.headers.get('x-ratelimit-reset')).toBe(String(retryAfter))
+          seen.add(retryAfter)
+        }
+        // 12 draws over 30 seconds: all alike has a probability below 1e-15.
+        expect(seen.size).toBeGreaterThan(1)
       }),
   },
   {

@@ -1,0 +1,112 @@
+// Combines the header fields of several policies on one response, by each field's rule in the drafts.
+import { type HeaderField, mergeHeaderValue } from './headers.js'
+
+/** Reads a header the response already carries (from an earlier policy); absent as undefined, null or ''. */
+export type ReadHeader = (name: string) => unknown
+
+/** Single-valued fields that describe one policy together: Limit, Remaining, Reset. */
+const SINGLE_POLICY_GROUPS = [
+  ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
+  ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'],
+] as const
+
+type Group = (typeof SINGLE_POLICY_GROUPS)[number]
+
+/** One policy's Limit / Remaining / Reset, and whether its decision was a rejection (it sent `Retry-After`). */
+interface GroupValues {
+  readonly limit: number
+  readonly remaining: number
+  readonly reset: number
+  readonly rejected: boolean
+}
+
+const GROUPED = new Set<string>(SINGLE_POLICY_GROUPS.flat())
+
+/**
+ * The fields to set on a response that may already carry an earlier policy's fields (an app-wide
+ * policy, then a route's). Set each returned field as it is, replacing the response's value:
+ * - `RateLimit` and `RateLimit-Policy` lists gain this policy's item; in draft-6's unnamed
+ *   `RateLimit-Policy`, two items never share a quota value (the one with the longer window stays);
+ * - draft-6 `RateLimit-Limit` / `-Remaining` / `-Reset` (and `X-RateLimit-*`) describe one policy: the one
+ *   closest to its limit (a rejecting one first, then the fewest remaining, then the longest reset);
+ * - `Retry-After` is the longest wait, and the Reset fields point at the same second.
+ *
+ * @example
+ * ```ts
+ * for (const field of mergeHeaderFields(outcome.headers, (name) => res.getHeader(name))) {
+ *   res.setHeader(field.name, field.value)
+ * }
+ * ```
+ */
+export function mergeHeaderFields(fields: readonly HeaderField[], existing: ReadHeader): HeaderField[] {
+  const incomingRetry = integerOf(fields.find((field) => field.name === 'Retry-After')?.value)
+  const currentRetry = integerOf(existing('Retry-After'))
+  const retryAfter = incomingRetry === undefined ? currentRetry : Math.max(incomingRetry, currentRetry ?? 0)
+  const merged: HeaderField[] = []
+  let grouped = false
+  for (const field of fields) {
+    if (GROUPED.has(field.name)) grouped = true
+    else if (field.name !== 'Retry-After') merged.push({ ...field, value: mergeListField(existing(field.name), field) })
+  }
+  for (const group of grouped ? SINGLE_POLICY_GROUPS : []) {
+    const incoming = groupValues(group, (name) => fields.find((field) => field.name === name)?.value, incomingRetry)
+    if (!incoming) continue
+    const current = groupValues(group, existing, currentRetry)
+    const chosen = current && closerToLimit(current, incoming) ? current : incoming
+    merged.push(...groupFields(group, chosen, retryAfter))
+  }
+  if (incomingRetry !== undefined) merged.push({ name: 'Retry-After', value: String(retryAfter), list: false })
+  return merged
+}
+
+/** True when `a` is at least as close to its limit as `b` (a tie keeps `a`, the one already sent). */
+function closerToLimit(a: GroupValues, b: GroupValues): boolean {
+  if (a.rejected !== b.rejected) return a.rejected
+  if (a.remaining !== b.remaining) return a.remaining < b.remaining
+  return a.reset >= b.reset
+}
+
+function groupValues(group: Group, read: ReadHeader, retryAfter: number | undefined): GroupValues | undefined {
+  const [limit, remaining, reset] = group.map((name) => integerOf(read(name)))
+  if (limit === undefined || remaining === undefined || reset === undefined) return undefined
+  return { limit, remaining, reset, rejected: retryAfter !== undefined }
+}
+
+function groupFields(group: Group, values: GroupValues, retryAfter: number | undefined): HeaderField[] {
+  const [limitName, remainingName, resetName] = group
+  return [
+    { name: limitName, value: String(values.limit), list: false },
+    { name: remainingName, value: String(values.remaining), list: false },
+    { name: resetName, value: String(retryAfter ?? values.reset), list: false },
+  ]
+}
+
+/** A list field with this policy's item added; draft-6 policies (Integer items) keep one item per quota value. */
+function mergeListField(existing: unknown, field: HeaderField): string {
+  if (field.name !== 'RateLimit-Policy' || isAbsent(existing)) return mergeHeaderValue(existing, field)
+  const item = DRAFT6_POLICY_ITEM.exec(field.value)
+  if (!item) return mergeHeaderValue(existing, field)
+  const items = String(existing)
+    .split(',')
+    .map((member) => member.trim())
+  const sameQuota = items.findIndex((member) => DRAFT6_POLICY_ITEM.exec(member)?.[1] === item[1])
+  if (sameQuota === -1) return mergeHeaderValue(existing, field)
+  // -06 §3.2: "Two quota policies MUST NOT be associated with the same quota units value." Same quota, the
+  // longer window is the stricter policy: keep it.
+  const kept = DRAFT6_POLICY_ITEM.exec(items[sameQuota] as string)
+  if (Number(item[2]) > Number(kept?.[2])) items[sameQuota] = field.value
+  return items.join(', ')
+}
+
+/** `5;w=60`: a draft-6 quota policy as Spillway writes it (quota, window). */
+const DRAFT6_POLICY_ITEM = /^(\d+);w=(\d+)$/
+
+function integerOf(value: unknown): number | undefined {
+  if (isAbsent(value)) return undefined
+  const text = Array.isArray(value) ? String(value.at(-1)) : String(value)
+  return /^\d+$/.test(text.trim()) ? Number(text) : undefined
+}
+
+function isAbsent(value: unknown): boolean {
+  return value === undefined || value === null || value === ''
+}
