@@ -223,7 +223,10 @@ export class HybridStore implements Store {
     const fleet: FleetAction = beat
       ? { kind: 'beat', staleMs: STALE_INTERVALS * this.syncIntervalMs }
       : { kind: 'none' }
-    if (!this.#settings.runner.isCluster) return this.#track(items, fleet)
+    if (!this.#settings.runner.isCluster) {
+      this.#track(items, fleet)
+      return
+    }
     if (beat) this.#track([], fleet)
     for (const group of groupBySlot(items)) this.#track(group, { kind: 'none' })
   }
@@ -250,9 +253,9 @@ export class HybridStore implements Store {
       const { fleetSize, replies } = await withBudget(call, this.#settings.timeoutMs)
       if (fleet.kind === 'beat' && fleetSize > 0) this.#fleetSize = fleetSize
       this.#recover()
-      entries.forEach(
-        (entry, i) => entry && this.#applyLease(entry, items[i] as SyncItem, replies[i] as LeaseReply, sentAtUs),
-      )
+      entries.forEach((entry, i) => {
+        if (entry !== undefined) this.#applyLease(entry, items[i] as SyncItem, replies[i] as LeaseReply, sentAtUs)
+      })
     } catch (error) {
       report(this.#settings.onError, error)
       if (fleet.kind !== 'leave') this.#degraded = true
