@@ -63,7 +63,11 @@ export async function measureCost(store: Store, admin: Redis, scenario: CostScen
   }
 }
 
-async function drive(store: Store, scenario: CostScenario, ms: number): Promise<{ decisions: number; admitted: number }> {
+async function drive(
+  store: Store,
+  scenario: CostScenario,
+  ms: number,
+): Promise<{ decisions: number; admitted: number }> {
   const { policy, perTick, keyAt } = scenario
   const endAt = performance.now() + ms
   let decisions = 0
@@ -72,7 +76,9 @@ async function drive(store: Store, scenario: CostScenario, ms: number): Promise<
   for (let tick = 0; performance.now() < endAt; tick++) {
     for (let i = 0; i < perTick; i++) {
       decisions++
-      pending.push(store.consume(storeKey(policy.name, keyAt(tick, i)), policy, 1).then((s) => void (s.allowed && admitted++)))
+      pending.push(
+        store.consume(storeKey(policy.name, keyAt(tick, i)), policy, 1).then((s) => void (s.allowed && admitted++)),
+      )
     }
     await sleep(1)
     if (pending.length > 10_000) {
