@@ -1,6 +1,7 @@
 // The lease bound with real processes: over every window Δ the fleet admits ≤ B + R·(Δ + L) for N = 1, 2, 4; naive sync breaks it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RedisServer, randomKeyPrefix, startRedisServer } from '../harness/redis-server.js'
+import { BOUND_RUN, WINDOWS_MS } from './bound-run.js'
 import {
   exactAdmissions,
   type FleetPool,
@@ -10,16 +11,6 @@ import {
   maxInWindow,
   startFleetPool,
 } from './fleet.js'
-
-/** B = 50, R = 100/s, L = S = 500 ms; each process fires ~5 decisions per ms (≈ 50× R), for 3 s. */
-export const BOUND_RUN: Omit<FleetRun, 'kind' | 'processes'> = {
-  capacity: 50,
-  refillPerSecond: 100,
-  syncIntervalMs: 500,
-  durationMs: 3000,
-  perTick: 5,
-}
-export const WINDOWS_MS = [100, 500, 1000] as const
 
 let server: RedisServer
 let pool: FleetPool
