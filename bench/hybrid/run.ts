@@ -9,7 +9,7 @@ import { randomKeyPrefix, startRedisServer } from '../../test/harness/redis-serv
 import { BOUND_RUN, WINDOWS_MS } from '../../test/hybrid/bound-run.js'
 import { COST_SCENARIOS } from '../../test/hybrid/cost-scenarios.js'
 import { exactAdmissions, type FleetResult, leaseBound, maxInWindow, startFleetPool } from '../../test/hybrid/fleet.js'
-import { type CostFigures, measureCost } from '../../test/hybrid/redis-cost.js'
+import { type CostFigures, commandCalls, measureCost } from '../../test/hybrid/redis-cost.js'
 import { type Bar, COLORS, renderBarChart } from '../report/svg.js'
 
 const FLEET_SIZES = [1, 2, 4] as const
@@ -21,11 +21,14 @@ interface WindowFigures {
   readonly admitted: number
   readonly exact: number
   readonly decisions: number
+  /** Script calls Redis ran during the run (INFO commandstats). */
+  readonly scriptCalls: number
   readonly perWindow: { windowMs: number; max: number; bound: number }[]
 }
 
-function windowFigures(result: FleetResult): WindowFigures {
+function windowFigures(result: FleetResult, scriptCalls: number): WindowFigures {
   return {
+    scriptCalls,
     kind: result.run.kind,
     processes: result.run.processes,
     admitted: result.admittedAtMs.length,
@@ -41,16 +44,20 @@ function windowFigures(result: FleetResult): WindowFigures {
 
 async function measureWindows(port: number): Promise<WindowFigures[]> {
   const pool = await startFleetPool(port, randomKeyPrefix('bench-bound'), Math.max(...FLEET_SIZES))
+  const admin = await connectLimiterClient(port)
   const figures: WindowFigures[] = []
   try {
     for (const kind of ['hybrid', 'naive'] as const) {
       for (const processes of FLEET_SIZES) {
+        await admin.config('RESETSTAT')
         const result = await pool.run({ ...BOUND_RUN, kind, processes }, `${kind}-${processes}`)
-        figures.push(windowFigures(result))
+        const calls = await commandCalls(admin)
+        figures.push(windowFigures(result, (calls.get('evalsha') ?? 0) + (calls.get('eval') ?? 0)))
         console.info(JSON.stringify(figures.at(-1)))
       }
     }
   } finally {
+    admin.disconnect()
     await pool.stop()
   }
   return figures
@@ -102,13 +109,13 @@ function windowChart(figures: readonly WindowFigures[]): string {
 }
 
 function windowTable(figures: readonly WindowFigures[]): string {
-  const head = `| store | N | ${WINDOWS_MS.map((ms) => `max in Δ = ${ms} ms (bound)`).join(' | ')} | admitted in ${BOUND_RUN.durationMs / 1000} s (B + R·t) |`
-  const rule = `|---|---|${WINDOWS_MS.map(() => '---').join('|')}|---|`
+  const head = `| store | N | ${WINDOWS_MS.map((ms) => `max in Δ = ${ms} ms (bound)`).join(' | ')} | admitted in ${BOUND_RUN.durationMs / 1000} s (B + R·t) | decisions | script calls |`
+  const rule = `|---|---|${WINDOWS_MS.map(() => '---').join('|')}|---|---|---|`
   const rows = figures.map(
     (f) =>
       `| ${f.kind === 'hybrid' ? 'HybridStore' : 'naive optimistic sync'} | ${f.processes} | ${f.perWindow
         .map((w) => `${w.max} (${w.bound})`)
-        .join(' | ')} | ${f.admitted} (${f.exact}) |`,
+        .join(' | ')} | ${f.admitted} (${f.exact}) | ${f.decisions} | ${f.scriptCalls} |`,
   )
   return [head, rule, ...rows].join('\n')
 }

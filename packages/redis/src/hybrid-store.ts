@@ -280,9 +280,13 @@ export class HybridStore implements Store {
     this.#serveWaiters(item.redisKey.slice(this.prefix.length), entry, nowUs)
   }
 
-  /** A random delay in `[0, min(L, (N−1)·T))`: N processes told "empty until t" retry one token apart. */
+  /**
+   * A random delay in `[0, min(L, N·T))` (none when N = 1): N processes told "empty until t" retry
+   * spread over the N tokens the bucket makes meanwhile, not all at t.
+   */
   #spreadUs(policy: Policy): number {
-    const windowUs = Math.min(this.syncIntervalMs * 1000, (this.#fleetSize - 1) * policy.emissionIntervalUs)
+    if (this.#fleetSize === 1) return 0
+    const windowUs = Math.min(this.syncIntervalMs * 1000, this.#fleetSize * policy.emissionIntervalUs)
     return Math.floor(Math.random() * windowUs)
   }
 
