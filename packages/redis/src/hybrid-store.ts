@@ -213,8 +213,9 @@ export class HybridStore implements Store {
     const items: SyncItem[] = []
     for (const key of this.#due) {
       const entry = this.#entries.get(key)
-      if (entry === undefined || entry.inFlight) continue
+      if (entry?.inFlight) continue // its reply marks it due again if it still needs something
       this.#due.delete(key)
+      if (entry === undefined) continue
       const request = entry.nextRequest(maxLease(entry.policy), nowUs)
       if (request === undefined) continue
       entry.toReturn -= request.returned
