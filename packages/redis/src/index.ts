@@ -18,6 +18,13 @@ export {
   heartbeatScriptSha1,
   startFleetHeartbeat,
 } from './fleet-heartbeat.js'
+export { hybridLeaseScript, hybridLeaseScriptSha1 } from './hybrid-lease-script.js'
+export { HybridStore } from './hybrid-store.js'
+export {
+  DEFAULT_HYBRID_TIMEOUT_MS,
+  DEFAULT_SYNC_INTERVAL_MS,
+  type HybridStoreOptions,
+} from './hybrid-store-options.js'
 export { RedisStore } from './redis-store.js'
 export { DEFAULT_MAX_BATCH_SIZE, DEFAULT_PREFIX, type RedisStoreOptions } from './redis-store-options.js'
 export type { RedisStoreClient } from './script-runner.js'

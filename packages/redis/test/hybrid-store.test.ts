@@ -1,0 +1,70 @@
+// HybridStore options and lifecycle: coded config errors, the key space shared with RedisStore, no decisions after close.
+import { SpillwayConfigError } from '@spillway/core'
+import { createPolicy } from '@spillway/core/store'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type RedisServer, randomKeyPrefix, startRedisServer } from '../../../test/harness/redis-server.js'
+import { HybridStore, RedisStore } from '../src/index.js'
+
+describe('HybridStore options and lifecycle', () => {
+  let server: RedisServer
+  let client: Redis
+
+  beforeAll(async () => {
+    server = await startRedisServer()
+    client = new Redis(server.port, '127.0.0.1', {
+      enableOfflineQueue: false,
+      autoResendUnfulfilledCommands: false,
+      maxRetriesPerRequest: 1,
+      lazyConnect: true,
+    })
+    await client.connect()
+  })
+
+  afterAll(async () => {
+    client?.disconnect()
+    await server?.stop()
+  })
+
+  const configError = (make: () => unknown) => {
+    try {
+      make()
+    } catch (error) {
+      expect(error).toBeInstanceOf(SpillwayConfigError)
+      return error as SpillwayConfigError
+    }
+    throw new Error('no error thrown')
+  }
+
+  it('rejects bad options with a coded error naming the HybridStore option', () => {
+    expect(configError(() => new HybridStore({ client, syncIntervalMs: 5 }))).toMatchObject({
+      code: 'ERR_SPILLWAY_INVALID_OPTION',
+      option: 'HybridStore.syncIntervalMs',
+    })
+    expect(configError(() => new HybridStore({ client, syncIntervalMs: 100, timeoutMs: 200 }))).toMatchObject({
+      option: 'HybridStore.timeoutMs',
+    })
+    expect(configError(() => new HybridStore({ client, prefix: 'a{b}' }))).toMatchObject({
+      code: 'ERR_SPILLWAY_INVALID_OPTION',
+      option: 'HybridStore.prefix',
+    })
+    const missing = configError(() => new HybridStore({} as never))
+    expect(missing).toMatchObject({ code: 'ERR_SPILLWAY_MISSING_OPTION', option: 'HybridStore.client' })
+    expect(missing.message).toMatch(/^\[spillway\] HybridStore\.client is required/)
+    expect(configError(() => new HybridStore({ client, sync: 1 } as never))).toMatchObject({
+      code: 'ERR_SPILLWAY_UNKNOWN_OPTION',
+      option: 'HybridStore.sync',
+    })
+  })
+
+  it('shares its key space with a RedisStore on the same client and prefix, and rejects decisions after close()', async () => {
+    const prefix = randomKeyPrefix('hybrid')
+    const store = new HybridStore({ client, prefix })
+    expect(store.keySpace).toBe(new RedisStore({ client, prefix }).keySpace)
+    expect(store.keySpace).not.toBe(new RedisStore({ client, prefix: `${prefix}other:` }).keySpace)
+    const policy = createPolicy({ name: 'p', capacity: 2, refillRate: 1 })
+    expect((await store.consume('p:{a}', policy, 1)).allowed).toBe(true)
+    await store.close()
+    await expect(store.consume('p:{a}', policy, 1)).rejects.toThrow(/closed/)
+  })
+})
