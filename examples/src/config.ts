@@ -1,7 +1,7 @@
 // Settings shared by the example servers, read from the environment with clear errors.
 
 import { MemoryStore, type Store } from '@spillway/core'
-import { RedisStore } from '@spillway/redis'
+import { HybridStore, RedisStore } from '@spillway/redis'
 import { Redis } from 'ioredis'
 
 export interface ExampleConfig {
@@ -24,8 +24,15 @@ function numberFromEnv(name: string, fallback: number): number {
   return value
 }
 
+/** RATE_LIMIT_STORE: `redis` (default when REDIS_URL is set) or `hybrid` (leases, see docs/hybrid.md). */
+function storeKindFromEnv(): 'redis' | 'hybrid' {
+  const kind = process.env.RATE_LIMIT_STORE ?? 'redis'
+  if (kind !== 'redis' && kind !== 'hybrid') throw new Error(`RATE_LIMIT_STORE must be redis or hybrid, got "${kind}"`)
+  return kind
+}
+
 /**
- * Reads PORT (default 3000), REDIS_URL (Redis store when set, in-memory otherwise),
+ * Reads PORT (default 3000), REDIS_URL (Redis store when set, in-memory otherwise), RATE_LIMIT_STORE,
  * RATE_LIMIT_CAPACITY (default 10) and RATE_LIMIT_REFILL_PER_SEC (default 2).
  */
 export async function readConfig(): Promise<ExampleConfig> {
@@ -53,12 +60,17 @@ export async function readConfig(): Promise<ExampleConfig> {
     retryStrategy: (times) => Math.min(times * 100, 1000),
   })
   client.on('error', (error: Error) => console.error(`redis: ${error.message}`))
-  const store = new RedisStore({ client, prefix: 'spillway-example:' })
+  const hybrid = storeKindFromEnv() === 'hybrid'
+  // Hybrid: local decisions on leases taken from the same Redis buckets, synced once a second.
+  const store = hybrid
+    ? new HybridStore({ client, prefix: 'spillway-example:' })
+    : new RedisStore({ client, prefix: 'spillway-example:' })
   const close = async () => {
     await store.close()
     client.disconnect()
   }
-  return { port, store, storeLabel: `Redis at ${redisUrl}`, global, login, close }
+  const storeLabel = `${hybrid ? 'hybrid store (leases) on ' : ''}Redis at ${redisUrl}`
+  return { port, store, storeLabel, global, login, close }
 }
 
 /** The line every example prints once it listens; tests and the demo read the URL from it. */

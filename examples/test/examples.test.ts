@@ -99,6 +99,25 @@ describe('a mixed fleet of examples on one Redis', () => {
   }, 60_000)
 })
 
+describe('an example on the hybrid store', () => {
+  it('limits GET / by the global policy with leases from Redis (RATE_LIMIT_STORE=hybrid)', async () => {
+    const redis = await startRedisServer()
+    try {
+      const env = {
+        REDIS_URL: redis.url,
+        RATE_LIMIT_STORE: 'hybrid',
+        RATE_LIMIT_CAPACITY: '3',
+        RATE_LIMIT_REFILL_PER_SEC: '0.01',
+      }
+      const example = await startExample('koa', env)
+      expect(example.output()).toContain('hybrid store (leases) on Redis')
+      expect(await statuses(`${example.url}/`, 4)).toEqual([200, 200, 200, 429])
+    } finally {
+      await redis.stop()
+    }
+  }, 60_000)
+})
+
 describe('an example started while Redis is down', () => {
   it('comes up, limits in-process, and moves to Redis once it starts', async () => {
     const port = await freePort()

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Policy, StepResult, Store } from '@spillway/core'
 import { cachedSharePolicy, monotonicClockUs, stepBucket } from '@spillway/core/store'
+import { peekBucket, refundBucket, resetBucket } from './bucket-admin-scripts.js'
 import { KeyLease } from './hybrid-key-lease.js'
 import {
   type HybridStoreOptions,
@@ -11,7 +12,9 @@ import {
 } from './hybrid-store-options.js'
 import { type FleetAction, type LeaseReply, type SyncItem, sendSyncCall } from './hybrid-sync-call.js'
 import { keySlot } from './key-slot.js'
+import { runScript } from './run-script.js'
 import type { RedisStoreClient } from './script-runner.js'
+import { parseStep } from './step-reply.js'
 
 /** A process unseen for this many sync intervals no longer counts in N. */
 const STALE_INTERVALS = 3
@@ -170,11 +173,64 @@ export class HybridStore implements Store {
     return { allowed: true, debtUs: entry.estimatedDebtUs(nowUs) }
   }
 
-  /** Outage: the local share `(⌈B/N⌉, R/N)`, starting from what is left of the key's leases. */
+  /**
+   * The bucket as Redis holds it (one `EVALSHA`, nothing taken). Tokens this process holds in a live lease
+   * were already taken from Redis, so they count as spent here.
+   *
+   * @example
+   * ```ts
+   * const { debtUs } = await store.peek('default:{203.0.113.7}', policy)
+   * ```
+   */
+  async peek(key: string, policy: Policy): Promise<StepResult> {
+    const args = [policy.emissionIntervalUs, policy.burstUs]
+    return parseStep(await runScript(this.#settings.runner, peekBucket, [this.prefix + key], args))
+  }
+
+  /**
+   * Makes the bucket full again: deletes it in Redis and forgets this process's lease for it (another
+   * process's live lease stays spendable until it expires, at most `syncIntervalMs`).
+   *
+   * @example
+   * ```ts
+   * await store.reset('login:{alice}', policy)
+   * ```
+   */
+  async reset(key: string, _policy: Policy): Promise<void> {
+    this.#entries.delete(key)
+    await runScript(this.#settings.runner, resetBucket, [this.prefix + key], [])
+  }
+
+  /**
+   * Gives `tokens` back to the bucket in Redis, atomically and never above capacity.
+   *
+   * @example
+   * ```ts
+   * await store.refund('default:{203.0.113.7}', policy, 1)
+   * ```
+   */
+  async refund(key: string, policy: Policy, tokens: number): Promise<StepResult> {
+    const args = [policy.emissionIntervalUs, policy.burstUs, tokens]
+    const step = parseStep(await runScript(this.#settings.runner, refundBucket, [this.prefix + key], args))
+    // What Redis said about the bucket is stale now: a key rejected locally may ask again at once.
+    const entry = this.#entries.get(key)
+    if (entry) {
+      entry.redisDebtUs = step.debtUs
+      entry.redisDebtAtUs = monotonicClockUs()
+      entry.spreadUs = 0
+    }
+    return step
+  }
+
+  /**
+   * Outage: the local share `(⌈B/N⌉, R/N)`, starting from what is left of the key's leases — or full for
+   * a key Redis never answered for (a new client, or Redis down at boot), like the fallback of `resilient`.
+   */
   #decideOnShare(entry: KeyLease, cost: number, nowUs: number): StepResult {
     const share = cachedSharePolicy(entry.policy, this.#fleetSize)
     if (entry.outageTatUs === undefined) {
-      const leftover = Math.min(entry.takeAllLive(), share.capacity)
+      const neverAnswered = entry.lastLeaseSize === 0 && entry.redisDebtAtUs === 0
+      const leftover = neverAnswered ? share.capacity : Math.min(entry.takeAllLive(), share.capacity)
       entry.outageTatUs = nowUs + (share.capacity - leftover) * share.emissionIntervalUs
     }
     const step = stepBucket(share, { tatUs: entry.outageTatUs, nowUs, cost })
