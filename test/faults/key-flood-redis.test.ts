@@ -30,7 +30,9 @@ describe('a flood of distinct keys on Redis', () => {
       const store = new RedisStore({ client, prefix, heartbeat: false })
       // Capacity 2, one token per 3 s: a bucket that took one token is full (and its key gone) 3 s later.
       const key = (request: unknown) => factory.headerOf(request, 'x-client')
-      const app = await factory.build({ global: { capacity: 2, refillRate: { tokens: 1, per: '3s' }, store, key } })
+      // Every decision on Redis (no local fallback on a slow answer): this test counts the keys Redis holds.
+      const policy = { capacity: 2, refillRate: { tokens: 1, per: '3s' }, store, key, onStoreError: 'error' as const }
+      const app = await factory.build({ global: policy })
       try {
         const before = await usedMemory()
         for (let start = 0; start < KEYS_PER_ADAPTER; start += 50) {
