@@ -1,4 +1,5 @@
 // Options shared by every adapter, validated once: the same names in Express, Fastify and Koa.
+import type { BlockDuration } from './block.js'
 import { SpillwayConfigError } from './errors.js'
 import type { HeaderOptions, StandardHeaders } from './headers.js'
 import { DEFAULT_IPV6_SUBNET } from './ip-key.js'
@@ -49,6 +50,11 @@ export interface RateLimitOptions<Req, Res = unknown> {
   name?: string
   /** Tokens a request takes: a number, or a function of the request. Default 1. */
   cost?: number | ((request: Req) => MaybePromise<number>)
+  /**
+   * Once a key is rejected, it stays rejected this long (a login lockout): ms, `'15m'`, or an escalating
+   * block `{ initial: '1m', max: '1h', factor: 2 }`. `Retry-After` tells when the block ends. Default: none.
+   */
+  blockDuration?: BlockDuration
   /**
    * The bucket key of a request. Default: the client address as the framework computes it.
    * Returning `undefined` or `''` is a key failure, handled per `onCallbackError`.
@@ -172,6 +178,7 @@ const RATE_LIMIT_OPTION_KEYS: KeysEnum<RateLimitOptions<unknown>> = {
   store: true,
   name: true,
   cost: true,
+  blockDuration: true,
   key: true,
   skip: true,
   allowList: true,
@@ -198,7 +205,7 @@ export const RATE_LIMIT_OPTION_NAMES = optionNames(RATE_LIMIT_OPTION_KEYS)
  * The options that define a policy (its bucket shape, name and cost): a route policy sets its own and
  * never inherits them from shared defaults.
  */
-export const POLICY_DEFINING_OPTIONS = ['capacity', 'refillRate', 'name', 'cost'] as const
+export const POLICY_DEFINING_OPTIONS = ['capacity', 'refillRate', 'name', 'cost', 'blockDuration'] as const
 
 /**
  * Validates adapter options once, at construction; throws {@link SpillwayConfigError} naming the bad option.
@@ -211,12 +218,19 @@ export const POLICY_DEFINING_OPTIONS = ['capacity', 'refillRate', 'name', 'cost'
 export function resolveRateLimitOptions<Req>(options: RateLimitOptions<Req>): ResolvedRateLimit<Req> {
   requireObject(options, 'options')
   rejectUnknownOptions(options, RATE_LIMIT_OPTION_NAMES)
-  const { capacity, refillRate, name } = options
+  const { capacity, refillRate, name, blockDuration } = options
   const staticCost = typeof options.cost === 'number' ? options.cost : undefined
   const given = 'store' in options ? validateStore(options.store) : new MemoryStore()
   const storeMode = resolveStoreFailureMode(options.onStoreError, given)
   const store = storeMode === 'local' ? withLocalFallback(given) : given
-  const { limiter, claim, decide, giveBack } = buildLimiter({ capacity, refillRate, name, store, cost: staticCost })
+  const { limiter, claim, decide, giveBack } = buildLimiter({
+    capacity,
+    refillRate,
+    name,
+    store,
+    cost: staticCost,
+    ...(blockDuration !== undefined && { blockDuration }),
+  })
   // The local fallback decides whenever the store cannot: a failure reaching the pipeline is unexpected.
   const onStoreError = storeMode === 'local' ? 'allow' : storeMode
   return {
