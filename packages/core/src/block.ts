@@ -76,7 +76,12 @@ export function parseBlockDuration(value: unknown): BlockPolicy | undefined {
     throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', 'blockDuration.max', max, 'must not be below initial')
   }
   if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 1 || factor > 100) {
-    throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', 'blockDuration.factor', factor, 'must be from 1 to 100')
+    throw new SpillwayConfigError(
+      'ERR_SPILLWAY_INVALID_OPTION',
+      'blockDuration.factor',
+      factor,
+      'must be from 1 to 100',
+    )
   }
   return Object.freeze({ durationUs, maxDurationUs, factor })
 }
@@ -135,7 +140,8 @@ export function stepBlockedBucket(
   const { nowUs, cost, record } = input
   const tat = Math.min(Math.max(input.tatUs ?? nowUs, nowUs), nowUs + policy.burstUs)
   const untilUs = record === undefined ? nowUs : Math.min(record.untilUs, nowUs + block.maxDurationUs)
-  if (untilUs > nowUs) return { allowed: false, tatUs: tat, debtUs: tat - nowUs, blockedUs: untilUs - nowUs, newBlock: undefined }
+  if (untilUs > nowUs)
+    return { allowed: false, tatUs: tat, debtUs: tat - nowUs, blockedUs: untilUs - nowUs, newBlock: undefined }
   const newTat = tat + cost * policy.emissionIntervalUs
   if (newTat - nowUs <= policy.burstUs) {
     return { allowed: true, tatUs: newTat, debtUs: newTat - nowUs, blockedUs: 0, newBlock: undefined }

@@ -103,7 +103,9 @@ export class MemoryStore implements Store {
     const nowUs = readClock(this.clock)
     const slot = this.slotByKey.get(key)
     const tatUs = slot === undefined ? undefined : this.slots.tatUs(slot)
-    const step = policy.block ? this.stepBlocked(key, policy, { tatUs, nowUs, cost }) : stepBucket(policy, { tatUs, nowUs, cost })
+    const step = policy.block
+      ? this.stepBlocked(key, policy, { tatUs, nowUs, cost })
+      : stepBucket(policy, { tatUs, nowUs, cost })
     if (step.tatUs > nowUs) this.keep(key, slot, step.tatUs)
     else if (slot !== undefined) this.forget(slot)
     this.sweep(nowUs)
