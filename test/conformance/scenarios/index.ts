@@ -1,4 +1,5 @@
 // Every adapter conformance scenario: one list, the same expected results for Express, Fastify and Koa.
+import { blocksScenarios } from './blocks.js'
 import { failuresScenarios } from './failures.js'
 import { headersScenarios } from './headers.js'
 import { keysScenarios } from './keys.js'
@@ -20,4 +21,5 @@ export const scenarios: readonly Scenario[] = [
   ...failuresScenarios,
   ...outcomesScenarios,
   ...proxiesScenarios,
+  ...blocksScenarios,
 ]
