@@ -1,5 +1,6 @@
 // Every adapter conformance scenario: one list, the same expected results for Express, Fastify and Koa.
 import { blocksScenarios } from './blocks.js'
+import { dynamicLimitsScenarios } from './dynamic-limits.js'
 import { failuresScenarios } from './failures.js'
 import { headersScenarios } from './headers.js'
 import { keysScenarios } from './keys.js'
@@ -22,4 +23,5 @@ export const scenarios: readonly Scenario[] = [
   ...outcomesScenarios,
   ...proxiesScenarios,
   ...blocksScenarios,
+  ...dynamicLimitsScenarios,
 ]
