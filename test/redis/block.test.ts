@@ -27,7 +27,10 @@ async function commandsRun(): Promise<number> {
   return calls
 }
 
-async function redisCallsPerDecision(limiter: Limiter, decisions: number): Promise<{ perDecision: number; allowed: number }> {
+async function redisCallsPerDecision(
+  limiter: Limiter,
+  decisions: number,
+): Promise<{ perDecision: number; allowed: number }> {
   const before = await commandsRun()
   let allowed = 0
   for (let i = 0; i < decisions; i++) if ((await limiter.consume('abuser')).allowed) allowed++
@@ -59,7 +62,12 @@ it('keeps the block in Redis, next to the bucket: another process sees it, Retry
 })
 
 it('costs Redis far below one command per decision for a blocked or empty key', async () => {
-  const blocked = createLimiter({ capacity: 5, refillRate: 1, blockDuration: '1m', store: redisStore(randomKeyPrefix('b')) })
+  const blocked = createLimiter({
+    capacity: 5,
+    refillRate: 1,
+    blockDuration: '1m',
+    store: redisStore(randomKeyPrefix('b')),
+  })
   const withBlock = await redisCallsPerDecision(blocked, 2000)
   expect(withBlock.allowed).toBe(5)
   expect(withBlock.perDecision).toBeLessThan(0.05)

@@ -121,7 +121,12 @@ function inputKeyOf(capacity: unknown, refillRate: unknown): string | undefined 
  * its name and static parts, validated now. Capacity and rate read 0.
  */
 export function templatePolicy(name: string | undefined, blockDuration: BlockDuration | undefined): Policy {
-  const policy = createPolicy({ capacity: 1, refillRate: 1, ...(name !== undefined && { name }), ...(blockDuration !== undefined && { blockDuration }) })
+  const policy = createPolicy({
+    capacity: 1,
+    refillRate: 1,
+    ...(name !== undefined && { name }),
+    ...(blockDuration !== undefined && { blockDuration }),
+  })
   if (policy.name.length > MAX_DYNAMIC_BASE_NAME) {
     throw new SpillwayConfigError(
       'ERR_SPILLWAY_INVALID_OPTION',

@@ -1,10 +1,5 @@
 // Options shared by every adapter, validated once: the same names in Express, Fastify and Koa.
 import type { BlockDuration } from './block.js'
-import { SpillwayConfigError } from './errors.js'
-import type { HeaderOptions, StandardHeaders } from './headers.js'
-import { DEFAULT_IPV6_SUBNET } from './ip-key.js'
-import { createIpMatcher } from './ip-match.js'
-import { type RetryJitter, resolveRetryJitter } from './jitter.js'
 import {
   DEFAULT_MAX_POLICIES,
   DynamicPolicies,
@@ -12,6 +7,11 @@ import {
   templateLimiter,
   templatePolicy,
 } from './dynamic-policies.js'
+import { SpillwayConfigError } from './errors.js'
+import type { HeaderOptions, StandardHeaders } from './headers.js'
+import { DEFAULT_IPV6_SUBNET } from './ip-key.js'
+import { createIpMatcher } from './ip-match.js'
+import { type RetryJitter, resolveRetryJitter } from './jitter.js'
 import { buildLimiter, type Limiter, validateStore } from './limiter.js'
 import { withLocalFallback } from './local-fallback.js'
 import { MemoryStore } from './memory-store.js'
@@ -280,13 +280,24 @@ function resolveLimits<Req>(
   const limiter = templateLimiter(template, store, staticCost ?? 1)
   const decide = () => Promise.reject(new TypeError('[spillway] a template policy never decides'))
   const claim: PolicyClaim = { shared: false, policy: template }
-  return { limiter, decide, claim, actions: { limiter, giveBack: () => decide() }, dynamic: { capacity, refillRate, policies } }
+  return {
+    limiter,
+    decide,
+    claim,
+    actions: { limiter, giveBack: () => decide() },
+    dynamic: { capacity, refillRate, policies },
+  }
 }
 
 function resolveMaxPolicies(value: unknown): number {
   if (value === undefined) return DEFAULT_MAX_POLICIES
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 && value <= 100_000) return value
-  throw new SpillwayConfigError('ERR_SPILLWAY_INVALID_OPTION', 'maxPolicies', value, 'must be a whole number from 1 to 100000')
+  throw new SpillwayConfigError(
+    'ERR_SPILLWAY_INVALID_OPTION',
+    'maxPolicies',
+    value,
+    'must be a whole number from 1 to 100000',
+  )
 }
 
 /**

@@ -1,7 +1,7 @@
 // The per-request path every adapter shares: skip → allow list → key → cost → store, as a chain of named steps.
 import { CallbackTimeoutError } from './budget.js'
-import type { PolicyVariant } from './dynamic-policies.js'
 import { refundByOutcome, type WatchedExchange } from './count-by-outcome.js'
+import type { PolicyVariant } from './dynamic-policies.js'
 import { ipKey } from './ip-key.js'
 import { InvalidRequestInputError, type LimitOutcome } from './limit-outcome.js'
 import { countedBefore } from './policy-claims.js'
@@ -212,7 +212,7 @@ function countOnceStep<Req>() {
 
 /** Capacity and rate of this request (functions, sync or async, or fixed values) pick its policy. */
 function policyStep<Req>(options: ResolvedRateLimit<Req>, dynamic: DynamicLimits<Req>) {
-  const valueOf = <T>(value: T | ((request: Req) => T | Promise<T>), request: Req) =>
+  const valueForRequest = <T>(value: T | ((request: Req) => T | Promise<T>), request: Req) =>
     typeof value === 'function' ? (value as (request: Req) => T | Promise<T>)(request) : value
   return function policyOfRequest(exchange: Exchange<Req>) {
     const { request } = exchange
@@ -220,13 +220,13 @@ function policyStep<Req>(options: ResolvedRateLimit<Req>, dynamic: DynamicLimits
       options,
       request,
       'policy',
-      () => valueOf(dynamic.capacity, request),
+      () => valueForRequest(dynamic.capacity, request),
       (capacity) =>
         attemptCall(
           options,
           request,
           'policy',
-          () => valueOf(dynamic.refillRate, request),
+          () => valueForRequest(dynamic.refillRate, request),
           (refillRate) => pickVariant(options, exchange, capacity, refillRate),
         ),
     )

@@ -46,7 +46,8 @@ describe('blockDuration options', () => {
     [{ initial: '1s', max: '1m', extra: 1 }, 'blockDuration.extra'],
     [null, 'blockDuration'],
   ])('rejects %j with a coded error naming %s', (value, option) => {
-    const build = () => createLimiter({ capacity: 1, refillRate: 1, store: new MemoryStore(), blockDuration: value as 1 })
+    const build = () =>
+      createLimiter({ capacity: 1, refillRate: 1, store: new MemoryStore(), blockDuration: value as 1 })
     expect(build).toThrow(SpillwayConfigError)
     expect(build).toThrow(option)
   })
@@ -62,7 +63,12 @@ describe('blockDuration in MemoryStore', () => {
     const { clock, limiter } = blockingLimiter('10s')
     expect(limiter.consumeSync('k').allowed).toBe(true)
     expect(limiter.consumeSync('k').allowed).toBe(true)
-    expect(limiter.consumeSync('k')).toMatchObject({ allowed: false, retryAfterMs: 10_000, blockedMs: 10_000, remaining: 0 })
+    expect(limiter.consumeSync('k')).toMatchObject({
+      allowed: false,
+      retryAfterMs: 10_000,
+      blockedMs: 10_000,
+      remaining: 0,
+    })
     clock.nowUs += 5_000_000 // the bucket is full again, the key still blocked
     expect(limiter.consumeSync('k')).toMatchObject({ allowed: false, retryAfterMs: 5000, blockedMs: 5000 })
     clock.nowUs += 4_999_000

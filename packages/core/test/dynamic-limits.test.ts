@@ -1,7 +1,8 @@
 // Limits that depend on the request: capacity and refillRate functions, one policy per distinct shape, bounded.
 import { describe, expect, it, vi } from 'vitest'
 import { createRequestLimiter } from '../src/adapter.js'
-import { type LimitOutcome, MemoryStore, SpillwayConfigError } from '../src/index.js'
+import { MemoryStore, SpillwayConfigError } from '../src/index.js'
+import type { LimitOutcome } from '../src/limit-outcome.js'
 
 interface FakeRequest {
   readonly tier: string
@@ -80,7 +81,10 @@ describe('capacity and refillRate as functions of the request', () => {
       onCallbackError: 'allow',
     })
     expect((await limiter.check({ tier: 'free' }, '203.0.113.1')).kind).toBe('skipped')
-    expect(onError).toHaveBeenCalledWith(expect.objectContaining({ message: 'tier lookup down' }), expect.objectContaining({ stage: 'policy' }))
+    expect(onError).toHaveBeenCalledWith(
+      expect.objectContaining({ message: 'tier lookup down' }),
+      expect.objectContaining({ stage: 'policy' }),
+    )
   })
 
   it('bounds the distinct policies a function may create, with a coded error past it', async () => {

@@ -115,7 +115,10 @@ it('decides as stepBlockedBucket: same admission, debt, block and stored state (
           storedTatAgrees(tatAfter, seededTat, step)
         )
       })
-      expect(matching.length, JSON.stringify({ reply, tatAfter, blockAfter, t0, t1, seededTat, seededBlock })).toBeGreaterThan(0)
+      expect(
+        matching.length,
+        JSON.stringify({ reply, tatAfter, blockAfter, t0, t1, seededTat, seededBlock }),
+      ).toBeGreaterThan(0)
       if (matching.some((nowUs) => nowUs !== t0 && nowUs !== t1)) recovered++
     }),
     { numRuns: 200 },

@@ -11,9 +11,9 @@ import {
   resetBucketScriptSha1,
   tokenBucketBatchScript,
   tokenBucketBatchScriptSha1,
-  tokenBucketScript,
   tokenBucketBlockScript,
   tokenBucketBlockScriptSha1,
+  tokenBucketScript,
   tokenBucketScriptSha1,
 } from '../src/index.js'
 

@@ -9,16 +9,20 @@ export const blocksScenarios: readonly Scenario[] = [
     name: 'MUST keep a rejected client rejected for blockDuration, even once its bucket refilled, with Retry-After the remaining block',
     run: (ctx) =>
       // Ten tokens a second: the bucket refills long before the block ends.
-      withApp(ctx, { global: { capacity: 2, refillRate: 10, blockDuration: '4s', store: ctx.store() } }, async (app) => {
-        expect(await statuses(app, 2)).toEqual([200, 200])
-        const rejected = await hit(app)
-        expect([rejected.status, rejected.headers.get('retry-after')]).toEqual([429, '4'])
-        await sleep(1100)
-        const still = await hit(app)
-        expect(still.status).toBe(429)
-        expect(['2', '3']).toContain(still.headers.get('retry-after'))
-        expect((await hit(app, '/', { 'x-other': '1' })).status).toBe(429) // same client address, same block
-      }),
+      withApp(
+        ctx,
+        { global: { capacity: 2, refillRate: 10, blockDuration: '4s', store: ctx.store() } },
+        async (app) => {
+          expect(await statuses(app, 2)).toEqual([200, 200])
+          const rejected = await hit(app)
+          expect([rejected.status, rejected.headers.get('retry-after')]).toEqual([429, '4'])
+          await sleep(1100)
+          const still = await hit(app)
+          expect(still.status).toBe(429)
+          expect(['2', '3']).toContain(still.headers.get('retry-after'))
+          expect((await hit(app, '/', { 'x-other': '1' })).status).toBe(429) // same client address, same block
+        },
+      ),
   },
   {
     id: 'block-escalation',
