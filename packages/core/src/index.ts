@@ -1,5 +1,6 @@
 // Public entry of @spillway/core: what users call. Kits for adapter and store authors: ./adapter, ./store.
 
+export type { BlockDuration, EscalatingBlock } from './block.js'
 export { type BurstCapacityOptions, burstCapacity } from './burst.js'
 export {
   type CircuitBreakerOptions,

@@ -27,17 +27,23 @@ export function claimPolicy(store: Store, policy: Policy): PolicyClaim {
     return claim
   }
   const { capacity, emissionIntervalUs, refillRatePerSecond } = existing.policy
-  if (capacity !== policy.capacity || emissionIntervalUs !== policy.emissionIntervalUs) {
+  const sameBlock = blockOf(existing.policy) === blockOf(policy)
+  if (capacity !== policy.capacity || emissionIntervalUs !== policy.emissionIntervalUs || !sameBlock) {
     throw new SpillwayConfigError(
       'ERR_SPILLWAY_DUPLICATE_POLICY',
       'name',
       policy.name,
       `is already used on these ${store.name} buckets by a policy with capacity ${capacity} and refillRate ` +
-        `${refillRatePerSecond}/s; give each policy its own name`,
+        `${refillRatePerSecond}/s${sameBlock ? '' : ' and another blockDuration'}; give each policy its own name`,
     )
   }
   existing.shared = true
   return existing
+}
+
+function blockOf(policy: Policy): string {
+  const { block } = policy
+  return block === undefined ? '' : `${block.durationUs}/${block.maxDurationUs}/${block.factor}`
 }
 
 const countedByRequest = new WeakMap<object, Map<PolicyClaim, Set<string>>>()

@@ -1,4 +1,5 @@
 // Builds a validated Policy from the user's capacity, refill rate and name.
+import { type BlockDuration, parseBlockDuration } from './block.js'
 import { parseDurationMs } from './duration.js'
 import { SpillwayConfigError } from './errors.js'
 import type { Policy } from './types.js'
@@ -29,6 +30,8 @@ export interface PolicyOptions {
   refillRate: RefillRate
   /** Names the policy in headers and keeps its keys apart from other policies'. Default `'default'`. */
   name?: string
+  /** A rejected key stays rejected this long (see `parseBlockDuration`). Default: no block. */
+  blockDuration?: BlockDuration
 }
 
 /** The fastest refill the microsecond clock can express: one token per µs. */
@@ -63,7 +66,8 @@ export function createPolicy(options: PolicyOptions): Policy {
       `with refillRate ${refillRatePerSecond}/s must refill in less than ${MAX_BURST_US / 1e6} s`,
     )
   }
-  return Object.freeze({ name, capacity, refillRatePerSecond, emissionIntervalUs, burstUs })
+  const block = parseBlockDuration(options.blockDuration)
+  return Object.freeze({ name, capacity, refillRatePerSecond, emissionIntervalUs, burstUs, ...(block && { block }) })
 }
 
 /**

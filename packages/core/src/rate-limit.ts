@@ -1,10 +1,16 @@
 // The per-request path every adapter shares: skip → allow list → key → cost → store, as a chain of named steps.
 import { CallbackTimeoutError } from './budget.js'
 import { refundByOutcome, type WatchedExchange } from './count-by-outcome.js'
+import type { PolicyVariant } from './dynamic-policies.js'
 import { ipKey } from './ip-key.js'
 import { InvalidRequestInputError, type LimitOutcome } from './limit-outcome.js'
 import { countedBefore } from './policy-claims.js'
-import { type RateLimitOptions, type ResolvedRateLimit, resolveRateLimitOptions } from './rate-limit-options.js'
+import {
+  type DynamicLimits,
+  type RateLimitOptions,
+  type ResolvedRateLimit,
+  resolveRateLimitOptions,
+} from './rate-limit-options.js'
 import { RequestBuckets } from './request-buckets.js'
 import {
   attemptCall,
@@ -63,6 +69,8 @@ interface Exchange<Req> {
   readonly address: string | undefined
   key: string
   cost: number
+  /** The policy that decides: the one of the options, or the one capacity/refillRate functions picked. */
+  variant: PolicyVariant
 }
 
 /** A step answers `undefined` to go on, or the request's outcome. */
@@ -83,10 +91,11 @@ export function createRequestLimiter<Req, Res = unknown>(options: RateLimitOptio
   const steps = buildSteps(resolved)
   const decide = decideStep(resolved)
   const defaultCost = resolved.limiter.defaultCost
+  const variant: PolicyVariant = resolved
   return {
     policy: resolved.limiter.policy,
     keysByAddress: resolved.keyFunction === undefined,
-    check: (request, address) => runSteps(steps, decide, { request, address, key: '', cost: defaultCost }, 0),
+    check: (request, address) => runSteps(steps, decide, { request, address, key: '', cost: defaultCost, variant }, 0),
     record: (outcome, exchange) => recordOutcome(resolved, outcome, exchange),
   }
 }
@@ -108,7 +117,8 @@ function buildSteps<Req>(options: ResolvedRateLimit<Req>): RequestStep<Req>[] {
   if (options.allowList) steps.push(allowAddressStep(options.allowList))
   steps.push(options.keyFunction ? keyFunctionStep(options, options.keyFunction) : addressKeyStep(options))
   if (options.allowKey) steps.push(allowKeyStep(options, options.allowKey))
-  steps.push(countOnceStep(options))
+  if (options.dynamic) steps.push(policyStep(options, options.dynamic))
+  steps.push(countOnceStep())
   if (options.costFunction) steps.push(costStep(options, options.costFunction))
   return steps
 }
@@ -193,10 +203,47 @@ function allowKeyStep<Req>(options: ResolvedRateLimit<Req>, allowKey: NonNullabl
 }
 
 /** Two middlewares with one policy on the same buckets (app-wide and an identical route one) count once. */
-function countOnceStep<Req>(options: ResolvedRateLimit<Req>) {
-  const { claim } = options
-  return function countOnce({ request, key }: Exchange<Req>): StepOutcome {
+function countOnceStep<Req>() {
+  return function countOnce({ request, key, variant }: Exchange<Req>): StepOutcome {
+    const { claim } = variant
     return claim.shared && countedBefore(claim, request, key) ? SKIPPED : undefined
+  }
+}
+
+/** Capacity and rate of this request (functions, sync or async, or fixed values) pick its policy. */
+function policyStep<Req>(options: ResolvedRateLimit<Req>, dynamic: DynamicLimits<Req>) {
+  const valueForRequest = <T>(value: T | ((request: Req) => T | Promise<T>), request: Req) =>
+    typeof value === 'function' ? (value as (request: Req) => T | Promise<T>)(request) : value
+  return function policyOfRequest(exchange: Exchange<Req>) {
+    const { request } = exchange
+    return attemptCall(
+      options,
+      request,
+      'policy',
+      () => valueForRequest(dynamic.capacity, request),
+      (capacity) =>
+        attemptCall(
+          options,
+          request,
+          'policy',
+          () => valueForRequest(dynamic.refillRate, request),
+          (refillRate) => pickVariant(options, exchange, capacity, refillRate),
+        ),
+    )
+  }
+}
+
+function pickVariant<Req>(
+  options: ResolvedRateLimit<Req>,
+  exchange: Exchange<Req>,
+  capacity: unknown,
+  refillRate: unknown,
+): StepOutcome {
+  try {
+    exchange.variant = (options.dynamic as DynamicLimits<Req>).policies.variantFor(capacity, refillRate)
+    return undefined
+  } catch (error) {
+    return failed(options, exchange.request, 'policy', error)
   }
 }
 
@@ -229,9 +276,9 @@ function setCost<Req>(options: ResolvedRateLimit<Req>, exchange: Exchange<Req>, 
 
 /** The last step: the store decides (synchronously when it can), then the decision becomes the outcome. */
 function decideStep<Req>(options: ResolvedRateLimit<Req>) {
-  const { decide } = options
-  return function decideRequest({ request, key, cost }: Exchange<Req>): MaybePromise<LimitOutcome> {
-    const onDecision = (decision: Decision) => decisionOutcome(options, request, decision, key)
+  return function decideRequest({ request, key, cost, variant }: Exchange<Req>): MaybePromise<LimitOutcome> {
+    const { decide, actions } = variant
+    const onDecision = (decision: Decision) => decisionOutcome(options, request, decision, key, actions)
     const onFailure = (error: unknown) => failed(options, request, 'store', error)
     let decision: MaybePromise<Decision>
     try {

@@ -59,9 +59,10 @@ export function decisionOutcome<Req>(
   request: Req,
   decision: Decision,
   key: string,
+  actions = options.actions,
 ): MaybePromise<LimitOutcome> {
   const headers = rateLimitHeaders(decision, options.headers)
-  const counted = { actions: options.actions, key, cost: decision.cost, admitted: decision.allowed, settled: false }
+  const counted = { actions, key, cost: decision.cost, admitted: decision.allowed, settled: false }
   if (decision.allowed) return { kind: 'allowed', decision, headers, counted }
   if (options.onLimited) notify(options, request, 'hook', () => options.onLimited?.(decision, request))
   const response = rejectionResponse(options, request, decision)
@@ -100,10 +101,12 @@ function rejectionResponse<Req>(
 function defaultRejection<Req>(options: ResolvedRateLimit<Req>, decision: Decision): LimitResponse {
   const retrySeconds = Number.isFinite(decision.retryAfterMs) ? Math.ceil(decision.retryAfterMs / 1000) : -1
   const cache = options.rejectionCache
-  const cached = decision.cost === options.limiter.defaultCost ? cache.get(retrySeconds) : undefined
+  // The body names the policy: only the options' own policy is cached (not those capacity functions pick).
+  const cacheable = decision.cost === options.limiter.defaultCost && decision.policy === options.limiter.policy
+  const cached = cacheable ? cache.get(retrySeconds) : undefined
   if (cached) return cached
   const response = serializeBody(options.statusCode, quotaExceededProblem(decision, options.statusCode), true)
-  if (decision.cost !== options.limiter.defaultCost) return response
+  if (!cacheable) return response
   if (cache.size >= 256) cache.clear()
   cache.set(retrySeconds, response)
   return response

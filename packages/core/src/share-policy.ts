@@ -28,6 +28,7 @@ export function sharePolicy(policy: Policy, fleetSize: number): Policy {
     refillRatePerSecond: 1_000_000 / emissionIntervalUs,
     emissionIntervalUs,
     burstUs: capacity * emissionIntervalUs,
+    ...(policy.block && { block: policy.block }),
   })
 }
 

@@ -72,7 +72,8 @@ export function fallbackStore(store: Store, settings: ResolvedFallbackOptions): 
   const decideLocally = (key: string, policy: Policy, cost: number, error: unknown): StepResult => {
     const share = shareOf(policy, error)
     const step = settings.local.consumeSync(key, share, cost)
-    return { allowed: step.allowed, debtUs: step.debtUs, fallbackPolicy: share }
+    const blocked = step.blockedUs === undefined ? undefined : { blockedUs: step.blockedUs }
+    return { allowed: step.allowed, debtUs: step.debtUs, fallbackPolicy: share, ...blocked }
   }
   return {
     name: store.name,

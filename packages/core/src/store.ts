@@ -1,4 +1,13 @@
 // @spillway/core/store: the kit for store authors — bucket math, policies, key rules, clocks, validators.
+export {
+  type BlockedStep,
+  type BlockPolicy,
+  type BlockRecord,
+  blockLengthUs,
+  MAX_BLOCK_LEVEL,
+  stepBlockedBucket,
+  withBlock,
+} from './block.js'
 export { type BucketStep, describeDecision, peekBucket, refundBucket, stepBucket } from './bucket.js'
 export { type ClockUs, monotonicClockUs } from './clock.js'
 export { parseDurationMs } from './duration.js'

@@ -1,4 +1,5 @@
 // The data that flows between the limiter and its stores.
+import type { BlockPolicy } from './block.js'
 
 /**
  * A validated token-bucket policy. Build one with {@link createPolicy}; stores only read it.
@@ -18,6 +19,12 @@ export interface Policy {
   readonly emissionIntervalUs: number
   /** τ = B·T µs: the time an empty bucket takes to become full. */
   readonly burstUs: number
+  /**
+   * Set with `blockDuration`: a rejected key stays rejected this long. A store that keeps blocks itself
+   * (MemoryStore, RedisStore: atomically, in the same script) answers `blockedUs`; for any other store
+   * the limiter keeps them in-process.
+   */
+  readonly block?: BlockPolicy
 }
 
 /** The outcome of one attempt to take tokens. All times are relative to the decision, in ms. */
@@ -47,6 +54,8 @@ export interface Decision {
    * Absent when the store decided.
    */
   readonly source?: 'fallback'
+  /** Set when the key is blocked (`blockDuration`): ms until the block ends (rounded up). */
+  readonly blockedMs?: number
 }
 
 /**
@@ -66,6 +75,11 @@ export interface StepResult {
    * `debtUs` is on this policy's scale, and the decision says `source: 'fallback'`.
    */
   readonly fallbackPolicy?: Policy
+  /**
+   * For a policy with `block`: µs the key stays blocked from now (an integer; 0 or absent when it is not).
+   * A store that answers it keeps blocks itself; absent on every step, the limiter keeps them in-process.
+   */
+  readonly blockedUs?: number
 }
 
 /**

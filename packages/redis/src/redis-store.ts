@@ -9,6 +9,7 @@ import { runScript } from './run-script.js'
 import type { RedisStoreClient, ScriptRunner } from './script-runner.js'
 import { StepBatcher } from './step-batcher.js'
 import { parseStep } from './step-reply.js'
+import { blockKeyOf, consumeBlocking, resetBlockedBucket } from './token-bucket-block-script.js'
 import { tokenBucket } from './token-bucket-script.js'
 
 /**
@@ -20,7 +21,9 @@ import { tokenBucket } from './token-bucket-script.js'
  * {@link tokenBucketScript}. `batch: false` sends one call per decision.
  *
  * Key layout: `${prefix}${policy name}:{${client key}}` (the limiter's namespacing, see `Store`). The
- * client key is the hash tag, so every policy of one client lives in one Cluster slot.
+ * client key is the hash tag, so every policy of one client lives in one Cluster slot. A policy with
+ * `blockDuration` keeps its block at `<bucket key>:block` (same slot), decided with the bucket in one
+ * call of {@link tokenBucketBlockScript} (not batched).
  *
  * The client is ioredis or iovalkey (`Redis`, `Cluster`) or node-redis v5 (`createClient`,
  * `createCluster`). Create it so that no decision is ever applied after it was answered (a queue
@@ -123,6 +126,7 @@ export class RedisStore implements Store {
   consume(key: string, policy: Policy, cost: number): Promise<StepResult> {
     if (this.#heartbeatWanted && this.#heartbeat === undefined) this.#heartbeat = joinFleet(this.client, this.prefix)
     const redisKey = this.prefix + key
+    if (policy.block !== undefined) return consumeBlocking(this.runner, redisKey, policy, cost)
     if (this.#batcher !== undefined) {
       return this.#batcher.step(redisKey, policy.emissionIntervalUs, policy.burstUs, cost)
     }
@@ -150,8 +154,11 @@ export class RedisStore implements Store {
    * await store.reset('login:{alice}', policy)
    * ```
    */
-  async reset(key: string, _policy: Policy): Promise<void> {
-    await runScript(this.runner, resetBucket, [this.prefix + key], [])
+  async reset(key: string, policy: Policy): Promise<void> {
+    const redisKey = this.prefix + key
+    if (policy.block !== undefined)
+      await runScript(this.runner, resetBlockedBucket, [redisKey, blockKeyOf(redisKey)], [])
+    else await runScript(this.runner, resetBucket, [redisKey], [])
   }
 
   /**
