@@ -32,7 +32,7 @@ const step = (policy: Policy, id: string, extra: Partial<ConsumeStep> = {}): Con
 })
 
 async function redisNowUs(): Promise<number> {
-  const [seconds, micros] = (await client.time()) as [string, string]
+  const [seconds, micros] = (await client.time()) as [number | string, number | string]
   return Number(seconds) * 1e6 + Number(micros)
 }
 
@@ -112,7 +112,8 @@ describe('tokenBucketAllScript', () => {
       const inMemory = memory.consumeAllSync(steps)
       expect(inRedis.map((r) => r.allowed)).toEqual(inMemory.map((r) => r.allowed))
       // Debts agree to the time between the two calls (well under one token).
-      inRedis.forEach((r, i) => expect(Math.abs(r.debtUs - (inMemory[i]?.debtUs ?? 0))).toBeLessThan(1_000_000))
+      const gaps = inRedis.map((r, i) => Math.abs(r.debtUs - (inMemory[i]?.debtUs ?? 0)))
+      expect(Math.max(...gaps)).toBeLessThan(1_000_000)
     }
   })
 })

@@ -81,7 +81,7 @@ function finish(units: readonly Unit[], steps: readonly StackStep[], settled: re
   units.forEach((unit, u) => {
     const outcome = settled[u] as Settled
     if (!outcome.ok) failure ??= outcome
-    else unit.indices.forEach((index, i) => (results[index] = outcome.value[i] as StepResult))
+    else place(results, unit.indices, outcome.value)
   })
   for (const result of results) if (result && !result.allowed) rejected = true
   if (failure === undefined && !rejected) return results
@@ -92,9 +92,16 @@ function finish(units: readonly Unit[], steps: readonly StackStep[], settled: re
     tookUnits.forEach((unit, u) => {
       const outcome = released[u] as Settled
       // A give-back that failed leaves the unit's results as they were: that store kept the tokens.
-      if (outcome.ok) unit.indices.forEach((index, i) => (results[index] = outcome.value[i] as StepResult))
+      if (outcome.ok) place(results, unit.indices, outcome.value)
     })
     return results
+  })
+}
+
+/** Puts a unit's results at its steps' places. */
+function place(results: StepResult[], indices: readonly number[], values: readonly StepResult[]): void {
+  indices.forEach((index, i) => {
+    results[index] = values[i] as StepResult
   })
 }
 

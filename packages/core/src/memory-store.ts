@@ -129,7 +129,9 @@ export class MemoryStore implements Store {
     }
     const decided = decideTogetherAt(steps, nowUs, tatOf).steps
     const last = new Map<string, number>()
-    decided.forEach((step, index) => last.set((steps[index] as ConsumeStep).key, step.tatUs))
+    decided.forEach((step, index) => {
+      last.set((steps[index] as ConsumeStep).key, step.tatUs)
+    })
     for (const [key, tatUs] of last) {
       const slot = this.slotByKey.get(key)
       if (tatUs > nowUs) this.keep(key, slot, tatUs)

@@ -233,7 +233,10 @@ interface Exchange {
 function applyOutcomes(chain: readonly Policy[], outcomes: readonly LimitOutcome[], exchange: Exchange): void {
   const { request, reply, done } = exchange
   const failure = outcomes.find((outcome) => outcome.kind === 'failed')
-  if (failure?.kind === 'failed') return done(failure.error)
+  if (failure?.kind === 'failed') {
+    done(failure.error)
+    return
+  }
   let rejection: { outcome: Rejection; policy: Policy } | undefined
   const record = (outcome: LimitOutcome, { limiter }: Policy) =>
     limiter.record(outcome, { holder: request, request, response: reply, raw: reply.raw })
@@ -244,9 +247,14 @@ function applyOutcomes(chain: readonly Policy[], outcomes: readonly LimitOutcome
     if (outcome.kind === 'allowed') record(outcome, policy)
     else rejection ??= { outcome, policy }
   })
-  if (rejection === undefined) return done()
+  if (rejection === undefined) {
+    done()
+    return
+  }
   // Rejections are recorded last, so `request.rateLimit` is a rejecting policy's decision.
-  outcomes.forEach((outcome, i) => outcome.kind === 'rejected' && record(outcome, chain[i] as Policy))
+  outcomes.forEach((outcome, i) => {
+    if (outcome.kind === 'rejected') record(outcome, chain[i] as Policy)
+  })
   reject(exchange, rejection.outcome, rejection.policy.handler)
 }
 

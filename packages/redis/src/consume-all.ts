@@ -43,8 +43,10 @@ export async function consumeAllInRedis(
   )
   const results: StepResult[] = new Array(steps.length)
   decided.forEach((outcome, g) => {
-    if (outcome.status === 'fulfilled')
-      (groups[g] as number[]).forEach((index, i) => (results[index] = outcome.value[i] as StepResult))
+    if (outcome.status !== 'fulfilled') return
+    ;(groups[g] as number[]).forEach((index, i) => {
+      results[index] = outcome.value[i] as StepResult
+    })
   })
   const failure = decided.find((outcome) => outcome.status === 'rejected')
   const taken = failure === undefined && results.every((result) => result.allowed)
