@@ -256,7 +256,8 @@ function decisionOf(policy: Policy, step: StepResult, cost: number, store: Store
   return withBlock(describeDecision(policy, checked, cost), checked.blockedUs)
 }
 
-function checkStep(step: StepResult, store: Store): StepResult {
+/** The step as the store answered it, or a `TypeError` when it is not `{ allowed, debtUs }`. */
+export function checkStep(step: StepResult, store: Store): StepResult {
   if (typeof step?.allowed !== 'boolean' || !Number.isSafeInteger(step.debtUs) || step.debtUs < 0) {
     throw new TypeError(`[spillway] the ${store.name} store answered ${describeValue(step)}, not { allowed, debtUs }`)
   }

@@ -1,11 +1,13 @@
 // The in-process store: a bounded LRU of theoretical arrival times, on a monotonic clock.
+
+import { decideTogetherAt } from './all-or-nothing.js'
 import { stepBlockedBucket } from './block.js'
 import { BlockBook } from './block-book.js'
 import { peekBucket, refundBucket, stepBucket } from './bucket.js'
 import { type ClockUs, monotonicClockUs } from './clock.js'
 import { SpillwayConfigError } from './errors.js'
 import { LruSlots, NO_SLOT } from './lru-slots.js'
-import type { Policy, StepResult, Store } from './types.js'
+import type { ConsumeStep, Policy, StepResult, Store } from './types.js'
 import {
   optionalFunction,
   optionNames,
@@ -118,6 +120,42 @@ export class MemoryStore implements Store {
     const step = stepBlockedBucket(policy, block, { ...input, record: this.blocks.get(key, input.nowUs) })
     if (step.newBlock) this.blocks.set(key, step.newBlock, block, input.nowUs)
     return step
+  }
+
+  consumeAll(steps: readonly ConsumeStep[]): Promise<StepResult[]> {
+    return Promise.resolve(this.consumeAllSync(steps))
+  }
+
+  /**
+   * Several buckets decided together, synchronously: all take their cost, or none does (and held steps
+   * are given back). See `Store.consumeAll`.
+   *
+   * @example
+   * ```ts
+   * const [global, login] = store.consumeAllSync([
+   *   { key: storeKey('global', ip), policy: global, cost: 1 },
+   *   { key: storeKey('login', ip), policy: login, cost: 1 },
+   * ])
+   * ```
+   */
+  consumeAllSync(steps: readonly ConsumeStep[]): StepResult[] {
+    const nowUs = readClock(this.clock)
+    const tatOf = (key: string) => {
+      const slot = this.slotByKey.get(key)
+      return slot === undefined ? undefined : this.slots.tatUs(slot)
+    }
+    const decided = decideTogetherAt(steps, nowUs, tatOf).steps
+    const last = new Map<string, number>()
+    decided.forEach((step, index) => {
+      last.set((steps[index] as ConsumeStep).key, step.tatUs)
+    })
+    for (const [key, tatUs] of last) {
+      const slot = this.slotByKey.get(key)
+      if (tatUs > nowUs) this.keep(key, slot, tatUs)
+      else if (slot !== undefined) this.forget(slot)
+    }
+    this.sweep(nowUs)
+    return decided.map(({ allowed, debtUs }) => ({ allowed, debtUs }))
   }
 
   peek(key: string, policy: Policy): Promise<StepResult> {

@@ -3,6 +3,7 @@ import { CallbackTimeoutError } from './budget.js'
 import { refundByOutcome, type WatchedExchange } from './count-by-outcome.js'
 import type { PolicyVariant } from './dynamic-policies.js'
 import { ipKey } from './ip-key.js'
+import { boundedKey } from './keys.js'
 import { InvalidRequestInputError, type LimitOutcome } from './limit-outcome.js'
 import { countedBefore } from './policy-claims.js'
 import {
@@ -11,7 +12,8 @@ import {
   type ResolvedRateLimit,
   resolveRateLimitOptions,
 } from './rate-limit-options.js'
-import { RequestBuckets } from './request-buckets.js'
+import { type CountedRequest, RequestBuckets } from './request-buckets.js'
+import { addHold, type Hold, holdsOf } from './request-holds.js'
 import {
   attemptCall,
   decisionOutcome,
@@ -22,6 +24,8 @@ import {
   SKIPPED,
   type StepOutcome,
 } from './request-outcome.js'
+import { decidePolicies, type ReadyPolicy, releaseHolds } from './stack-decision.js'
+import { storeKey } from './store-key.js'
 import type { Decision, Policy } from './types.js'
 
 export {
@@ -92,12 +96,71 @@ export function createRequestLimiter<Req, Res = unknown>(options: RateLimitOptio
   const decide = decideStep(resolved)
   const defaultCost = resolved.limiter.defaultCost
   const variant: PolicyVariant = resolved
-  return {
+  const limiter: RequestLimiter<Req> = {
     policy: resolved.limiter.policy,
     keysByAddress: resolved.keyFunction === undefined,
-    check: (request, address) => runSteps(steps, decide, { request, address, key: '', cost: defaultCost, variant }, 0),
+    check: (request, address) => {
+      const exchange = { request, address, key: '', cost: defaultCost, variant }
+      const holds = holdsOf(request)
+      if (holds.length === 0) return runSteps(steps, decide, exchange, 0)
+      return afterHolds(runSteps(steps, decideWithHolds(resolved, holds, decide), exchange, 0), holds)
+    },
     record: (outcome, exchange) => recordOutcome(resolved, outcome, exchange),
   }
+  preparers.set(limiter, (request, address) =>
+    runSteps(steps, readyPolicy(resolved), { request, address, key: '', cost: defaultCost, variant }, 0),
+  )
+  return limiter
+}
+
+/** What a policy asks of its bucket once its skip, key and cost steps are done, or the outcome they gave. */
+export type Prepared<Req> = LimitOutcome | ReadyPolicy<Req>
+
+const preparers = new WeakMap<object, (request: never, address: string | undefined) => MaybePromise<Prepared<never>>>()
+
+/**
+ * Runs a request limiter's steps up to its decision, for a decision over several policies at once
+ * (`createPolicyStack`): the outcome they gave, or the policy ready to be decided.
+ */
+export function prepareRequest<Req>(
+  limiter: RequestLimiter<Req>,
+  request: Req,
+  address: string | undefined,
+): MaybePromise<Prepared<Req>> {
+  const prepare = preparers.get(limiter) as unknown as (req: Req, address: string | undefined) => Prepared<Req>
+  return prepare(request, address)
+}
+
+function readyPolicy<Req>(options: ResolvedRateLimit<Req>) {
+  return ({ key, cost, variant }: Exchange<Req>): ReadyPolicy<Req> => ({ options, variant, key, cost })
+}
+
+/**
+ * The decision of a policy that comes after others on the same request (an Express or Koa route
+ * middleware after an app-wide one): taken together with what the earlier ones hold, all-or-nothing.
+ */
+function decideWithHolds<Req>(
+  options: ResolvedRateLimit<Req>,
+  holds: readonly Hold[],
+  alone: (exchange: Exchange<Req>) => MaybePromise<LimitOutcome>,
+) {
+  return function decideAfterEarlierPolicies(exchange: Exchange<Req>): MaybePromise<LimitOutcome> {
+    const { request, key, cost, variant } = exchange
+    // A policy with blockDuration is decided on its own (its block is checked in its own step).
+    if (variant.limiter.policy.block !== undefined) return alone(exchange)
+    const outcomes = decidePolicies(request, [{ options, variant, key, cost }], holds)
+    if (!isPromiseLike(outcomes)) return outcomes[0] as LimitOutcome
+    return outcomes.then((settled) => settled[0] as LimitOutcome)
+  }
+}
+
+/** A request turned away without a decision (a `'deny'` mode) keeps no earlier policy's tokens either. */
+function afterHolds(outcome: MaybePromise<LimitOutcome>, holds: readonly Hold[]): MaybePromise<LimitOutcome> {
+  const release = (settled: LimitOutcome) => {
+    if (settled.kind === 'rejected' && settled.decision === undefined) releaseHolds(holds)
+    return settled
+  }
+  return isPromiseLike(outcome) ? outcome.then(release) : release(outcome)
 }
 
 function recordOutcome<Req>(options: ResolvedRateLimit<Req>, outcome: LimitOutcome, exchange: RecordExchange<Req>) {
@@ -107,8 +170,19 @@ function recordOutcome<Req>(options: ResolvedRateLimit<Req>, outcome: LimitOutco
   if (outcome.counted === undefined) return
   if (holder.rateLimitBuckets === undefined) holder.rateLimitBuckets = new RequestBuckets()
   holder.rateLimitBuckets.add(outcome.counted)
+  // A later policy of this request decides together with these tokens (all-or-nothing); not a blocking policy.
+  const { policy } = outcome.counted.actions.limiter
+  if (outcome.kind === 'allowed' && outcome.counted.admitted && policy.block === undefined) {
+    addHold(exchange.request, holdOf(options, outcome.counted))
+  }
   const count = options.countByOutcome
   if (count !== undefined && outcome.kind === 'allowed') refundByOutcome(options, count, outcome.counted, exchange)
+}
+
+/** An admitted request's tokens under this policy, which a later policy of the request gives back if it rejects. */
+function holdOf<Req>(options: ResolvedRateLimit<Req>, counted: CountedRequest): Hold {
+  const { policy, store } = counted.actions.limiter
+  return { counted, store, storeKey: storeKey(policy.name, boundedKey(counted.key)), policy, headers: options.headers }
 }
 
 function buildSteps<Req>(options: ResolvedRateLimit<Req>): RequestStep<Req>[] {
@@ -124,12 +198,12 @@ function buildSteps<Req>(options: ResolvedRateLimit<Req>): RequestStep<Req>[] {
 }
 
 /** Runs the steps in order from `from`; the first outcome ends the chain, a promise resumes it later. */
-function runSteps<Req>(
+function runSteps<Req, Final>(
   steps: readonly RequestStep<Req>[],
-  decide: (exchange: Exchange<Req>) => MaybePromise<LimitOutcome>,
+  decide: (exchange: Exchange<Req>) => MaybePromise<Final>,
   exchange: Exchange<Req>,
   from: number,
-): MaybePromise<LimitOutcome> {
+): MaybePromise<LimitOutcome | Final> {
   for (let index = from; index < steps.length; index++) {
     const outcome = (steps[index] as RequestStep<Req>)(exchange)
     if (outcome === undefined) continue

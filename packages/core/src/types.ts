@@ -83,6 +83,23 @@ export interface StepResult {
 }
 
 /**
+ * One bucket of an all-or-nothing decision over several policies ({@link Store.consumeAll}).
+ */
+export interface ConsumeStep {
+  /** The bucket's key, namespaced by the limiter (`<policy name>:{<client key>}`). */
+  readonly key: string
+  readonly policy: Policy
+  /** Tokens to take (a whole number ≥ 1; it may exceed the capacity, which is never admitted). */
+  readonly cost: number
+  /**
+   * True when these `cost` tokens were already taken from this bucket for the same request, by an earlier
+   * decision (an app-wide middleware before a route's): the step takes nothing more and always has what it
+   * needs; when the decision rejects, the store gives the tokens back in the same atomic step.
+   */
+  readonly held?: boolean
+}
+
+/**
  * Where buckets live: a store does the atomic step and nothing else. It owns its clock (monotonic
  * in-process, Redis `TIME` in Redis) and makes each `consume` atomic: concurrent calls on one key never
  * admit more than the bucket holds.
@@ -140,6 +157,18 @@ export interface Store {
    * store has it, the limiter uses it and a request is decided without a single promise.
    */
   consumeSync?(key: string, policy: Policy, cost: number): StepResult
+  /**
+   * Optional: one all-or-nothing decision over several buckets (the policies of one request), as one
+   * atomic step: when every step's bucket holds its `cost` tokens, all are taken and every result is
+   * `allowed`; otherwise nothing is taken, held steps are given back, and each result says whether its
+   * own bucket had the tokens (`debtUs` is then the bucket's state, unchanged or after the give-back).
+   * Results are in the order of `steps`. On Redis Cluster the steps of one call should share a hash slot
+   * (one identity: the limiter's `{client key}`); a store may take across slots by compensation, and
+   * documents it. Without it, the limiter takes each step with `consume` and gives back with `refund`.
+   */
+  consumeAll?(steps: readonly ConsumeStep[]): Promise<StepResult[]>
+  /** Optional: the same all-or-nothing step, answered synchronously (in-process stores). */
+  consumeAllSync?(steps: readonly ConsumeStep[]): StepResult[]
   /**
    * Optional: the bucket's state without taking anything: `debtUs` now, `allowed` when one token is
    * there. `limiter.peek` needs it.

@@ -1,8 +1,9 @@
 // RedisStore: every decision is an atomic step inside a Redis script, on Redis's clock; a tick's decisions share one call.
-import type { Policy, StepResult, Store } from '@spillway/core'
+import type { ConsumeStep, Policy, StepResult, Store } from '@spillway/core'
 import { peekBucket, refundBucket, resetBucket } from './bucket-admin-scripts.js'
 import { warnAboutReplayRisks } from './client-safety.js'
 import { redisNodeOf } from './cluster-partition.js'
+import { consumeAllInRedis } from './consume-all.js'
 import { type FleetHeartbeat, startFleetHeartbeat } from './fleet-heartbeat.js'
 import { type RedisStoreOptions, resolveRedisStoreOptions } from './redis-store-options.js'
 import { runScript } from './run-script.js'
@@ -131,6 +132,24 @@ export class RedisStore implements Store {
       return this.#batcher.step(redisKey, policy.emissionIntervalUs, policy.burstUs, cost)
     }
     return consumeAlone(this.runner, redisKey, policy, cost)
+  }
+
+  /**
+   * The policies of one request decided all-or-nothing: one `EVALSHA` of `tokenBucketAllScript` (not
+   * batched with other decisions), atomic when the keys share a Cluster slot (one identity); across
+   * slots, per slot with a give-back (see `consumeAllInRedis`).
+   *
+   * @example
+   * ```ts
+   * const [global, login] = await store.consumeAll([
+   *   { key: 'global:{203.0.113.7}', policy: global, cost: 1 },
+   *   { key: 'login:{203.0.113.7}', policy: login, cost: 1 },
+   * ])
+   * ```
+   */
+  consumeAll(steps: readonly ConsumeStep[]): Promise<StepResult[]> {
+    if (this.#heartbeatWanted && this.#heartbeat === undefined) this.#heartbeat = joinFleet(this.client, this.prefix)
+    return consumeAllInRedis(this, steps)
   }
 
   /**
