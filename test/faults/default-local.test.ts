@@ -1,4 +1,5 @@
 // The defaults alone keep limiting when Redis dies: a plain RedisStore passed to each adapter, no failure options.
+import { DEFAULT_TIMEOUT_MS } from '@spillway/core'
 import { RedisStore } from '@spillway/redis'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type RunningApp, sleep } from '../conformance/app-factory.js'
@@ -12,7 +13,6 @@ import {
   RECOMMENDED_CLIENT_OPTIONS,
   slowest,
   startLoad,
-  TIMEOUT_MS,
   unexpected,
 } from './failover-kit.js'
 
@@ -49,7 +49,7 @@ describe("onStoreError: 'local' is the default for a RedisStore", () => {
     const outage = samples.filter((s) => s.at >= killedAt && s.path === '/hot')
 
     expect(unexpected(samples)).toEqual([])
-    expect(slowest(outage)).toBeLessThan(TIMEOUT_MS + MARGIN_MS)
+    expect(slowest(outage)).toBeLessThan(DEFAULT_TIMEOUT_MS + MARGIN_MS)
     for (const { name } of ADAPTERS) {
       const hot = outage.filter((s) => s.adapter === name)
       expect(hot.length, name).toBeGreaterThan(10)

@@ -19,7 +19,12 @@ export const RECOMMENDED_CLIENT_OPTIONS = {
   retryStrategy: (times: number) => Math.min(times * 100, 1000),
 } satisfies RedisOptions
 
-export const TIMEOUT_MS = 50
+/**
+ * The stores' time budget in these tests: 250 ms, not the library's 50, so that a machine running other
+ * suites at the same time does not turn slow answers into fallbacks the assertions do not expect. The
+ * figures in docs/failure-handling.md were measured with 50 ms on a quieter machine.
+ */
+export const TIMEOUT_MS = 250
 /**
  * What a request may take beyond the budget on a busy 2-core machine (HTTP, framework, event loop; 356 ms
  * was seen with two copies of the suite and four other test runs at once). A request waiting for Redis
