@@ -19,7 +19,7 @@ export interface Ceiling extends LibraryCaseSpec {
 export const CEILINGS: readonly Ceiling[] = [
   {
     id: 'library-redis-benchmark',
-    label: `redis-benchmark -P ${PIPELINE}: tokenBucketScript, 1 key per call (ceiling)`,
+    label: `redis-benchmark -P ${PIPELINE}, tokenBucketScript (ceiling)`,
     redis: true,
     contender: 'ceiling',
     keysPerCall: 1,
@@ -27,7 +27,7 @@ export const CEILINGS: readonly Ceiling[] = [
   },
   {
     id: 'library-redis-benchmark-batch',
-    label: `redis-benchmark -P ${PIPELINE}: tokenBucketBatchScript, ${BATCH_KEYS} keys per call (ceiling)`,
+    label: `redis-benchmark -P ${PIPELINE}, tokenBucketBatchScript × ${BATCH_KEYS} keys (ceiling)`,
     redis: true,
     contender: 'ceiling',
     keysPerCall: BATCH_KEYS,

@@ -83,7 +83,10 @@ function cpuChart(figures: readonly HttpFigures[]): BarChart {
 function libraryChart(figures: readonly LibraryFigures[], redis: boolean): BarChart {
   const colors = { spillway: COLORS.spillway, peer: COLORS.peer, ceiling: COLORS.bare } as const
   const bars: Bar[] = figures.map((f) => ({
-    label: f.label.replace(' (ceiling)', '').replace(/^redis-benchmark -P \d+: /, 'ceiling: '),
+    label:
+      f.contender === 'ceiling'
+        ? `ceiling: ${f.label.replace(/^redis-benchmark -P \d+, | \(ceiling\)$/g, '')}`
+        : f.label,
     segments: [{ value: f.decisionsPerSecond!.median / 1000, color: colors[f.contender] }],
     note: `${withSpread(f.decisionsPerSecond)} /s`,
   }))
