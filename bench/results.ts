@@ -1,6 +1,7 @@
 // What a bench run collects: the rounds of each case (or why it failed), plus the memory figures.
 import type { HttpRound } from './http/measure-case.js'
 import type { ServerConfig } from './http/server-config.js'
+import type { LibraryCaseSpec } from './library/contenders.js'
 import type { LibraryRound } from './library/measure-case.js'
 import type { HeapBytes } from './memory/heap.js'
 import type { RedisBytes } from './memory/redis-bytes.js'
@@ -14,7 +15,7 @@ export interface CaseRounds<Config, Round> {
 }
 
 export type HttpCase = CaseRounds<ServerConfig, HttpRound>
-export type LibraryCase = CaseRounds<{ label: string }, LibraryRound>
+export type LibraryCase = CaseRounds<Omit<LibraryCaseSpec, 'id'>, LibraryRound>
 
 export interface RunInfo {
   readonly date: string

@@ -5,7 +5,7 @@ import { cpus } from 'node:os'
 import { FRAMEWORKS } from './http/apps.js'
 import { measureHttpCase } from './http/measure-case.js'
 import { caseLabel, frameworkCases } from './http/server-config.js'
-import { LIBRARY_CASE_LABELS, measureLibraryCase } from './library/measure-case.js'
+import { LIBRARY_CASE_SPECS, measureLibraryCase } from './library/measure-case.js'
 import { measureHeapBytes } from './memory/heap.js'
 import { measureRedisBytes } from './memory/redis-bytes.js'
 import { type BenchOptions, parseOptions, selected } from './options.js'
@@ -27,9 +27,9 @@ function httpCases(options: BenchOptions, redisPort: number): HttpCase[] {
 }
 
 function libraryCases(options: BenchOptions): LibraryCase[] {
-  return LIBRARY_CASE_LABELS.filter(({ id }) => selected(options, id)).map(({ id, label }) => ({
+  return LIBRARY_CASE_SPECS.filter(({ id }) => selected(options, id)).map(({ id, ...config }) => ({
     id,
-    config: { label },
+    config,
     rounds: [],
   }))
 }

@@ -4,7 +4,13 @@ import { createPolicy } from '@spillway/core/store'
 import { rateLimit as expressRateLimit } from '@spillway/express'
 import { rateLimit as fastifyRateLimit } from '@spillway/fastify'
 import { rateLimit as koaRateLimit } from '@spillway/koa'
-import { RedisStore, tokenBucketScript, tokenBucketScriptSha1 } from '@spillway/redis'
+import {
+  RedisStore,
+  tokenBucketBatchScript,
+  tokenBucketBatchScriptSha1,
+  tokenBucketScript,
+  tokenBucketScriptSha1,
+} from '@spillway/redis'
 import type { Redis } from 'ioredis'
 
 /** `admit`: a bucket no load empties; `reject`: one token, refilled hourly, drained by the warm-up. */
@@ -21,11 +27,22 @@ const POLICIES = {
 /** One decision leaves 6 minutes of state: for counting bytes per key. */
 const LONG_LIVED = { capacity: 10, refillRate: { tokens: 10, per: '1h' } } as const
 
-export { expressRateLimit, fastifyRateLimit, koaRateLimit, tokenBucketScript, tokenBucketScriptSha1 }
+export {
+  expressRateLimit,
+  fastifyRateLimit,
+  koaRateLimit,
+  tokenBucketBatchScript,
+  tokenBucketBatchScriptSha1,
+  tokenBucketScript,
+  tokenBucketScriptSha1,
+}
 
-/** A Spillway store: in-process, or on the bench's Redis through `client`. */
-export function spillwayStore(client?: Redis): Store {
-  return client ? new RedisStore({ client, prefix: 'bench:' }) : new MemoryStore()
+/**
+ * A Spillway store: in-process, or on the bench's Redis through `client` (`batch: false` for one
+ * `EVALSHA` per decision instead of one per tick).
+ */
+export function spillwayStore(client?: Redis, { batch = true } = {}): Store {
+  return client ? new RedisStore({ client, prefix: 'bench:', batch }) : new MemoryStore()
 }
 
 /**

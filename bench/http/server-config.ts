@@ -2,7 +2,8 @@
 import type { Verdict } from '../spillway.js'
 import type { Framework } from './apps.js'
 
-export type LimiterKind = 'none' | 'peer' | 'spillway-memory' | 'spillway-redis'
+/** `peer` is the framework's usual limiter on Redis, `peer-memory` the same limiter on its default in-process store. */
+export type LimiterKind = 'none' | 'peer-memory' | 'spillway-memory' | 'peer' | 'spillway-redis'
 
 export interface ServerConfig {
   readonly framework: Framework
@@ -11,15 +12,37 @@ export interface ServerConfig {
   readonly redisPort: number
 }
 
-/** The cases of one framework: bare, its usual peer (on Redis), Spillway on memory and on Redis; admit and reject. */
+/**
+ * Limited cases in report order: in memory, then on Redis; within each, the peer next to Spillway for
+ * the same verdict, so each pair is read side by side.
+ */
+export const LIMITED_CASES: readonly { limiter: LimiterKind; verdict: Verdict }[] = [
+  { limiter: 'peer-memory', verdict: 'admit' },
+  { limiter: 'spillway-memory', verdict: 'admit' },
+  { limiter: 'peer-memory', verdict: 'reject' },
+  { limiter: 'spillway-memory', verdict: 'reject' },
+  { limiter: 'peer', verdict: 'admit' },
+  { limiter: 'spillway-redis', verdict: 'admit' },
+  { limiter: 'peer', verdict: 'reject' },
+  { limiter: 'spillway-redis', verdict: 'reject' },
+]
+
+/** The cases of one framework: bare, then {@link LIMITED_CASES}. */
 export function frameworkCases(framework: Framework, redisPort: number): ServerConfig[] {
-  const limited: LimiterKind[] = ['peer', 'spillway-memory', 'spillway-redis']
   return [
     { framework, limiter: 'none', verdict: 'admit', redisPort },
-    ...limited.flatMap((limiter) =>
-      (['admit', 'reject'] as const).map((verdict) => ({ framework, limiter, verdict, redisPort })),
-    ),
+    ...LIMITED_CASES.map(({ limiter, verdict }) => ({ framework, limiter, verdict, redisPort })),
   ]
+}
+
+/** Whether the case's limiter keeps its state on the bench's Redis. */
+export function usesRedis(limiter: LimiterKind): boolean {
+  return limiter === 'peer' || limiter === 'spillway-redis'
+}
+
+/** Whether the case's limiter is the framework's usual peer (on Redis or in memory). */
+export function isPeer(limiter: LimiterKind): boolean {
+  return limiter === 'peer' || limiter === 'peer-memory'
 }
 
 /** `fastify peer admit`, `express spillway-redis reject`… */

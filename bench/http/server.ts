@@ -4,14 +4,13 @@ import { connectClient } from '../redis.js'
 import { adapterOptions, expressRateLimit, fastifyRateLimit, koaRateLimit, spillwayStore } from '../spillway.js'
 import { type FrameworkLimiter, listen } from './apps.js'
 import { expressPeer, fastifyPeer, koaPeer } from './peers.js'
-import type { ServerConfig } from './server-config.js'
+import { isPeer, type ServerConfig, usesRedis } from './server-config.js'
 
 async function limiterFor(config: ServerConfig): Promise<FrameworkLimiter> {
   const { framework, limiter, verdict } = config
   if (limiter === 'none') return { framework }
-  const client = limiter === 'spillway-memory' ? undefined : await connectClient(config.redisPort)
-  if (limiter === 'peer') {
-    if (!client) throw new Error('peer needs Redis')
+  const client = usesRedis(limiter) ? await connectClient(config.redisPort) : undefined
+  if (isPeer(limiter)) {
     if (framework === 'express') return { framework, middleware: expressPeer(verdict, client) }
     if (framework === 'fastify') return { framework, plugin: fastifyPeer(verdict, client) }
     return { framework, middleware: koaPeer(verdict, client) }

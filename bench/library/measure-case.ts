@@ -1,26 +1,21 @@
-// One round of one library-level case: a worker process (or redis-benchmark for the ceiling) for a fixed time.
+// One round of one library-level case: a worker process (or redis-benchmark for a ceiling) for a fixed time.
 import type { Redis } from 'ioredis'
 import { startChild } from '../child.js'
 import type { BenchOptions } from '../options.js'
-import { LIBRARY_CASES, type LibraryCaseId } from './contenders.js'
+import { CEILINGS } from './ceilings.js'
+import { LIBRARY_CASES, type LibraryCaseSpec } from './contenders.js'
 import { scriptCeiling } from './redis-benchmark.js'
-
-export const CEILING_ID = 'library-redis-benchmark'
-export const CEILING_LABEL = 'redis-benchmark EVALSHA tokenBucketScript (ceiling)'
 
 export interface LibraryRound {
   readonly decisionsPerSecond: number
   readonly redisCpuUsPerDecision: number
 }
 
-/** Every library case id with its label, the ceiling last. */
-export const LIBRARY_CASE_LABELS: readonly { id: string; label: string }[] = [
-  ...LIBRARY_CASES,
-  { id: CEILING_ID, label: CEILING_LABEL },
-]
+/** Every library case, the ceilings last. */
+export const LIBRARY_CASE_SPECS: readonly LibraryCaseSpec[] = [...LIBRARY_CASES, ...CEILINGS]
 
 /**
- * Runs one case: the ceiling with redis-benchmark, the others in a worker process on the bench's Redis.
+ * Runs one case: a ceiling with redis-benchmark, the others in a worker process on the bench's Redis.
  *
  * @example
  * ```ts
@@ -34,12 +29,12 @@ export async function measureLibraryCase(
   redisPort: number,
 ): Promise<LibraryRound> {
   await admin.flushall()
-  if (id === CEILING_ID) {
-    const calls = options.quick ? 30_000 : 150_000
-    const { callsPerSecond, redisCpuUsPerCall } = await scriptCeiling(admin, redisPort, calls)
-    return { decisionsPerSecond: callsPerSecond, redisCpuUsPerDecision: redisCpuUsPerCall }
+  const ceiling = CEILINGS.find((c) => c.id === id)
+  if (ceiling) {
+    const calls = ceiling.calls[options.quick ? 0 : 1]
+    return scriptCeiling(admin, redisPort, { keysPerCall: ceiling.keysPerCall, calls })
   }
-  if (!LIBRARY_CASES.some((c) => c.id === id)) throw new Error(`unknown library case ${id as LibraryCaseId}`)
+  if (!LIBRARY_CASES.some((c) => c.id === id)) throw new Error(`unknown library case ${id}`)
   const worker = startChild('bench/library/worker.ts', [id, String(options.measureSeconds), String(redisPort)])
   try {
     return JSON.parse(await worker.nextLine('result ')) as LibraryRound

@@ -1,32 +1,48 @@
-// The process of one library-level case: CONCURRENCY loops decide over KEYS keys for a fixed time.
+// The process of one library-level case: CONCURRENCY callers (or one loop, for a sync API) decide over KEYS keys for a fixed time.
 // Run: node --import tsx bench/library/worker.ts <case id> <seconds> <redis port>   (from the repository root)
 import { connectClient, redisCpuSeconds } from '../redis.js'
-import { contender, type Decide, LIBRARY_CASES, type LibraryCaseId } from './contenders.js'
+import { type Contender, contender, type Decide, type DecideSync, LIBRARY_CASES } from './contenders.js'
 
 const CONCURRENCY = 100
-const KEYS = 1000
+const KEYS = Array.from({ length: 1000 }, (_, i) => `k${i}`)
 const WARMUP_MS = 1000
+/** Sync decisions between two looks at the clock. */
+const SYNC_CHUNK = 1000
 
 /** Decides for `durationMs`, CONCURRENCY callers at once, and returns how many decisions were made. */
 async function drive(decide: Decide, durationMs: number): Promise<number> {
   const deadline = performance.now() + durationMs
   let decisions = 0
   const loop = async () => {
-    while (performance.now() < deadline) await decide(`k${decisions++ % KEYS}`)
+    while (performance.now() < deadline) await decide(KEYS[decisions++ % KEYS.length]!)
   }
   await Promise.all(Array.from({ length: CONCURRENCY }, loop))
   return decisions
+}
+
+/** Decides in a plain loop for `durationMs` and returns how many decisions were made. */
+function driveSync(decide: DecideSync, durationMs: number): number {
+  const deadline = performance.now() + durationMs
+  let decisions = 0
+  while (performance.now() < deadline) {
+    for (let i = 0; i < SYNC_CHUNK; i++) decide(KEYS[decisions++ % KEYS.length]!)
+  }
+  return decisions
+}
+
+function run(subject: Contender, durationMs: number): Promise<number> {
+  return subject.sync ? Promise.resolve(driveSync(subject.decide, durationMs)) : drive(subject.decide, durationMs)
 }
 
 const [id, seconds, port] = process.argv.slice(2)
 const spec = LIBRARY_CASES.find((c) => c.id === id)
 if (!spec) throw new Error(`unknown library case ${id}`)
 const client = await connectClient(Number(port))
-const decide = contender(spec.id as LibraryCaseId, spec.redis ? client : undefined)
-await drive(decide, WARMUP_MS)
+const subject = contender(spec.id, spec.redis ? client : undefined)
+await run(subject, WARMUP_MS)
 const cpuBefore = await redisCpuSeconds(client)
 const started = performance.now()
-const decisions = await drive(decide, Number(seconds) * 1000)
+const decisions = await run(subject, Number(seconds) * 1000)
 const elapsedS = (performance.now() - started) / 1000
 const redisCpuUs = ((await redisCpuSeconds(client)) - cpuBefore) * 1e6
 console.log(

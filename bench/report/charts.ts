@@ -1,4 +1,5 @@
 // The report's SVG charts: HTTP req/s ratios, CPU per request, library decisions/s, Redis bytes per key.
+import { isPeer, usesRedis } from '../http/server-config.js'
 import type { HeapBytes } from '../memory/heap.js'
 import type { RedisBytes } from '../memory/redis-bytes.js'
 import { type HttpFigures, type LibraryFigures, limiterLabel, withSpread } from './figures.js'
@@ -8,7 +9,13 @@ const FRAMEWORK_NAMES = { express: 'Express', fastify: 'Fastify', koa: 'Koa' } a
 
 function colorOf(figures: HttpFigures): string {
   if (figures.config.limiter === 'none') return COLORS.bare
-  return figures.config.limiter === 'peer' ? COLORS.peer : COLORS.spillway
+  return isPeer(figures.config.limiter) ? COLORS.peer : COLORS.spillway
+}
+
+/** `Fastify, in memory` (the bare app too) or `Fastify, on Redis`: each peer sits next to Spillway on the same kind of store. */
+function groupOf(figures: HttpFigures): string {
+  const { framework, limiter } = figures.config
+  return `${FRAMEWORK_NAMES[framework]}, ${usesRedis(limiter) ? 'on Redis' : 'in memory'}`
 }
 
 function httpLabel(figures: HttpFigures): string {
@@ -30,15 +37,18 @@ export function renderCharts(
   if (limited.length > 0) charts['http-ratio.svg'] = ratioChart(limited)
   const measured = http.filter((f) => f.serverCpuUsPerRequest)
   if (measured.length > 0) charts['http-cpu.svg'] = cpuChart(measured)
-  const decided = library.filter((f) => f.decisionsPerSecond)
-  if (decided.length > 0) charts['library.svg'] = libraryChart(decided)
+  // Two charts: on one scale, Redis's ~10⁵ decisions/s would be invisible next to memory's ~10⁶–10⁷.
+  for (const redis of [false, true]) {
+    const decided = library.filter((f) => f.decisionsPerSecond && f.redis === redis)
+    if (decided.length > 0) charts[redis ? 'library-redis.svg' : 'library-memory.svg'] = libraryChart(decided, redis)
+  }
   if (redisBytes || heapBytes) charts['memory.svg'] = memoryChart(redisBytes ?? [], heapBytes ?? [])
   return Object.fromEntries(Object.entries(charts).map(([name, chart]) => [name, renderBarChart(chart)]))
 }
 
 function ratioChart(figures: readonly HttpFigures[]): BarChart {
   const bars: Bar[] = figures.map((f) => ({
-    group: FRAMEWORK_NAMES[f.config.framework],
+    group: groupOf(f),
     label: httpLabel(f),
     segments: [{ value: f.ratio!.median, color: colorOf(f) }],
     note: withSpread(f.ratio, 2),
@@ -51,7 +61,7 @@ function cpuChart(figures: readonly HttpFigures[]): BarChart {
     const server = f.serverCpuUsPerRequest!.median
     const redis = f.redisCpuUsPerRequest!.median
     return {
-      group: FRAMEWORK_NAMES[f.config.framework],
+      group: groupOf(f),
       label: httpLabel(f),
       segments: [
         { value: server, color: colorOf(f) },
@@ -70,18 +80,25 @@ function cpuChart(figures: readonly HttpFigures[]): BarChart {
   }
 }
 
-function libraryChart(figures: readonly LibraryFigures[]): BarChart {
+function libraryChart(figures: readonly LibraryFigures[], redis: boolean): BarChart {
+  const colors = { spillway: COLORS.spillway, peer: COLORS.peer, ceiling: COLORS.bare } as const
   const bars: Bar[] = figures.map((f) => ({
-    label: f.label.replace(' (ceiling)', ''),
-    segments: [
-      {
-        value: f.decisionsPerSecond!.median / 1000,
-        color: f.label.includes('flexible') ? COLORS.peer : COLORS.spillway,
-      },
-    ],
+    label:
+      f.contender === 'ceiling'
+        ? `ceiling: ${f.label.replace(/^redis-benchmark -P \d+, | \(ceiling\)$/g, '')}`
+        : f.label,
+    segments: [{ value: f.decisionsPerSecond!.median / 1000, color: colors[f.contender] }],
     note: `${withSpread(f.decisionsPerSecond)} /s`,
   }))
-  return { title: 'Library level: decisions per second (100 concurrent callers, 1,000 keys)', bars }
+  return {
+    title: `Library level, ${redis ? 'on Redis' : 'in memory'}: decisions per second over 1,000 keys`,
+    bars,
+    legend: [
+      { label: 'Spillway', color: COLORS.spillway },
+      { label: 'rate-limiter-flexible', color: COLORS.peer },
+      ...(redis ? [{ label: 'redis-benchmark', color: COLORS.bare }] : []),
+    ],
+  }
 }
 
 function memoryChart(redisBytes: readonly RedisBytes[], heapBytes: readonly HeapBytes[]): BarChart {

@@ -18,6 +18,9 @@ export interface HttpFigures {
 
 export interface LibraryFigures {
   readonly label: string
+  /** Decided on Redis: its Redis CPU per decision is the limiter's. */
+  readonly redis: boolean
+  readonly contender: 'spillway' | 'peer' | 'ceiling'
   readonly error?: string
   readonly decisionsPerSecond?: Summary
   readonly redisCpuUsPerDecision?: Summary
@@ -29,10 +32,17 @@ const PEER_LABELS: Record<Framework, string> = {
   koa: 'koa-ratelimit (Redis driver)',
 }
 
-/** `Spillway (Redis)`, `@fastify/rate-limit (Redis store)`, `no limiter`… */
+const PEER_MEMORY_LABELS: Record<Framework, string> = {
+  express: 'express-rate-limit (MemoryStore)',
+  fastify: '@fastify/rate-limit (local store)',
+  koa: 'koa-ratelimit (memory driver)',
+}
+
+/** `Spillway (RedisStore)`, `@fastify/rate-limit (local store)`, `no limiter`… */
 export function limiterLabel(framework: Framework, limiter: LimiterKind): string {
   if (limiter === 'none') return 'no limiter'
   if (limiter === 'peer') return PEER_LABELS[framework]
+  if (limiter === 'peer-memory') return PEER_MEMORY_LABELS[framework]
   return limiter === 'spillway-memory' ? 'Spillway (MemoryStore)' : 'Spillway (RedisStore)'
 }
 
@@ -60,10 +70,14 @@ export function httpFigures(cases: readonly HttpCase[]): HttpFigures[] {
 
 export function libraryFigures(cases: readonly LibraryCase[]): LibraryFigures[] {
   return cases.map((entry) => {
-    const label = entry.config.label
-    if (entry.error !== undefined || entry.rounds.length === 0) return { label, error: entry.error ?? 'no rounds' }
+    const { label, redis, contender } = entry.config
+    if (entry.error !== undefined || entry.rounds.length === 0) {
+      return { label, redis, contender, error: entry.error ?? 'no rounds' }
+    }
     return {
       label,
+      redis,
+      contender,
       decisionsPerSecond: summarize(entry.rounds.map((r) => r.decisionsPerSecond)),
       redisCpuUsPerDecision: summarize(entry.rounds.map((r) => r.redisCpuUsPerDecision)),
     }

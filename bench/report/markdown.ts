@@ -1,5 +1,7 @@
 // The text of benchmarks.md: how it was measured, the tables, links to the charts, and what is left out.
 import type { Framework } from '../http/apps.js'
+import { LIMITED_CASES, type LimiterKind } from '../http/server-config.js'
+import { BATCH_KEYS, CONNECTIONS, KEY_RANGE, PIPELINE } from '../library/ceilings.js'
 import type { HeapBytes } from '../memory/heap.js'
 import type { RedisBytes } from '../memory/redis-bytes.js'
 import type { RunInfo } from '../results.js'
@@ -35,7 +37,13 @@ export function renderMarkdown(input: ReportInput, chartDir: string): string {
         ]
       : []),
     ...(input.library.length > 0
-      ? ['## Library level', '', ...libraryTable(input.library), ...chart('library.svg', 'decisions per second')]
+      ? [
+          '## Library level',
+          '',
+          ...libraryTable(input.library),
+          ...chart('library-memory.svg', 'decisions per second in memory'),
+          ...chart('library-redis.svg', 'decisions per second on Redis'),
+        ]
       : []),
     ...(input.redisBytes || input.heapBytes
       ? ['## Memory', '', ...memoryTables(input), ...chart('memory.svg', 'bytes per key')]
@@ -78,10 +86,13 @@ function httpMethod(info: RunInfo): string[] {
     "  stays in the store like the peers' counters; peers a limit of 10⁹ per hour). *rejected*: capacity 1",
     '  refilled hourly (peers: 1 per hour); the warm-up drains it and every measured request is a 429. All',
     '  requests come from 127.0.0.1: one key.',
-    "- Peers are the framework's usual limiter on the same Redis: express-rate-limit 8 with rate-limit-redis 6,",
-    '  @fastify/rate-limit 11 with its Redis store, koa-ratelimit 6 with its Redis driver. They are fixed-window',
-    '  counters, except koa-ratelimit (async-ratelimiter), which keeps a sorted set of request times per key — so',
-    '  its *admitted* case grows a set by one member per request.',
+    "- Peers are each framework's usual limiter, twice: on its default in-process store (express-rate-limit 8",
+    '  with its MemoryStore, @fastify/rate-limit 11 with its local LRU store, koa-ratelimit 6 with its memory',
+    '  driver on a `Map`), next to Spillway on MemoryStore; and on the same Redis (express-rate-limit with',
+    '  rate-limit-redis 6, @fastify/rate-limit with its Redis store, koa-ratelimit with its Redis driver), next',
+    '  to Spillway on RedisStore. They are fixed-window counters, except koa-ratelimit on Redis',
+    '  (async-ratelimiter), which keeps a sorted set of request times per key — so its *admitted* case grows a',
+    '  set by one member per request.',
     '- The ratio divides by the same framework with no limiter **in the same round**.',
     "- *server CPU at peak* is the server process's CPU during the req/s run in % of one core: well below 100 %",
     '  means something else (the load generator, Redis, other work on the machine) set the pace. autocannon is',
@@ -90,15 +101,6 @@ function httpMethod(info: RunInfo): string[] {
     '',
   ]
 }
-
-const HTTP_ROWS = [
-  ['peer', 'admit'],
-  ['peer', 'reject'],
-  ['spillway-memory', 'admit'],
-  ['spillway-memory', 'reject'],
-  ['spillway-redis', 'admit'],
-  ['spillway-redis', 'reject'],
-] as const
 
 function sideBySide(http: readonly HttpFigures[]): string[] {
   const frameworks = FRAMEWORKS.filter((fw) => http.some((f) => f.config.framework === fw))
@@ -115,11 +117,14 @@ function sideBySide(http: readonly HttpFigures[]): string[] {
     '',
     `| Limiter | ${frameworks.map((fw) => `${NAMES[fw]} ratio | ${NAMES[fw]} CPU µs`).join(' | ')} |`,
     `| --- | ${frameworks.map(() => '---: | ---:').join(' | ')} |`,
-    ...[['none', 'admit'] as const, ...HTTP_ROWS].map(([limiter, verdict]) => {
+    ...[{ limiter: 'none', verdict: 'admit' } as const, ...LIMITED_CASES].map(({ limiter, verdict }) => {
       const label = limiter === 'none' ? 'no limiter (req/s)' : `${genericLabel(limiter)}, ${verdictLabel(verdict)}`
       const cells = frameworks.map((fw) => `${cell(fw, limiter, verdict)} | ${cpuCell(http, fw, limiter, verdict)}`)
       return `| ${label} | ${cells.join(' | ')} |`
     }),
+    '',
+    '*usual peer*: express-rate-limit, @fastify/rate-limit and koa-ratelimit, each on its default in-process store',
+    '(*in memory*) or on its Redis store; each pair of rows compares it with Spillway on the same kind of store.',
     '',
   ]
 }
@@ -130,10 +135,14 @@ function cpuCell(http: readonly HttpFigures[], fw: Framework, limiter: string, v
   return `${Math.round(f.serverCpuUsPerRequest.median)} + ${Math.round(f.redisCpuUsPerRequest.median)}`
 }
 
-function genericLabel(limiter: string): string {
-  if (limiter === 'peer') return 'usual peer (Redis)'
-  return limiter === 'spillway-memory' ? 'Spillway MemoryStore' : 'Spillway RedisStore'
+const GENERIC_LABELS: Record<Exclude<LimiterKind, 'none'>, string> = {
+  'peer-memory': 'usual peer (in memory)',
+  'spillway-memory': 'Spillway MemoryStore',
+  peer: 'usual peer (Redis)',
+  'spillway-redis': 'Spillway RedisStore',
 }
+
+const genericLabel = (limiter: Exclude<LimiterKind, 'none'>) => GENERIC_LABELS[limiter]
 
 const verdictLabel = (verdict: string) => (verdict === 'admit' ? 'admitted' : 'rejected')
 
@@ -168,19 +177,23 @@ function libraryTable(library: readonly LibraryFigures[]): string[] {
   return [
     'One process per case (`bench/library/worker.ts`): 100 concurrent callers, each awaiting one decision at a',
     'time, over 1,000 keys, everything admitted; 1 s warm-up, then a fixed time. Spillway is called through',
-    '`createLimiter(…).consume(key)`, rate-limiter-flexible through `consume(key)`. The ceiling is',
-    "`redis-benchmark -c 100 -r 1000 EVALSHA <tokenBucketScript> 1 bench:{key} …`: Spillway's own script with",
-    'no Node client in the path. Without pipelining each of its 100 connections has one call in flight, so Redis',
-    'pays a read and a write per call, while the Node clients share one connection whose calls Redis reads in',
-    'batches: on a loaded 2-core machine this "ceiling" can come out below the Node clients, and its Redis CPU',
-    "per call above theirs. Read it as the script's cost per unbatched call, not as an upper bound.",
+    '`createLimiter(…).consume(key)`, rate-limiter-flexible through `consume(key)`. `consumeSync(key)` (MemoryStore',
+    'only) is called in a plain loop by one caller instead: no promise, no await. RedisStore runs with its default',
+    '`batch: true` (the decisions of one tick share one `EVALSHA` of `tokenBucketBatchScript`, at most 128 keys) and',
+    'with `batch: false` (one `EVALSHA` of `tokenBucketScript` per decision).',
+    '',
+    `The ceilings are \`redis-benchmark -c ${CONNECTIONS} -P ${PIPELINE} -r ${KEY_RANGE} EVALSHA <script> …\`: Spillway's own`,
+    `scripts with no Node client in the path, ${PIPELINE} calls in flight per connection (without pipelining Redis pays a`,
+    'read and a write per call and the "ceiling" comes out below the Node clients). `tokenBucketScript` decides one',
+    `key per call; \`tokenBucketBatchScript\` ${BATCH_KEYS} random keys per call, counted as calls/s × ${BATCH_KEYS} decisions/s and`,
+    `Redis CPU / (calls × ${BATCH_KEYS}) per decision. They bound RedisStore without and with batching on this machine.`,
     '',
     '| Contender | decisions/s | Redis CPU µs/decision |',
     '| --- | ---: | ---: |',
     ...library.map((f) =>
       f.error !== undefined
         ? `| ${f.label} | failed: ${f.error.replace(/\|/g, '/').slice(0, 160)} | |`
-        : `| ${f.label} | ${withSpread(f.decisionsPerSecond)} | ${f.label.includes('Memory') ? '—' : withSpread(f.redisCpuUsPerDecision, 1)} |`,
+        : `| ${f.label} | ${withSpread(f.decisionsPerSecond)} | ${f.redis ? withSpread(f.redisCpuUsPerDecision, 1) : '—'} |`,
     ),
     '',
   ]
@@ -225,21 +238,22 @@ function footer(): string[] {
     '## Running it',
     '',
     '```sh',
-    'pnpm bench                     # everything, 3 rounds: about 15 minutes on 2 cores; rewrites this page',
+    'pnpm bench                     # everything, 3 rounds: about 20 minutes on 2 cores; rewrites this page',
     'pnpm bench --quick             # 1 round, short phases: a smoke test in a few minutes (writes bench/out/)',
     'pnpm bench --only http-fastify # a subset by case-id prefix: http-express, http-koa, library, memory…',
     '```',
     '',
     'Needs `redis-server` and `redis-benchmark` on PATH (Debian: `apt-get install -y redis-server redis-tools`);',
     'the load generator is autocannon, a dev dependency of `bench/`. Peers are dev dependencies of `bench/`',
-    'only. Spillway is imported from source through tsx (no build needed); the Spillway-specific setup is',
-    'in `bench/spillway.ts`. A run with `--quick` or `--only` writes to `bench/out/` unless `--out` says otherwise.',
+    'only. `pnpm bench` builds the packages first and loads Spillway from their `dist/`, as users run it (the',
+    'bench runs with `TSX_TSCONFIG_PATH=bench/tsconfig.json`, which maps nothing to source); the Spillway-specific',
+    'setup is in `bench/spillway.ts`. A run with `--quick` or `--only` writes to `bench/out/` unless `--out` says otherwise.',
     '',
     '## Not measured here',
     '',
     '- Many distinct keys over HTTP (every request here shares one key), Redis Cluster, latency percentiles',
     '  (autocannon reports them, but on a shared 2-core machine they mostly measure the scheduler).',
-    '- Peers on their in-memory stores over HTTP; rate-limiter-flexible over HTTP.',
+    '- rate-limiter-flexible over HTTP (it is measured at the library level).',
     '- A dedicated load-generator machine: autocannon is a Node process on the same two cores, so the fastest',
     '  cases are partly bounded by it (see *server CPU at peak*).',
     '',
