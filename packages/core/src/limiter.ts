@@ -20,6 +20,11 @@ export interface LimiterOptions {
   cost?: number
   /** Names the policy in headers and keeps its keys apart. Default `'default'`. */
   name?: string
+  /**
+   * Wait instead of reject (ms, or `'2s'`): a request whose tokens will be there within `maxWait` is
+   * admitted on credit; its decision carries `waitMs`, the time to wait before doing the work. Default 0.
+   */
+  maxWait?: number | string
 }
 
 /** A token-bucket limiter bound to one policy and one store. */
@@ -84,6 +89,7 @@ const LIMITER_OPTIONS = optionNames<LimiterOptions>({
   store: true,
   cost: true,
   name: true,
+  maxWait: true,
 })
 
 /**

@@ -29,6 +29,11 @@ export interface PolicyOptions {
   refillRate: RefillRate
   /** Names the policy in headers and keeps its keys apart from other policies'. Default `'default'`. */
   name?: string
+  /**
+   * Wait instead of reject: a request whose tokens will be there within this many ms (or `'500ms'`, `'2s'`)
+   * is admitted at once, its tokens reserved on credit, and waits until they are there. Default 0 (off).
+   */
+  maxWait?: number | string
 }
 
 /** The fastest refill the microsecond clock can express: one token per µs. */
@@ -63,7 +68,15 @@ export function createPolicy(options: PolicyOptions): Policy {
       `with refillRate ${refillRatePerSecond}/s must refill in less than ${MAX_BURST_US / 1e6} s`,
     )
   }
-  return Object.freeze({ name, capacity, refillRatePerSecond, emissionIntervalUs, burstUs })
+  const maxWaitUs = parseMaxWaitUs(options.maxWait)
+  return Object.freeze({
+    name,
+    capacity,
+    refillRatePerSecond,
+    emissionIntervalUs,
+    burstUs,
+    ...(maxWaitUs > 0 && { maxWaitUs }),
+  })
 }
 
 /**
@@ -138,4 +151,20 @@ function parseName(value: unknown): string {
     )
   }
   return value
+}
+
+/** The longest `maxWait`: what one `setTimeout` can wait (≈ 24.8 days). */
+export const MAX_WAIT_MS = 2_147_483_647
+
+/** `maxWait` in whole µs: 0 when absent; a whole number of ms ≥ 0 or a duration string, at most {@link MAX_WAIT_MS}. */
+export function parseMaxWaitUs(value: unknown): number {
+  if (value === undefined || value === 0) return 0
+  const ms = parseDurationMs(value)
+  if (ms !== undefined && ms <= MAX_WAIT_MS) return Math.round(ms * 1000)
+  throw new SpillwayConfigError(
+    'ERR_SPILLWAY_INVALID_OPTION',
+    'maxWait',
+    value,
+    `must be a number of milliseconds from 0 to ${MAX_WAIT_MS}, or a duration such as '500ms' or '2s'`,
+  )
 }

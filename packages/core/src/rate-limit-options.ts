@@ -7,12 +7,13 @@ import { type RetryJitter, resolveRetryJitter } from './jitter.js'
 import { buildLimiter, type Limiter, validateStore } from './limiter.js'
 import { withLocalFallback } from './local-fallback.js'
 import { MemoryStore } from './memory-store.js'
-import type { RefillRate } from './policy.js'
+import { parseMaxWaitUs, type RefillRate } from './policy.js'
 import type { PolicyClaim } from './policy-claims.js'
 import type { BucketActions } from './request-buckets.js'
 import { type LimitResponse, serializeBody } from './responses.js'
 import type { Decision, Store } from './types.js'
 import { type KeysEnum, optionalFunction, optionNames, rejectUnknownOptions, requireObject } from './validate.js'
+import { WaitQueue } from './wait-queue.js'
 
 type MaybePromise<T> = T | Promise<T>
 
@@ -49,6 +50,13 @@ export interface RateLimitOptions<Req, Res = unknown> {
   name?: string
   /** Tokens a request takes: a number, or a function of the request. Default 1. */
   cost?: number | ((request: Req) => MaybePromise<number>)
+  /**
+   * Wait instead of reject (ms, or `'500ms'`, `'2s'`): a request whose tokens will be there within
+   * `maxWait` is admitted at once with its tokens reserved on credit, and held until they are there —
+   * in arrival order, bounded by `maxWait`, atomically on Redis. A client that disconnects while held gets
+   * its tokens back. Default 0 (off). See docs/options.md#maxwait.
+   */
+  maxWait?: number | string
   /**
    * The bucket key of a request. Default: the client address as the framework computes it.
    * Returning `undefined` or `''` is a key failure, handled per `onCallbackError`.
@@ -132,6 +140,8 @@ export interface ResolvedRateLimit<Req> {
   readonly decide: (key: string, cost: number) => Decision | Promise<Decision>
   /** The policy's limiter and its refund, shared by every request it counts. */
   readonly actions: BucketActions
+  /** Holds requests admitted on credit until their tokens are there (set when the policy has `maxWait`). */
+  readonly waits: WaitQueue | undefined
   /** Set when the policy refunds by response outcome (`skipSuccessfulRequests`, `skipFailedRequests`). */
   readonly countByOutcome: CountByOutcome<Req> | undefined
   /** Serialised default 429 bodies by Retry-After seconds (see request-outcome.ts). */
@@ -172,6 +182,7 @@ const RATE_LIMIT_OPTION_KEYS: KeysEnum<RateLimitOptions<unknown>> = {
   store: true,
   name: true,
   cost: true,
+  maxWait: true,
   key: true,
   skip: true,
   allowList: true,
@@ -211,12 +222,19 @@ export const POLICY_DEFINING_OPTIONS = ['capacity', 'refillRate', 'name', 'cost'
 export function resolveRateLimitOptions<Req>(options: RateLimitOptions<Req>): ResolvedRateLimit<Req> {
   requireObject(options, 'options')
   rejectUnknownOptions(options, RATE_LIMIT_OPTION_NAMES)
-  const { capacity, refillRate, name } = options
+  const { capacity, refillRate, name, maxWait } = options
   const staticCost = typeof options.cost === 'number' ? options.cost : undefined
   const given = 'store' in options ? validateStore(options.store) : new MemoryStore()
   const storeMode = resolveStoreFailureMode(options.onStoreError, given)
   const store = storeMode === 'local' ? withLocalFallback(given) : given
-  const { limiter, claim, decide, giveBack } = buildLimiter({ capacity, refillRate, name, store, cost: staticCost })
+  const { limiter, claim, decide, giveBack } = buildLimiter({
+    capacity,
+    refillRate,
+    name,
+    store,
+    cost: staticCost,
+    ...(maxWait !== undefined && { maxWait }),
+  })
   // The local fallback decides whenever the store cannot: a failure reaching the pipeline is unexpected.
   const onStoreError = storeMode === 'local' ? 'allow' : storeMode
   return {
@@ -224,6 +242,7 @@ export function resolveRateLimitOptions<Req>(options: RateLimitOptions<Req>): Re
     claim,
     decide,
     actions: { limiter, giveBack },
+    waits: limiter.policy.maxWaitUs === undefined ? undefined : new WaitQueue(),
     ...resolveRequestOptions(options),
     onStoreError,
   }
@@ -255,6 +274,7 @@ export function validateSharedOptions<Req, Res = unknown>(shared: Partial<RateLi
   const store = 'store' in shared ? validateStore(shared.store) : undefined
   if ('onStoreError' in shared)
     resolveStoreFailureMode(shared.onStoreError, store ?? { name: 'any', consume: () => Promise.reject() })
+  if (shared.maxWait !== undefined) parseMaxWaitUs(shared.maxWait)
   resolveRequestOptions(shared as Partial<RateLimitOptions<Req>>)
 }
 
@@ -276,7 +296,7 @@ export function inheritPolicyOptions<Options extends object>(shared: Partial<Opt
 /** Everything but the policy: what a request limiter needs besides its limiter. */
 function resolveRequestOptions<Req>(
   options: Partial<RateLimitOptions<Req>>,
-): Omit<ResolvedRateLimit<Req>, 'limiter' | 'claim' | 'decide' | 'actions'> {
+): Omit<ResolvedRateLimit<Req>, 'limiter' | 'claim' | 'decide' | 'actions' | 'waits'> {
   const statusCode = resolveStatus(options.statusCode)
   return {
     costFunction: typeof options.cost === 'function' ? options.cost : validateCost(options.cost),

@@ -1,6 +1,7 @@
 // The per-request path every adapter shares: skip → allow list → key → cost → store, as a chain of named steps.
 import { CallbackTimeoutError } from './budget.js'
-import { refundByOutcome, type WatchedExchange } from './count-by-outcome.js'
+import { type RawResponse, refundByOutcome, type WatchedExchange } from './count-by-outcome.js'
+import { publishEvent, spillwayChannels } from './events.js'
 import { ipKey } from './ip-key.js'
 import { InvalidRequestInputError, type LimitOutcome } from './limit-outcome.js'
 import { countedBefore } from './policy-claims.js'
@@ -17,6 +18,7 @@ import {
   type StepOutcome,
 } from './request-outcome.js'
 import type { Decision, Policy } from './types.js'
+import { holdForTokens } from './wait-outcome.js'
 
 export {
   InvalidRequestInputError,
@@ -34,9 +36,11 @@ export interface RequestLimiter<Req> {
   /**
    * Decides one request; never throws or rejects. `clientAddress` is the framework's view of the client
    * IP. Answers synchronously when every step can (an in-process store, sync user functions), so the hot
-   * path makes no promise: adapters check for a `then` before awaiting.
+   * path makes no promise: adapters check for a `then` before awaiting. `raw` is the Node response
+   * (Express `res`, Fastify `reply.raw`, Koa `ctx.res`): a request held by `maxWait` whose connection
+   * closes gets its tokens back.
    */
-  check(request: Req, clientAddress: string | undefined): MaybePromise<LimitOutcome>
+  check(request: Req, clientAddress: string | undefined, raw?: RawResponse): MaybePromise<LimitOutcome>
   /**
    * Records a decided outcome on the request: `holder.rateLimit` (the decision) and
    * `holder.rateLimitBuckets` (see {@link RequestBuckets}); for an admitted request of a policy that
@@ -61,6 +65,7 @@ export interface RateLimitHolder {
 interface Exchange<Req> {
   readonly request: Req
   readonly address: string | undefined
+  readonly raw?: RawResponse | undefined
   key: string
   cost: number
 }
@@ -86,7 +91,7 @@ export function createRequestLimiter<Req, Res = unknown>(options: RateLimitOptio
   return {
     policy: resolved.limiter.policy,
     keysByAddress: resolved.keyFunction === undefined,
-    check: (request, address) => runSteps(steps, decide, { request, address, key: '', cost: defaultCost }, 0),
+    check: (request, address, raw) => runSteps(steps, decide, { request, address, raw, key: '', cost: defaultCost }, 0),
     record: (outcome, exchange) => recordOutcome(resolved, outcome, exchange),
   }
 }
@@ -229,9 +234,18 @@ function setCost<Req>(options: ResolvedRateLimit<Req>, exchange: Exchange<Req>, 
 
 /** The last step: the store decides (synchronously when it can), then the decision becomes the outcome. */
 function decideStep<Req>(options: ResolvedRateLimit<Req>) {
-  const { decide } = options
-  return function decideRequest({ request, key, cost }: Exchange<Req>): MaybePromise<LimitOutcome> {
-    const onDecision = (decision: Decision) => decisionOutcome(options, request, decision, key)
+  const { decide, waits } = options
+  const policyName = options.limiter.policy.name
+  return function decideRequest({ request, key, cost, raw }: Exchange<Req>): MaybePromise<LimitOutcome> {
+    // Timed only while someone listens: an unobserved decision reads one property more.
+    const startedMs = spillwayChannels.decision.hasSubscribers ? performance.now() : -1
+    const onDecision = (decision: Decision) => {
+      if (startedMs >= 0) publishDecision(policyName, key, decision, performance.now() - startedMs)
+      const outcome = decisionOutcome(options, request, decision, key)
+      if (decision.waitMs === undefined || waits === undefined || isPromiseLike(outcome)) return outcome
+      if (outcome.kind !== 'allowed') return outcome
+      return holdForTokens(options, waits, outcome, { request, raw })
+    }
     const onFailure = (error: unknown) => failed(options, request, 'store', error)
     let decision: MaybePromise<Decision>
     try {
@@ -242,4 +256,9 @@ function decideStep<Req>(options: ResolvedRateLimit<Req>) {
     if (!isPromiseLike(decision)) return onDecision(decision)
     return decision.then(onDecision, onFailure)
   }
+}
+
+function publishDecision(policy: string, key: string, decision: Decision, storeLatencyMs: number): void {
+  const outcome = !decision.allowed ? 'rejected' : decision.waitMs === undefined ? 'allowed' : 'delayed'
+  publishEvent('decision', () => ({ policy, key, outcome, decision, storeLatencyMs }))
 }

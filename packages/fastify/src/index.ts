@@ -223,7 +223,7 @@ interface Exchange {
 function applyFrom(chain: readonly Policy[], index: number, exchange: Exchange): void {
   for (let at = index; at < chain.length; at++) {
     const policy = chain[at] as Policy
-    const outcome = policy.limiter.check(exchange.request, exchange.request.ip)
+    const outcome = policy.limiter.check(exchange.request, exchange.request.ip, exchange.reply.raw)
     if (isPromiseLike(outcome)) {
       outcome.then((settled) => {
         if (applyOutcome(settled, policy, exchange)) applyFrom(chain, at + 1, exchange)

@@ -1,5 +1,6 @@
 // RedisStore: every decision is an atomic step inside a Redis script, on Redis's clock; a tick's decisions share one call.
 import type { Policy, StepResult, Store } from '@spillway/core'
+import { admissionWindowUs } from '@spillway/core/store'
 import { peekBucket, refundBucket, resetBucket } from './bucket-admin-scripts.js'
 import { warnAboutReplayRisks } from './client-safety.js'
 import { redisNodeOf } from './cluster-partition.js'
@@ -18,6 +19,9 @@ import { tokenBucket } from './token-bucket-script.js'
  * arrive within one tick share one `EVALSHA` of {@link tokenBucketBatchScript} (one per Cluster slot,
  * at most `maxBatchSize` each), sent at the end of the tick; a lone decision uses
  * {@link tokenBucketScript}. `batch: false` sends one call per decision.
+ *
+ * `maxWait`: a policy with `maxWaitUs` D is stepped with `τ + D` as the scripts' burst argument (core's
+ * `admissionWindowUs`), so tokens are reserved on credit in the same atomic step, on Redis `TIME`.
  *
  * Key layout: `${prefix}${policy name}:{${client key}}` (the limiter's namespacing, see `Store`). The
  * client key is the hash tag, so every policy of one client lives in one Cluster slot.
@@ -124,7 +128,7 @@ export class RedisStore implements Store {
     if (this.#heartbeatWanted && this.#heartbeat === undefined) this.#heartbeat = joinFleet(this.client, this.prefix)
     const redisKey = this.prefix + key
     if (this.#batcher !== undefined) {
-      return this.#batcher.step(redisKey, policy.emissionIntervalUs, policy.burstUs, cost)
+      return this.#batcher.step(redisKey, policy.emissionIntervalUs, admissionWindowUs(policy), cost)
     }
     return consumeAlone(this.runner, redisKey, policy, cost)
   }
@@ -138,7 +142,7 @@ export class RedisStore implements Store {
    * ```
    */
   async peek(key: string, policy: Policy): Promise<StepResult> {
-    const args = [policy.emissionIntervalUs, policy.burstUs]
+    const args = [policy.emissionIntervalUs, admissionWindowUs(policy)]
     return parseStep(await runScript(this.runner, peekBucket, [this.prefix + key], args))
   }
 
@@ -163,7 +167,7 @@ export class RedisStore implements Store {
    * ```
    */
   async refund(key: string, policy: Policy, tokens: number): Promise<StepResult> {
-    const args = [policy.emissionIntervalUs, policy.burstUs, tokens]
+    const args = [policy.emissionIntervalUs, admissionWindowUs(policy), tokens]
     return parseStep(await runScript(this.runner, refundBucket, [this.prefix + key], args))
   }
 
@@ -185,7 +189,9 @@ export class RedisStore implements Store {
 }
 
 async function consumeAlone(runner: ScriptRunner, key: string, policy: Policy, cost: number): Promise<StepResult> {
-  return parseStep(await runScript(runner, tokenBucket, [key], [policy.emissionIntervalUs, policy.burstUs, cost]))
+  return parseStep(
+    await runScript(runner, tokenBucket, [key], [policy.emissionIntervalUs, admissionWindowUs(policy), cost]),
+  )
 }
 
 const keySpaces = new WeakMap<object, Map<string, object>>()
