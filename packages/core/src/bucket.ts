@@ -33,8 +33,10 @@ export function stepBucket(
   const windowUs = admissionWindowUs(policy)
   const storedTat = input.tatUs ?? nowUs
   const tat = Math.min(Math.max(storedTat, nowUs), nowUs + windowUs)
-  const newTat = tat + cost * policy.emissionIntervalUs
-  if (newTat - nowUs <= windowUs) {
+  const costUs = cost * policy.emissionIntervalUs
+  const newTat = tat + costUs
+  // costUs ≤ τ: more than B tokens at once is never admitted, on credit neither (implied when D = 0).
+  if (newTat - nowUs <= windowUs && costUs <= policy.burstUs) {
     return { allowed: true, tatUs: newTat, debtUs: newTat - nowUs }
   }
   return { allowed: false, tatUs: tat, debtUs: tat - nowUs }

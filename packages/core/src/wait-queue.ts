@@ -12,14 +12,16 @@ interface Waiter {
 interface KeyWaiters {
   readonly waiters: Waiter[]
   timer: ReturnType<typeof setTimeout> | undefined
-  lastWakeAtMs: number
 }
 
 /**
  * The requests of one policy that wait for tokens reserved on credit (`maxWait`). One timer per key
  * with waiters, none otherwise: the map holds only keys with someone waiting, so it is bounded by the
- * requests in flight. A request is never released before an earlier one of the same key (the store
- * reserved their tokens in that order), nor before its own wait is over on the monotonic clock.
+ * requests in flight. Only the oldest waiter of a key is released, once its own wait is over on the
+ * monotonic clock; those behind it follow as soon as theirs is over too. So a request never goes on
+ * before an earlier one of the same key (the store reserved their tokens in that order; on Redis two
+ * replies can arrive out of step), nor before its own tokens are there. A waiter that leaves unblocks
+ * those behind it.
  *
  * @example
  * ```ts
@@ -48,9 +50,7 @@ export class WaitQueue {
     if (raw !== undefined && isClosed(raw)) return Promise.resolve(false)
     return new Promise((resolve) => {
       const queue = this.#queueOf(key)
-      const wakeAtMs = Math.max(this.#nowMs() + waitMs, queue.lastWakeAtMs)
-      queue.lastWakeAtMs = wakeAtMs
-      const waiter: Waiter = { wakeAtMs, settle: resolve, done: false }
+      const waiter: Waiter = { wakeAtMs: this.#nowMs() + waitMs, settle: resolve, done: false }
       queue.waiters.push(waiter)
       raw?.once('close', () => this.#abandon(key, queue, waiter))
       if (queue.timer === undefined) this.#arm(key, queue)
@@ -60,7 +60,7 @@ export class WaitQueue {
   #queueOf(key: string): KeyWaiters {
     let queue = this.#byKey.get(key)
     if (queue === undefined) {
-      queue = { waiters: [], timer: undefined, lastWakeAtMs: 0 }
+      queue = { waiters: [], timer: undefined }
       this.#byKey.set(key, queue)
     }
     return queue

@@ -126,11 +126,18 @@ export class RedisStore implements Store {
    */
   consume(key: string, policy: Policy, cost: number): Promise<StepResult> {
     if (this.#heartbeatWanted && this.#heartbeat === undefined) this.#heartbeat = joinFleet(this.client, this.prefix)
+    // Under maxWait the scripts' window is τ + D: a cost above B (never admitted) is answered by a peek.
+    if (policy.maxWaitUs !== undefined && cost > policy.capacity) return this.#refuseOverCapacity(key, policy)
     const redisKey = this.prefix + key
     if (this.#batcher !== undefined) {
       return this.#batcher.step(redisKey, policy.emissionIntervalUs, admissionWindowUs(policy), cost)
     }
     return consumeAlone(this.runner, redisKey, policy, cost)
+  }
+
+  async #refuseOverCapacity(key: string, policy: Policy): Promise<StepResult> {
+    const { debtUs } = await this.peek(key, policy)
+    return { allowed: false, debtUs }
   }
 
   /**
