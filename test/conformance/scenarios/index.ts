@@ -8,6 +8,7 @@ import { outcomesScenarios } from './outcomes.js'
 import { policiesScenarios } from './policies.js'
 import { proxiesScenarios } from './proxies.js'
 import { responsesScenarios } from './responses.js'
+import { waitsScenarios } from './waits.js'
 
 export type { Scenario }
 
@@ -20,4 +21,5 @@ export const scenarios: readonly Scenario[] = [
   ...failuresScenarios,
   ...outcomesScenarios,
   ...proxiesScenarios,
+  ...waitsScenarios,
 ]
