@@ -8,7 +8,7 @@ import type { Decision } from './types.js'
  * or {@link subscribeSpillwayEvents}. Names are process-wide, so an ESM and a CJS copy of Spillway
  * (or two versions) publish on the same channels.
  */
-export const SPILLWAY_CHANNELS = Object.freeze({
+export const EVENT_CHANNELS = Object.freeze({
   decision: 'spillway:decision',
   wait: 'spillway:wait',
   storeError: 'spillway:store-error',
@@ -83,11 +83,11 @@ export interface SpillwayEventMap {
 
 /** The channel objects; publishers check `hasSubscribers` first, so an unobserved event costs one property read. */
 export const spillwayChannels: { readonly [Name in keyof SpillwayEventMap]: Channel } = Object.freeze({
-  decision: channel(SPILLWAY_CHANNELS.decision),
-  wait: channel(SPILLWAY_CHANNELS.wait),
-  storeError: channel(SPILLWAY_CHANNELS.storeError),
-  circuit: channel(SPILLWAY_CHANNELS.circuit),
-  hybridSync: channel(SPILLWAY_CHANNELS.hybridSync),
+  decision: channel(EVENT_CHANNELS.decision),
+  wait: channel(EVENT_CHANNELS.wait),
+  storeError: channel(EVENT_CHANNELS.storeError),
+  circuit: channel(EVENT_CHANNELS.circuit),
+  hybridSync: channel(EVENT_CHANNELS.hybridSync),
 })
 
 /**
@@ -125,12 +125,12 @@ export type SpillwayEventHandlers = {
  */
 export function subscribeSpillwayEvents(handlers: SpillwayEventHandlers): () => void {
   const subscribed: Array<[string, (message: unknown) => void]> = []
-  for (const name of Object.keys(SPILLWAY_CHANNELS) as (keyof SpillwayEventMap)[]) {
+  for (const name of Object.keys(EVENT_CHANNELS) as (keyof SpillwayEventMap)[]) {
     const handler = handlers[name] as ((event: unknown) => void) | undefined
     if (handler === undefined) continue
     const listener = (message: unknown) => handler(message)
-    subscribe(SPILLWAY_CHANNELS[name], listener)
-    subscribed.push([SPILLWAY_CHANNELS[name], listener])
+    subscribe(EVENT_CHANNELS[name], listener)
+    subscribed.push([EVENT_CHANNELS[name], listener])
   }
   return () => {
     for (const [name, listener] of subscribed) unsubscribe(name, listener)

@@ -15,7 +15,7 @@ export {
   type DecisionEvent,
   type DecisionOutcome,
   type HybridSyncEvent,
-  SPILLWAY_CHANNELS,
+  EVENT_CHANNELS,
   type SpillwayEventHandlers,
   type SpillwayEventMap,
   type StoreErrorEvent,

@@ -5,7 +5,7 @@ import { createRequestLimiter, type LimitOutcome } from '../src/adapter.js'
 import {
   type CircuitEvent,
   type DecisionEvent,
-  SPILLWAY_CHANNELS,
+  EVENT_CHANNELS,
   type StoreErrorEvent,
   subscribeSpillwayEvents,
   type WaitEvent,
@@ -66,8 +66,8 @@ describe('spillway events', () => {
   it('reaches subscribers of the raw channel name (another copy of Spillway publishes on the same one)', () => {
     const received: unknown[] = []
     const listener = (message: unknown) => received.push(message)
-    subscribe(SPILLWAY_CHANNELS.decision, listener)
-    stops.push(() => unsubscribe(SPILLWAY_CHANNELS.decision, listener))
+    subscribe(EVENT_CHANNELS.decision, listener)
+    stops.push(() => unsubscribe(EVENT_CHANNELS.decision, listener))
     createRequestLimiter({ capacity: 1, refillRate: 1 }).check({}, '192.0.2.1')
     expect(received).toHaveLength(1)
   })
