@@ -15,8 +15,8 @@ export interface BenchChild {
 }
 
 /**
- * Starts `node [nodeArgs] --import tsx <file> ...args` from the repository root (where tsconfig's paths
- * map @spillway/* to source).
+ * Starts `node [nodeArgs] --import tsx <file> ...args` from the repository root. `pnpm bench` sets
+ * TSX_TSCONFIG_PATH=bench/tsconfig.json (no paths), so Spillway is loaded from its built packages, as users run it.
  *
  * @example
  * ```ts

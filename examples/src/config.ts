@@ -1,6 +1,6 @@
 // Settings shared by the example servers, read from the environment with clear errors.
 
-import { MemoryStore, type Store } from '@spillway/core'
+import { MemoryStore, resilient, type Store } from '@spillway/core'
 import { HybridStore, RedisStore } from '@spillway/redis'
 import { Redis } from 'ioredis'
 
@@ -33,6 +33,7 @@ function storeKindFromEnv(): 'redis' | 'hybrid' {
 
 /**
  * Reads PORT (default 3000), REDIS_URL (Redis store when set, in-memory otherwise), RATE_LIMIT_STORE,
+ * RATE_LIMIT_STORE_TIMEOUT_MS (the store's time budget; default the library's 50 ms),
  * RATE_LIMIT_CAPACITY (default 10) and RATE_LIMIT_REFILL_PER_SEC (default 2).
  */
 export async function readConfig(): Promise<ExampleConfig> {
@@ -65,12 +66,16 @@ export async function readConfig(): Promise<ExampleConfig> {
   const store = hybrid
     ? new HybridStore({ client, prefix: 'spillway-example:' })
     : new RedisStore({ client, prefix: 'spillway-example:' })
+  const budgetMs = numberFromEnv('RATE_LIMIT_STORE_TIMEOUT_MS', 0)
   const close = async () => {
     await store.close()
     client.disconnect()
   }
   const storeLabel = `${hybrid ? 'hybrid store (leases) on ' : ''}Redis at ${redisUrl}`
-  return { port, store, storeLabel, global, login, close }
+  // Left unset, the adapters apply their default to a RedisStore: resilient() with a 50 ms budget. A
+  // budget of your own means composing it yourself (what the default does, with another timeoutMs).
+  const limited = budgetMs > 0 && store instanceof RedisStore ? withBudget(store, budgetMs) : store
+  return { port, store: limited, storeLabel, global, login, close }
 }
 
 /** The line every example prints once it listens; tests and the demo read the URL from it. */
@@ -79,4 +84,12 @@ export function logListening(framework: string, url: string, config: ExampleConf
   console.log(
     `${framework} example listening on ${url} (${config.storeLabel}; GET / ${capacity} burst, ${refillRate}/s)`,
   )
+}
+
+function withBudget(store: RedisStore, timeoutMs: number): Store {
+  return resilient(store, {
+    timeoutMs,
+    fleetSize: () => store.fleetSize(),
+    partitionOf: (key) => store.partitionOf(key),
+  })
 }

@@ -37,7 +37,7 @@ async function loginAttempts(url: string): Promise<void> {
   }
   console.log(`\nPOST /login 7 times (route policy "login": 5 attempts, one more every 12 s): ${statuses.join(' ')}`)
   console.log(`  last body: ${lastBody}`)
-  console.log('  (policies stack: these 7 requests also took 7 of the 10 tokens of the global policy)')
+  console.log('  (policies stack all-or-nothing: only the admitted ones also took a token of the global policy)')
 }
 
 async function main(config: ExampleConfig): Promise<void> {

@@ -5,6 +5,7 @@ import { type Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { keySlot as keySlotOf } from '../../packages/redis/src/key-slot.js'
 import { adaptClient } from '../../packages/redis/src/script-runner.js'
+import { testConsumeAll } from '../harness/consume-all-suite.js'
 import { decide, decideAll } from '../harness/decide.js'
 import { connectLimiterCluster } from '../harness/redis-client.js'
 import { type RedisCluster, startRedisCluster } from '../harness/redis-cluster.js'
@@ -49,6 +50,10 @@ async function portOfSlot(slot: number): Promise<number> {
 testStore(
   'RedisStore (3-master Cluster)',
   () => new RedisStore({ client, heartbeat: false, prefix: randomKeyPrefix('suite') }),
+)
+testConsumeAll(
+  'RedisStore (3-master Cluster)',
+  () => new RedisStore({ client, heartbeat: false, prefix: randomKeyPrefix('all') }),
 )
 testStore(
   'RedisStore (3-master Cluster), batch: false',

@@ -9,6 +9,7 @@ export {
   rateLimitHeaders,
   retryAfterSeconds,
 } from './headers.js'
+export { createPolicyStack, type PolicyStack } from './policy-stack.js'
 export { createProxyWarnings, type ProxyFramework, type ProxyWarnings } from './proxy-warnings.js'
 export {
   createRequestLimiter,

@@ -18,7 +18,9 @@ export interface BucketStep {
  * a backward jump leaves `tat − now` above the admission window `τ + D` (D = `maxWaitUs`, default 0),
  * clamped to `now + τ + D`, an empty bucket that refills at the normal rate (never a freeze as long as the
  * jump). With D > 0 a step admits up to `tat − now ≤ τ + D`: past `τ` the request is admitted on credit
- * and waits `tat − τ − now` (see {@link describeDecision}'s `waitMs`).
+ * and waits `tat − τ − now` (see {@link describeDecision}'s `waitMs`). `withoutCredit` admits only up to
+ * `τ` (tokens there now: the all-or-nothing step) while still clamping at `τ + D`, so what other requests
+ * reserved on credit stays reserved.
  *
  * @example
  * ```ts
@@ -27,7 +29,12 @@ export interface BucketStep {
  */
 export function stepBucket(
   policy: Policy,
-  input: { readonly tatUs: number | undefined; readonly nowUs: number; readonly cost: number },
+  input: {
+    readonly tatUs: number | undefined
+    readonly nowUs: number
+    readonly cost: number
+    readonly withoutCredit?: boolean
+  },
 ): BucketStep {
   const { nowUs, cost } = input
   const windowUs = admissionWindowUs(policy)
@@ -35,8 +42,9 @@ export function stepBucket(
   const tat = Math.min(Math.max(storedTat, nowUs), nowUs + windowUs)
   const costUs = cost * policy.emissionIntervalUs
   const newTat = tat + costUs
+  const limitUs = input.withoutCredit === true ? policy.burstUs : windowUs
   // costUs ≤ τ: more than B tokens at once is never admitted, on credit neither (implied when D = 0).
-  if (newTat - nowUs <= windowUs && costUs <= policy.burstUs) {
+  if (newTat - nowUs <= limitUs && costUs <= policy.burstUs) {
     return { allowed: true, tatUs: newTat, debtUs: newTat - nowUs }
   }
   return { allowed: false, tatUs: tat, debtUs: tat - nowUs }

@@ -1,8 +1,8 @@
 // withCircuitBreaker: after repeated failures, stop calling a store for a cool-down, then probe it once.
 
 import { publishEvent } from './events.js'
-import { callOptional, checkTimeoutMs } from './store-timeout.js'
-import type { Policy, Store } from './types.js'
+import { callOptional, checkTimeoutMs, consumeAllOf } from './store-timeout.js'
+import type { ConsumeStep, Policy, Store } from './types.js'
 import { optionalFunction, rejectUnknownOptions, requireObject, requirePositiveInteger } from './validate.js'
 
 /** `closed`: calls go through. `open`: calls fail at once. `half-open`: one probe is in flight. */
@@ -69,7 +69,7 @@ interface Circuit {
  * row open the circuit. Open, calls reject at once with a {@link CircuitOpenError} (no call reaches
  * the store, so none waits for it) until `coolDownMs` has passed; then the next call is the one probe
  * (half-open; the others still reject at once). The probe's success closes the circuit, its failure
- * opens it for another cool-down. `peek`, `reset` and `refund` (when the store has them) go through the
+ * opens it for another cool-down. `consumeAll` (on the circuit of its first key), `peek`, `reset` and `refund` (when the store has them) go through the
  * same circuit. Put it outside a {@link withTimeout}, so that a hang is a failure.
  *
  * @example
@@ -132,6 +132,10 @@ export function withCircuitBreaker(store: Store, options: CircuitBreakerOptions 
     keySpace: store.keySpace ?? store,
     stateOf: (key = '') => circuits.get(settings.partitionOf(key))?.state ?? 'closed',
     consume: (key: string, policy: Policy, cost: number) => guarded(key, () => store.consume(key, policy, cost)),
+    // The circuit of the first bucket: the steps of one call are one identity, so one partition.
+    ...(store.consumeAll && {
+      consumeAll: (steps: readonly ConsumeStep[]) => guarded(steps[0]?.key ?? '', () => consumeAllOf(store, steps)),
+    }),
     ...(store.peek && {
       peek: (key: string, policy: Policy) => guarded(key, () => callOptional(store, 'peek', key, policy)),
     }),

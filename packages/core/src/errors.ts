@@ -10,6 +10,7 @@ export type SpillwayErrorCode =
   | 'ERR_SPILLWAY_DUPLICATE_POLICY'
   | 'ERR_SPILLWAY_INEXACT_RATE'
   | 'ERR_SPILLWAY_POLICY_OPTION_NOT_SHARED'
+  | 'ERR_SPILLWAY_TOO_MANY_POLICIES'
 
 /**
  * Thrown at construction time when an option is missing, unknown or out of range.

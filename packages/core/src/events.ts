@@ -19,8 +19,14 @@ export const EVENT_CHANNELS = Object.freeze({
 /** How a decided request went: `delayed` was admitted on credit and waits `waitMs` before going on. */
 export type DecisionOutcome = 'allowed' | 'delayed' | 'rejected'
 
-/** `spillway:decision`: one per request a policy decided (not for skipped or failed ones). */
+/**
+ * `spillway:decision`: one per request a policy decided (not for skipped or failed ones). A decision over
+ * several policies at once (all-or-nothing: a Fastify route's policy stack, an Express or Koa route policy
+ * after an app-wide one) publishes one event per policy it decided: `outcome` says whether that policy's
+ * bucket had the tokens, `violatedPolicies` whether the request was admitted.
+ */
 export interface DecisionEvent {
+  /** The policy that decided: for `capacity`/`refillRate` functions, the variant's `<name>:<B>@<R>/s`. */
   readonly policy: string
   /** The client key (before namespacing). */
   readonly key: string
@@ -28,6 +34,11 @@ export interface DecisionEvent {
   readonly decision: Decision
   /** Milliseconds from asking the store to its answer, the fallback included (≈0 in memory). */
   readonly storeLatencyMs: number
+  /**
+   * Set when several policies were decided together: the ones that rejected the request (empty when it
+   * was admitted). When it is not empty, no policy kept the request's tokens.
+   */
+  readonly violatedPolicies?: readonly string[]
 }
 
 /** `spillway:wait`: a delayed request's wait ended — it went on, or its client left and got its tokens back. */
@@ -105,6 +116,28 @@ export function publishEvent<Name extends keyof SpillwayEventMap>(
 ): void {
   const target = spillwayChannels[name]
   if (target.hasSubscribers) target.publish(build())
+}
+
+/**
+ * Publishes one policy's decision on `spillway:decision` (when someone listens): `policy` is the policy
+ * that decided (`decision.policy.name`: for `capacity`/`refillRate` functions, the variant's name);
+ * `violatedPolicies` is set for a decision over several policies at once.
+ *
+ * @example
+ * ```ts
+ * publishDecision('203.0.113.7', decision, performance.now() - startedMs)
+ * ```
+ */
+export function publishDecision(
+  key: string,
+  decision: Decision,
+  storeLatencyMs: number,
+  violatedPolicies?: readonly string[],
+): void {
+  const outcome = !decision.allowed ? 'rejected' : decision.waitMs === undefined ? 'allowed' : 'delayed'
+  const policy = decision.policy.name
+  const stacked = violatedPolicies === undefined ? undefined : { violatedPolicies }
+  publishEvent('decision', () => ({ policy, key, outcome, decision, storeLatencyMs, ...stacked }))
 }
 
 /** Handlers for {@link subscribeSpillwayEvents}, one per channel, each optional. */

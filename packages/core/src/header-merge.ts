@@ -25,7 +25,8 @@ const GROUPED = new Set<string>(SINGLE_POLICY_GROUPS.flat())
 /**
  * The fields to set on a response that may already carry an earlier policy's fields (an app-wide
  * policy, then a route's). Set each returned field as it is, replacing the response's value:
- * - `RateLimit` and `RateLimit-Policy` lists gain this policy's item; in draft-6's unnamed
+ * - `RateLimit` and `RateLimit-Policy` lists gain this policy's item (it replaces an earlier item of the same
+ *   policy name: a policy restated after a give-back); in draft-6's unnamed
  *   `RateLimit-Policy`, two items never share a quota value (the one with the longer window stays);
  * - draft-6 `RateLimit-Limit` / `-Remaining` / `-Reset` (and `X-RateLimit-*`) describe one policy: the one
  *   closest to its limit (a rejecting one first, then the fewest remaining, then the longest reset);
@@ -81,22 +82,49 @@ function groupFields(group: Group, values: GroupValues, retryAfter: number | und
   ]
 }
 
-/** A list field with this policy's item added; draft-6 policies (Integer items) keep one item per quota value. */
+/**
+ * A list field with this response's items placed: a named item replaces the item of the same policy name
+ * (a policy restated after a later one rejected the request and its tokens were given back), others are
+ * appended; draft-6 policies (Integer items) keep one item per quota value.
+ */
 function mergeListField(existing: unknown, field: HeaderField): string {
-  if (field.name !== 'RateLimit-Policy' || isAbsent(existing)) return mergeHeaderValue(existing, field)
-  const item = DRAFT6_POLICY_ITEM.exec(field.value)
-  if (!item) return mergeHeaderValue(existing, field)
-  const items = String(existing)
-    .split(',')
-    .map((member) => member.trim())
-  const sameQuota = items.findIndex((member) => DRAFT6_POLICY_ITEM.exec(member)?.[1] === item[1])
-  if (sameQuota === -1) return mergeHeaderValue(existing, field)
+  if (!field.list || isAbsent(existing)) return mergeHeaderValue(existing, field)
+  const items = splitItems(existing)
+  for (const item of splitItems(field.value)) placeItem(items, item, field.name)
+  return items.join(', ')
+}
+
+function placeItem(items: string[], item: string, fieldName: string): void {
+  const name = NAMED_ITEM.exec(item)?.[0]
+  if (name !== undefined) {
+    const same = items.findIndex((member) => NAMED_ITEM.exec(member)?.[0] === name)
+    if (same === -1) items.push(item)
+    else items[same] = item
+    return
+  }
+  const quota = fieldName === 'RateLimit-Policy' ? DRAFT6_POLICY_ITEM.exec(item) : null
+  const sameQuota = quota ? items.findIndex((member) => DRAFT6_POLICY_ITEM.exec(member)?.[1] === quota[1]) : -1
+  if (quota === null || sameQuota === -1) {
+    items.push(item)
+    return
+  }
   // -06 §3.2: "Two quota policies MUST NOT be associated with the same quota units value." Same quota, the
   // longer window is the stricter policy: keep it.
   const kept = DRAFT6_POLICY_ITEM.exec(items[sameQuota] as string)
-  if (Number(item[2]) > Number(kept?.[2])) items[sameQuota] = field.value
-  return items.join(', ')
+  if (Number(quota[2]) > Number(kept?.[2])) items[sameQuota] = item
 }
+
+/** The members of a list field as sent (Spillway's policy names hold no comma or quote). */
+function splitItems(value: unknown): string[] {
+  const text = Array.isArray(value) ? value.join(', ') : String(value)
+  return text
+    .split(',')
+    .map((member) => member.trim())
+    .filter((member) => member !== '')
+}
+
+/** The sf-String a draft-10/11 item opens with: its policy name. */
+const NAMED_ITEM = /^"(?:[^"\\]|\\.)*"/
 
 /** `5;w=60`: a draft-6 quota policy as Spillway writes it (quota, window). */
 const DRAFT6_POLICY_ITEM = /^(\d+);w=(\d+)$/

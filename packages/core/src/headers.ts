@@ -86,8 +86,22 @@ function windowSeconds(decision: Decision): number {
   return Math.max(1, Math.ceil(decision.policy.burstUs / 1e6))
 }
 
-function policyItem(decision: Decision): string {
-  return `${sfString(decision.policy.name)};q=${decision.limit};w=${windowSeconds(decision)}`
+/** What never changes for a policy: its quoted name and `RateLimit-Policy` field, built once. */
+interface PolicyConstants {
+  readonly quotedName: string
+  readonly policyField: HeaderField
+}
+
+const constantsByPolicy = new WeakMap<Decision['policy'], PolicyConstants>()
+
+function constantsOf(decision: Decision): PolicyConstants {
+  const cached = constantsByPolicy.get(decision.policy)
+  if (cached) return cached
+  const quotedName = sfString(decision.policy.name)
+  const value = `${quotedName};q=${decision.limit};w=${windowSeconds(decision)}`
+  const constants = { quotedName, policyField: { name: 'RateLimit-Policy', value, list: true } }
+  constantsByPolicy.set(decision.policy, constants)
+  return constants
 }
 
 /**
@@ -99,19 +113,15 @@ function draft11(decision: Decision, hints: TimeHints): HeaderField[] {
   const r = decision.remaining
   const earnBack = r > 0 ? Math.ceil((r * decision.policy.emissionIntervalUs) / 1e6) : hints.nextToken
   const t = Math.max(1, earnBack, hints.retryAfter ?? 0)
-  return [
-    { name: 'RateLimit-Policy', value: policyItem(decision), list: true },
-    { name: 'RateLimit', value: `${sfString(decision.policy.name)};r=${r};t=${t}`, list: true },
-  ]
+  const { quotedName, policyField } = constantsOf(decision)
+  return [policyField, { name: 'RateLimit', value: `${quotedName};r=${r};t=${t}`, list: true }]
 }
 
 /** -10 (and -08, -09): `r` = remaining; `t` = seconds until more quota is available, omitted when full. */
 function draft10(decision: Decision, hints: TimeHints): HeaderField[] {
   const t = hints.nextToken > 0 ? `;t=${hints.nextToken}` : ''
-  return [
-    { name: 'RateLimit-Policy', value: policyItem(decision), list: true },
-    { name: 'RateLimit', value: `${sfString(decision.policy.name)};r=${decision.remaining}${t}`, list: true },
-  ]
+  const { quotedName, policyField } = constantsOf(decision)
+  return [policyField, { name: 'RateLimit', value: `${quotedName};r=${decision.remaining}${t}`, list: true }]
 }
 
 /**

@@ -1,5 +1,6 @@
 // Public entry of @spillway/core: what users call. Kits for adapter and store authors: ./adapter, ./store.
 
+export type { BlockDuration, EscalatingBlock } from './block.js'
 export { type BurstCapacityOptions, burstCapacity } from './burst.js'
 export {
   type CircuitBreakerOptions,
@@ -40,4 +41,4 @@ export { RequestBuckets } from './request-buckets.js'
 export { DEFAULT_TIMEOUT_MS, type ResilientOptions, type ResilientStore, resilient } from './resilient-store.js'
 export { type FallbackOptions, withFallback } from './store-fallback.js'
 export { StoreTimeoutError, type TimeoutOptions, withTimeout } from './store-timeout.js'
-export type { Decision, Policy, StepResult, Store } from './types.js'
+export type { ConsumeStep, Decision, Policy, StepResult, Store } from './types.js'

@@ -1,7 +1,10 @@
 // The limiter: validated options, one policy, one store; decide(key, cost) → Decision.
+import { type BlockDuration, withBlock } from './block.js'
 import { describeDecision } from './bucket.js'
+import { monotonicClockUs } from './clock.js'
 import { describeValue, SpillwayConfigError } from './errors.js'
 import { boundedKey } from './keys.js'
+import { KnownRejections } from './known-rejections.js'
 import { createPolicy, type RefillRate } from './policy.js'
 import { claimPolicy, type PolicyClaim } from './policy-claims.js'
 import { storeKey } from './store-key.js'
@@ -23,8 +26,15 @@ export interface LimiterOptions {
   /**
    * Wait instead of reject (ms, or `'2s'`): a request whose tokens will be there within `maxWait` is
    * admitted on credit; its decision carries `waitMs`, the time to wait before doing the work. Default 0.
+   * Ignored with `blockDuration` (a blocking policy never admits on credit).
    */
   maxWait?: number | string
+  /**
+   * Once a key is rejected, it stays rejected this long (a login lockout): ms, `'15m'`, or an escalating
+   * block `{ initial: '1m', max: '1h', factor: 2 }` (each new block of a key twice the last, remembered
+   * for `max` after a block ends). `Retry-After` tells when the block ends. Default: no block.
+   */
+  blockDuration?: BlockDuration
 }
 
 /** A token-bucket limiter bound to one policy and one store. */
@@ -90,6 +100,7 @@ const LIMITER_OPTIONS = optionNames<LimiterOptions>({
   cost: true,
   name: true,
   maxWait: true,
+  blockDuration: true,
 })
 
 /**
@@ -131,10 +142,12 @@ export function buildLimiter(options: LimiterOptions): {
   const toDecision = (step: StepResult, cost: number) => decisionOf(policy, step, cost, store)
   /** One decision for an already valid key and cost: synchronous when the store can answer at once. */
   const namespacedKey = storeKeyCache(policy.name)
+  // A store that cannot answer at once is asked nothing about a key it said was blocked or empty.
+  const known = stepOf ? undefined : new KnownRejections(policy, monotonicClockUs)
   const decide = (key: string, cost: number): Decision | Promise<Decision> => {
     const namespaced = namespacedKey(key)
     if (stepOf) return toDecision(stepOf(namespaced, policy, cost), cost)
-    return store.consume(namespaced, policy, cost).then((step) => toDecision(step, cost))
+    return decideRemotely(store, known as KnownRejections, { key: namespaced, policy, cost }, toDecision)
   }
   const limiter: Limiter = {
     policy,
@@ -160,6 +173,7 @@ export function buildLimiter(options: LimiterOptions): {
     },
     async reset(key) {
       checkConsumeArguments(key, 1)
+      known?.forget(namespace(key))
       await storeMethod(store, 'reset').call(store, namespace(key), policy)
     },
     async refund(key, tokens = defaultCost) {
@@ -169,11 +183,31 @@ export function buildLimiter(options: LimiterOptions): {
   }
   /** Refunds a valid key: synchronously when the store can (the request pipeline's refunds). */
   const giveBack = (key: string, tokens: number): StepResult | Promise<StepResult> => {
+    known?.forget(namespace(key))
     if (store.refundSync) return store.refundSync(namespace(key), policy, tokens)
     return storeMethod(store, 'refund').call(store, namespace(key), policy, tokens)
   }
   const namespace = (key: string) => storeKey(policy.name, boundedKey(key))
   return { limiter, claim, decide, giveBack }
+}
+
+/**
+ * A decision by a store that answers later: a key known to be blocked or empty is rejected at once
+ * (no promise, no call); otherwise the store decides and its answer is learnt.
+ */
+function decideRemotely(
+  store: Store,
+  known: KnownRejections,
+  step: { key: string; policy: Policy; cost: number },
+  toDecision: (step: StepResult, cost: number) => Decision,
+): Decision | Promise<Decision> {
+  const { key, policy, cost } = step
+  const sentUs = known.now()
+  const rejected = known.check(key, sentUs, cost)
+  if (rejected !== undefined) return toDecision(rejected, cost)
+  return store
+    .consume(key, policy, cost)
+    .then((answer) => toDecision(known.learn(key, sentUs, checkStep(answer, store), cost), cost))
 }
 
 /** A store's optional method, or a `TypeError` naming what the store lacks. */
@@ -225,10 +259,12 @@ function checkConsumeArguments(key: unknown, cost: unknown): void {
 
 /** The public decision for a store's raw step; a step that is not one is the store's failure, not a verdict. */
 function decisionOf(policy: Policy, step: StepResult, cost: number, store: Store): Decision {
-  return describeDecision(policy, checkStep(step, store), cost)
+  const checked = checkStep(step, store)
+  return withBlock(describeDecision(policy, checked, cost), checked.blockedUs)
 }
 
-function checkStep(step: StepResult, store: Store): StepResult {
+/** The step as the store answered it, or a `TypeError` when it is not `{ allowed, debtUs }`. */
+export function checkStep(step: StepResult, store: Store): StepResult {
   if (typeof step?.allowed !== 'boolean' || !Number.isSafeInteger(step.debtUs) || step.debtUs < 0) {
     throw new TypeError(`[spillway] the ${store.name} store answered ${describeValue(step)}, not { allowed, debtUs }`)
   }

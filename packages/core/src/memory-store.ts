@@ -1,9 +1,13 @@
 // The in-process store: a bounded LRU of theoretical arrival times, on a monotonic clock.
+
+import { decideTogetherAt } from './all-or-nothing.js'
+import { stepBlockedBucket } from './block.js'
+import { BlockBook } from './block-book.js'
 import { peekBucket, refundBucket, stepBucket } from './bucket.js'
 import { type ClockUs, monotonicClockUs } from './clock.js'
 import { SpillwayConfigError } from './errors.js'
 import { LruSlots, NO_SLOT } from './lru-slots.js'
-import type { Policy, StepResult, Store } from './types.js'
+import type { ConsumeStep, Policy, StepResult, Store } from './types.js'
 import {
   optionalFunction,
   optionNames,
@@ -65,6 +69,8 @@ export class MemoryStore implements Store {
   private readonly slots: LruSlots
   private readonly maxKeys: number
   private readonly clock: ClockUs
+  /** Blocks of policies with `blockDuration`, by store key. */
+  private readonly blocks: BlockBook
 
   constructor(options: MemoryStoreOptions = {}) {
     requireObject(options, 'MemoryStore options')
@@ -74,6 +80,7 @@ export class MemoryStore implements Store {
     this.clock = optionalFunction<ClockUs>(options.clock, 'MemoryStore.clock') ?? monotonicClockUs
     // One more than the bound: a new bucket is added before the eviction it causes.
     this.slots = new LruSlots(this.maxKeys + 1)
+    this.blocks = new BlockBook(this.maxKeys)
   }
 
   /** Number of buckets held now (full ones may linger until swept). */
@@ -97,11 +104,58 @@ export class MemoryStore implements Store {
   consumeSync(key: string, policy: Policy, cost: number): StepResult {
     const nowUs = readClock(this.clock)
     const slot = this.slotByKey.get(key)
-    const step = stepBucket(policy, { tatUs: slot === undefined ? undefined : this.slots.tatUs(slot), nowUs, cost })
+    const tatUs = slot === undefined ? undefined : this.slots.tatUs(slot)
+    const step = policy.block
+      ? this.stepBlocked(key, policy, { tatUs, nowUs, cost })
+      : stepBucket(policy, { tatUs, nowUs, cost })
     if (step.tatUs > nowUs) this.keep(key, slot, step.tatUs)
     else if (slot !== undefined) this.forget(slot)
     this.sweep(nowUs)
     return step
+  }
+
+  /** A step of a policy with `blockDuration`: its block is checked and started here, exactly (see `stepBlockedBucket`). */
+  private stepBlocked(key: string, policy: Policy, input: { tatUs: number | undefined; nowUs: number; cost: number }) {
+    const block = policy.block as NonNullable<Policy['block']>
+    const step = stepBlockedBucket(policy, block, { ...input, record: this.blocks.get(key, input.nowUs) })
+    if (step.newBlock) this.blocks.set(key, step.newBlock, block, input.nowUs)
+    return step
+  }
+
+  consumeAll(steps: readonly ConsumeStep[]): Promise<StepResult[]> {
+    return Promise.resolve(this.consumeAllSync(steps))
+  }
+
+  /**
+   * Several buckets decided together, synchronously: all take their cost, or none does (and held steps
+   * are given back). See `Store.consumeAll`.
+   *
+   * @example
+   * ```ts
+   * const [global, login] = store.consumeAllSync([
+   *   { key: storeKey('global', ip), policy: global, cost: 1 },
+   *   { key: storeKey('login', ip), policy: login, cost: 1 },
+   * ])
+   * ```
+   */
+  consumeAllSync(steps: readonly ConsumeStep[]): StepResult[] {
+    const nowUs = readClock(this.clock)
+    const tatOf = (key: string) => {
+      const slot = this.slotByKey.get(key)
+      return slot === undefined ? undefined : this.slots.tatUs(slot)
+    }
+    const decided = decideTogetherAt(steps, nowUs, tatOf).steps
+    const last = new Map<string, number>()
+    decided.forEach((step, index) => {
+      last.set((steps[index] as ConsumeStep).key, step.tatUs)
+    })
+    for (const [key, tatUs] of last) {
+      const slot = this.slotByKey.get(key)
+      if (tatUs > nowUs) this.keep(key, slot, tatUs)
+      else if (slot !== undefined) this.forget(slot)
+    }
+    this.sweep(nowUs)
+    return decided.map(({ allowed, debtUs }) => ({ allowed, debtUs }))
   }
 
   peek(key: string, policy: Policy): Promise<StepResult> {
@@ -140,6 +194,7 @@ export class MemoryStore implements Store {
   resetSync(key: string, _policy: Policy): void {
     const slot = this.slotByKey.get(key)
     if (slot !== undefined) this.forget(slot)
+    this.blocks.delete(key)
   }
 
   refund(key: string, policy: Policy, tokens: number): Promise<StepResult> {
@@ -168,6 +223,7 @@ export class MemoryStore implements Store {
   clear(): void {
     this.slotByKey.clear()
     this.slots.clear()
+    this.blocks.clear()
   }
 
   close(): Promise<void> {

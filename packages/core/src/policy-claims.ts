@@ -27,17 +27,26 @@ export function claimPolicy(store: Store, policy: Policy): PolicyClaim {
     return claim
   }
   const { capacity, emissionIntervalUs, refillRatePerSecond } = existing.policy
-  if (capacity !== policy.capacity || emissionIntervalUs !== policy.emissionIntervalUs) {
+  const sameBlock = blockOf(existing.policy) === blockOf(policy)
+  // maxWait sets how far past empty the buckets may go: two waits on one bucket would undo each other's credit.
+  const sameWait = existing.policy.maxWaitUs === policy.maxWaitUs
+  if (capacity !== policy.capacity || emissionIntervalUs !== policy.emissionIntervalUs || !sameBlock || !sameWait) {
+    const other = `${sameBlock ? '' : ' and another blockDuration'}${sameWait ? '' : ' and another maxWait'}`
     throw new SpillwayConfigError(
       'ERR_SPILLWAY_DUPLICATE_POLICY',
       'name',
       policy.name,
       `is already used on these ${store.name} buckets by a policy with capacity ${capacity} and refillRate ` +
-        `${refillRatePerSecond}/s; give each policy its own name`,
+        `${refillRatePerSecond}/s${other}; give each policy its own name`,
     )
   }
   existing.shared = true
   return existing
+}
+
+function blockOf(policy: Policy): string {
+  const { block } = policy
+  return block === undefined ? '' : `${block.durationUs}/${block.maxDurationUs}/${block.factor}`
 }
 
 const countedByRequest = new WeakMap<object, Map<PolicyClaim, Set<string>>>()

@@ -1,4 +1,5 @@
 // Builds a validated Policy from the user's capacity, refill rate and name.
+import { type BlockDuration, parseBlockDuration } from './block.js'
 import { parseDurationMs } from './duration.js'
 import { SpillwayConfigError } from './errors.js'
 import type { Policy } from './types.js'
@@ -32,8 +33,11 @@ export interface PolicyOptions {
   /**
    * Wait instead of reject: a request whose tokens will be there within this many ms (or `'500ms'`, `'2s'`)
    * is admitted at once, its tokens reserved on credit, and waits until they are there. Default 0 (off).
+   * Validated but not applied with `blockDuration`: a blocking policy never admits on credit.
    */
   maxWait?: number | string
+  /** A rejected key stays rejected this long (see `parseBlockDuration`). Default: no block. */
+  blockDuration?: BlockDuration
 }
 
 /** The fastest refill the microsecond clock can express: one token per µs. */
@@ -69,13 +73,16 @@ export function createPolicy(options: PolicyOptions): Policy {
     )
   }
   const maxWaitUs = parseMaxWaitUs(options.maxWait)
+  const block = parseBlockDuration(options.blockDuration)
   return Object.freeze({
     name,
     capacity,
     refillRatePerSecond,
     emissionIntervalUs,
     burstUs,
-    ...(maxWaitUs > 0 && { maxWaitUs }),
+    // A blocking policy rejects the key for a while instead: it never admits on credit (docs/options.md#maxwait).
+    ...(maxWaitUs > 0 && block === undefined && { maxWaitUs }),
+    ...(block && { block }),
   })
 }
 

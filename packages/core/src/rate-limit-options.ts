@@ -1,4 +1,13 @@
 // Options shared by every adapter, validated once: the same names in Express, Fastify and Koa.
+import type { BlockDuration } from './block.js'
+import {
+  DEFAULT_MAX_POLICIES,
+  DynamicPolicies,
+  type PolicyExtras,
+  type PolicyVariant,
+  templateLimiter,
+  templatePolicy,
+} from './dynamic-policies.js'
 import { SpillwayConfigError } from './errors.js'
 import type { HeaderOptions, StandardHeaders } from './headers.js'
 import { DEFAULT_IPV6_SUBNET } from './ip-key.js'
@@ -7,7 +16,7 @@ import { type RetryJitter, resolveRetryJitter } from './jitter.js'
 import { buildLimiter, type Limiter, validateStore } from './limiter.js'
 import { withLocalFallback } from './local-fallback.js'
 import { MemoryStore } from './memory-store.js'
-import { parseMaxWaitUs, type RefillRate } from './policy.js'
+import { createPolicy, parseMaxWaitUs, type RefillRate } from './policy.js'
 import type { PolicyClaim } from './policy-claims.js'
 import type { BucketActions } from './request-buckets.js'
 import { type LimitResponse, serializeBody } from './responses.js'
@@ -27,7 +36,7 @@ export type FailureMode = 'error' | 'allow' | 'deny'
 export type StoreFailureMode = FailureMode | 'local'
 
 /** Where a failure happened, for {@link RateLimitOptions.onError}. */
-export type FailureStage = 'key' | 'cost' | 'skip' | 'allowList' | 'store' | 'hook' | 'body'
+export type FailureStage = 'key' | 'cost' | 'policy' | 'skip' | 'allowList' | 'store' | 'hook' | 'body'
 
 /** The body of a rejection: a string (sent as text), a value sent as JSON, or a function of the decision. */
 export type RejectionBody<Req> = string | number | boolean | object | ((decision: Decision, request: Req) => unknown)
@@ -40,10 +49,19 @@ export const DEFAULT_CALLBACK_TIMEOUT_MS = 1000
  * (Express `Request`, Fastify `FastifyRequest`, Koa `Context`).
  */
 export interface RateLimitOptions<Req, Res = unknown> {
-  /** B: the most tokens a bucket holds, i.e. the largest burst. */
-  capacity: number
-  /** R: tokens per second, or `{ tokens: 100, per: '1m' }`. */
-  refillRate: RefillRate
+  /**
+   * B: the most tokens a bucket holds, i.e. the largest burst. Or a function of the request (sync or
+   * async), e.g. tiers by API key: each distinct capacity and rate is a policy of its own (see `maxPolicies`).
+   */
+  capacity: number | ((request: Req) => MaybePromise<number>)
+  /** R: tokens per second, or `{ tokens: 100, per: '1m' }`; or a function of the request, like `capacity`. */
+  refillRate: RefillRate | ((request: Req) => MaybePromise<RefillRate>)
+  /**
+   * When `capacity` or `refillRate` is a function: the most distinct policies (bucket shapes) it may
+   * create, each named `<name>:<capacity>@<rate>/s` with its own keys. Past it a request fails with
+   * `ERR_SPILLWAY_TOO_MANY_POLICIES`, handled per `onCallbackError`. Default 100.
+   */
+  maxPolicies?: number
   /** Where buckets live. Default: a new in-process `MemoryStore` (one per `rateLimit` call). */
   store?: Store
   /** Policy name: shown in headers, and its own key space. Default `'default'`. */
@@ -54,9 +72,16 @@ export interface RateLimitOptions<Req, Res = unknown> {
    * Wait instead of reject (ms, or `'500ms'`, `'2s'`): a request whose tokens will be there within
    * `maxWait` is admitted at once with its tokens reserved on credit, and held until they are there —
    * in arrival order, bounded by `maxWait`, atomically on Redis. A client that disconnects while held gets
-   * its tokens back. Default 0 (off). See docs/options.md#maxwait.
+   * its tokens back. Default 0 (off). Not with `blockDuration`, nor when the policy is decided together
+   * with others (all-or-nothing): the request is then admitted only when its tokens are there now.
+   * See docs/options.md#maxwait.
    */
   maxWait?: number | string
+  /**
+   * Once a key is rejected, it stays rejected this long (a login lockout): ms, `'15m'`, or an escalating
+   * block `{ initial: '1m', max: '1h', factor: 2 }`. `Retry-After` tells when the block ends. Default: none.
+   */
+  blockDuration?: BlockDuration
   /**
    * The bucket key of a request. Default: the client address as the framework computes it.
    * Returning `undefined` or `''` is a key failure, handled per `onCallbackError`.
@@ -154,6 +179,8 @@ export interface ResolvedRateLimit<Req> {
   /** The function form of `allowList`: decides from the key. */
   readonly allowKey: ((key: string, request: Req) => MaybePromise<boolean>) | undefined
   readonly claim: PolicyClaim
+  /** Set when capacity or refillRate is a function: the request picks its policy. */
+  readonly dynamic: DynamicLimits<Req> | undefined
   readonly callbackTimeoutMs: number
   /** Set once the missing-client-address warning was given. */
   warnedNoAddress: boolean
@@ -168,6 +195,13 @@ export interface ResolvedRateLimit<Req> {
   readonly onError: RateLimitOptions<Req>['onError']
 }
 
+/** Capacity and rate per request: each a function or a fixed value, and the policies they made. */
+export interface DynamicLimits<Req> {
+  readonly capacity: number | ((request: Req) => MaybePromise<number>)
+  readonly refillRate: RefillRate | ((request: Req) => MaybePromise<RefillRate>)
+  readonly policies: DynamicPolicies
+}
+
 /** Which response outcomes give the tokens back, and what a success is. */
 export interface CountByOutcome<Req> {
   readonly skipSuccessful: boolean
@@ -179,10 +213,12 @@ export interface CountByOutcome<Req> {
 const RATE_LIMIT_OPTION_KEYS: KeysEnum<RateLimitOptions<unknown>> = {
   capacity: true,
   refillRate: true,
+  maxPolicies: true,
   store: true,
   name: true,
   cost: true,
   maxWait: true,
+  blockDuration: true,
   key: true,
   skip: true,
   allowList: true,
@@ -209,7 +245,7 @@ export const RATE_LIMIT_OPTION_NAMES = optionNames(RATE_LIMIT_OPTION_KEYS)
  * The options that define a policy (its bucket shape, name and cost): a route policy sets its own and
  * never inherits them from shared defaults.
  */
-export const POLICY_DEFINING_OPTIONS = ['capacity', 'refillRate', 'name', 'cost'] as const
+export const POLICY_DEFINING_OPTIONS = ['capacity', 'refillRate', 'name', 'cost', 'blockDuration'] as const
 
 /**
  * Validates adapter options once, at construction; throws {@link SpillwayConfigError} naming the bad option.
@@ -222,30 +258,65 @@ export const POLICY_DEFINING_OPTIONS = ['capacity', 'refillRate', 'name', 'cost'
 export function resolveRateLimitOptions<Req>(options: RateLimitOptions<Req>): ResolvedRateLimit<Req> {
   requireObject(options, 'options')
   rejectUnknownOptions(options, RATE_LIMIT_OPTION_NAMES)
-  const { capacity, refillRate, name, maxWait } = options
-  const staticCost = typeof options.cost === 'number' ? options.cost : undefined
   const given = 'store' in options ? validateStore(options.store) : new MemoryStore()
   const storeMode = resolveStoreFailureMode(options.onStoreError, given)
   const store = storeMode === 'local' ? withLocalFallback(given) : given
-  const { limiter, claim, decide, giveBack } = buildLimiter({
-    capacity,
-    refillRate,
-    name,
-    store,
-    cost: staticCost,
-    ...(maxWait !== undefined && { maxWait }),
-  })
+  const limits = resolveLimits(options, store)
   // The local fallback decides whenever the store cannot: a failure reaching the pipeline is unexpected.
   const onStoreError = storeMode === 'local' ? 'allow' : storeMode
   return {
-    limiter,
-    claim,
-    decide,
-    actions: { limiter, giveBack },
-    waits: limiter.policy.maxWaitUs === undefined ? undefined : new WaitQueue(),
+    ...limits,
+    waits: limits.limiter.policy.maxWaitUs === undefined ? undefined : new WaitQueue(),
     ...resolveRequestOptions(options),
     onStoreError,
   }
+}
+
+/** The policy when capacity and rate are fixed; a template and its variants when either is a function. */
+function resolveLimits<Req>(
+  options: RateLimitOptions<Req>,
+  store: Store,
+): PolicyVariant & { dynamic: DynamicLimits<Req> | undefined } {
+  const { capacity, refillRate, name, blockDuration, maxWait } = options
+  const staticCost = typeof options.cost === 'number' ? options.cost : undefined
+  // What every policy of these options shares besides its shape.
+  const extras: PolicyExtras = {
+    ...(blockDuration !== undefined && { blockDuration }),
+    ...(maxWait !== undefined && { maxWait }),
+  }
+  if (typeof capacity !== 'function' && typeof refillRate !== 'function') {
+    resolveMaxPolicies(options.maxPolicies) // checked, unused: shared defaults may set it for every policy
+    const built = buildLimiter({ capacity, refillRate, name, store, cost: staticCost, ...extras })
+    const actions = { limiter: built.limiter, giveBack: built.giveBack }
+    return { limiter: built.limiter, decide: built.decide, claim: built.claim, actions, dynamic: undefined }
+  }
+  const template = templatePolicy(name, extras)
+  const maxPolicies = resolveMaxPolicies(options.maxPolicies)
+  const policies = new DynamicPolicies({ name: template.name, store, cost: staticCost, extras, maxPolicies })
+  // Fixed parts are checked now: a bad fixed capacity or rate fails at construction, not per request.
+  if (typeof capacity !== 'function') createPolicy({ capacity, refillRate: 1 })
+  if (typeof refillRate !== 'function') createPolicy({ capacity: 1, refillRate })
+  const limiter = templateLimiter(template, store, staticCost ?? 1)
+  const decide = () => Promise.reject(new TypeError('[spillway] a template policy never decides'))
+  const claim: PolicyClaim = { shared: false, policy: template }
+  return {
+    limiter,
+    decide,
+    claim,
+    actions: { limiter, giveBack: () => decide() },
+    dynamic: { capacity, refillRate, policies },
+  }
+}
+
+function resolveMaxPolicies(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_POLICIES
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 && value <= 100_000) return value
+  throw new SpillwayConfigError(
+    'ERR_SPILLWAY_INVALID_OPTION',
+    'maxPolicies',
+    value,
+    'must be a whole number from 1 to 100000',
+  )
 }
 
 /**
@@ -296,7 +367,7 @@ export function inheritPolicyOptions<Options extends object>(shared: Partial<Opt
 /** Everything but the policy: what a request limiter needs besides its limiter. */
 function resolveRequestOptions<Req>(
   options: Partial<RateLimitOptions<Req>>,
-): Omit<ResolvedRateLimit<Req>, 'limiter' | 'claim' | 'decide' | 'actions' | 'waits'> {
+): Omit<ResolvedRateLimit<Req>, 'limiter' | 'claim' | 'decide' | 'actions' | 'dynamic' | 'waits'> {
   const statusCode = resolveStatus(options.statusCode)
   return {
     costFunction: typeof options.cost === 'function' ? options.cost : validateCost(options.cost),

@@ -1,12 +1,20 @@
 // The per-request path every adapter shares: skip → allow list → key → cost → store, as a chain of named steps.
 import { CallbackTimeoutError } from './budget.js'
 import { type RawResponse, refundByOutcome, type WatchedExchange } from './count-by-outcome.js'
-import { publishEvent, spillwayChannels } from './events.js'
+import type { PolicyVariant } from './dynamic-policies.js'
+import { publishDecision, spillwayChannels } from './events.js'
 import { ipKey } from './ip-key.js'
+import { boundedKey } from './keys.js'
 import { InvalidRequestInputError, type LimitOutcome } from './limit-outcome.js'
 import { countedBefore } from './policy-claims.js'
-import { type RateLimitOptions, type ResolvedRateLimit, resolveRateLimitOptions } from './rate-limit-options.js'
-import { RequestBuckets } from './request-buckets.js'
+import {
+  type DynamicLimits,
+  type RateLimitOptions,
+  type ResolvedRateLimit,
+  resolveRateLimitOptions,
+} from './rate-limit-options.js'
+import { type CountedRequest, RequestBuckets } from './request-buckets.js'
+import { addHold, type Hold, holdsOf } from './request-holds.js'
 import {
   attemptCall,
   decisionOutcome,
@@ -17,6 +25,8 @@ import {
   SKIPPED,
   type StepOutcome,
 } from './request-outcome.js'
+import { decidePolicies, type ReadyPolicy, releaseHolds } from './stack-decision.js'
+import { storeKey } from './store-key.js'
 import type { Decision, Policy } from './types.js'
 import { holdForTokens } from './wait-outcome.js'
 
@@ -68,6 +78,8 @@ interface Exchange<Req> {
   readonly raw?: RawResponse | undefined
   key: string
   cost: number
+  /** The policy that decides: the one of the options, or the one capacity/refillRate functions picked. */
+  variant: PolicyVariant
 }
 
 /** A step answers `undefined` to go on, or the request's outcome. */
@@ -88,12 +100,72 @@ export function createRequestLimiter<Req, Res = unknown>(options: RateLimitOptio
   const steps = buildSteps(resolved)
   const decide = decideStep(resolved)
   const defaultCost = resolved.limiter.defaultCost
-  return {
+  const variant: PolicyVariant = resolved
+  const limiter: RequestLimiter<Req> = {
     policy: resolved.limiter.policy,
     keysByAddress: resolved.keyFunction === undefined,
-    check: (request, address, raw) => runSteps(steps, decide, { request, address, raw, key: '', cost: defaultCost }, 0),
+    check: (request, address, raw) => {
+      const exchange = { request, address, raw, key: '', cost: defaultCost, variant }
+      const holds = holdsOf(request)
+      if (holds.length === 0) return runSteps(steps, decide, exchange, 0)
+      return afterHolds(runSteps(steps, decideWithHolds(resolved, holds, decide), exchange, 0), holds)
+    },
     record: (outcome, exchange) => recordOutcome(resolved, outcome, exchange),
   }
+  preparers.set(limiter, (request, address) =>
+    runSteps(steps, readyPolicy(resolved), { request, address, key: '', cost: defaultCost, variant }, 0),
+  )
+  return limiter
+}
+
+/** What a policy asks of its bucket once its skip, key and cost steps are done, or the outcome they gave. */
+export type Prepared<Req> = LimitOutcome | ReadyPolicy<Req>
+
+const preparers = new WeakMap<object, (request: never, address: string | undefined) => MaybePromise<Prepared<never>>>()
+
+/**
+ * Runs a request limiter's steps up to its decision, for a decision over several policies at once
+ * (`createPolicyStack`): the outcome they gave, or the policy ready to be decided.
+ */
+export function prepareRequest<Req>(
+  limiter: RequestLimiter<Req>,
+  request: Req,
+  address: string | undefined,
+): MaybePromise<Prepared<Req>> {
+  const prepare = preparers.get(limiter) as unknown as (req: Req, address: string | undefined) => Prepared<Req>
+  return prepare(request, address)
+}
+
+function readyPolicy<Req>(options: ResolvedRateLimit<Req>) {
+  return ({ key, cost, variant }: Exchange<Req>): ReadyPolicy<Req> => ({ options, variant, key, cost })
+}
+
+/**
+ * The decision of a policy that comes after others on the same request (an Express or Koa route
+ * middleware after an app-wide one): taken together with what the earlier ones hold, all-or-nothing.
+ */
+function decideWithHolds<Req>(
+  options: ResolvedRateLimit<Req>,
+  holds: readonly Hold[],
+  alone: (exchange: Exchange<Req>) => MaybePromise<LimitOutcome>,
+) {
+  return function decideAfterEarlierPolicies(exchange: Exchange<Req>): MaybePromise<LimitOutcome> {
+    const { request, key, cost, variant } = exchange
+    // A policy with blockDuration is decided on its own (its block is checked in its own step).
+    if (variant.limiter.policy.block !== undefined) return alone(exchange)
+    const outcomes = decidePolicies(request, [{ options, variant, key, cost }], holds)
+    if (!isPromiseLike(outcomes)) return outcomes[0] as LimitOutcome
+    return outcomes.then((settled) => settled[0] as LimitOutcome)
+  }
+}
+
+/** A request turned away without a decision (a `'deny'` mode) keeps no earlier policy's tokens either. */
+function afterHolds(outcome: MaybePromise<LimitOutcome>, holds: readonly Hold[]): MaybePromise<LimitOutcome> {
+  const release = (settled: LimitOutcome) => {
+    if (settled.kind === 'rejected' && settled.decision === undefined) releaseHolds(holds)
+    return settled
+  }
+  return isPromiseLike(outcome) ? outcome.then(release) : release(outcome)
 }
 
 function recordOutcome<Req>(options: ResolvedRateLimit<Req>, outcome: LimitOutcome, exchange: RecordExchange<Req>) {
@@ -103,8 +175,19 @@ function recordOutcome<Req>(options: ResolvedRateLimit<Req>, outcome: LimitOutco
   if (outcome.counted === undefined) return
   if (holder.rateLimitBuckets === undefined) holder.rateLimitBuckets = new RequestBuckets()
   holder.rateLimitBuckets.add(outcome.counted)
+  // A later policy of this request decides together with these tokens (all-or-nothing); not a blocking policy.
+  const { policy } = outcome.counted.actions.limiter
+  if (outcome.kind === 'allowed' && outcome.counted.admitted && policy.block === undefined) {
+    addHold(exchange.request, holdOf(options, outcome.counted))
+  }
   const count = options.countByOutcome
   if (count !== undefined && outcome.kind === 'allowed') refundByOutcome(options, count, outcome.counted, exchange)
+}
+
+/** An admitted request's tokens under this policy, which a later policy of the request gives back if it rejects. */
+function holdOf<Req>(options: ResolvedRateLimit<Req>, counted: CountedRequest): Hold {
+  const { policy, store } = counted.actions.limiter
+  return { counted, store, storeKey: storeKey(policy.name, boundedKey(counted.key)), policy, headers: options.headers }
 }
 
 function buildSteps<Req>(options: ResolvedRateLimit<Req>): RequestStep<Req>[] {
@@ -113,18 +196,19 @@ function buildSteps<Req>(options: ResolvedRateLimit<Req>): RequestStep<Req>[] {
   if (options.allowList) steps.push(allowAddressStep(options.allowList))
   steps.push(options.keyFunction ? keyFunctionStep(options, options.keyFunction) : addressKeyStep(options))
   if (options.allowKey) steps.push(allowKeyStep(options, options.allowKey))
-  steps.push(countOnceStep(options))
+  if (options.dynamic) steps.push(policyStep(options, options.dynamic))
+  steps.push(countOnceStep())
   if (options.costFunction) steps.push(costStep(options, options.costFunction))
   return steps
 }
 
 /** Runs the steps in order from `from`; the first outcome ends the chain, a promise resumes it later. */
-function runSteps<Req>(
+function runSteps<Req, Final>(
   steps: readonly RequestStep<Req>[],
-  decide: (exchange: Exchange<Req>) => MaybePromise<LimitOutcome>,
+  decide: (exchange: Exchange<Req>) => MaybePromise<Final>,
   exchange: Exchange<Req>,
   from: number,
-): MaybePromise<LimitOutcome> {
+): MaybePromise<LimitOutcome | Final> {
   for (let index = from; index < steps.length; index++) {
     const outcome = (steps[index] as RequestStep<Req>)(exchange)
     if (outcome === undefined) continue
@@ -198,10 +282,47 @@ function allowKeyStep<Req>(options: ResolvedRateLimit<Req>, allowKey: NonNullabl
 }
 
 /** Two middlewares with one policy on the same buckets (app-wide and an identical route one) count once. */
-function countOnceStep<Req>(options: ResolvedRateLimit<Req>) {
-  const { claim } = options
-  return function countOnce({ request, key }: Exchange<Req>): StepOutcome {
+function countOnceStep<Req>() {
+  return function countOnce({ request, key, variant }: Exchange<Req>): StepOutcome {
+    const { claim } = variant
     return claim.shared && countedBefore(claim, request, key) ? SKIPPED : undefined
+  }
+}
+
+/** Capacity and rate of this request (functions, sync or async, or fixed values) pick its policy. */
+function policyStep<Req>(options: ResolvedRateLimit<Req>, dynamic: DynamicLimits<Req>) {
+  const valueForRequest = <T>(value: T | ((request: Req) => T | Promise<T>), request: Req) =>
+    typeof value === 'function' ? (value as (request: Req) => T | Promise<T>)(request) : value
+  return function policyOfRequest(exchange: Exchange<Req>) {
+    const { request } = exchange
+    return attemptCall(
+      options,
+      request,
+      'policy',
+      () => valueForRequest(dynamic.capacity, request),
+      (capacity) =>
+        attemptCall(
+          options,
+          request,
+          'policy',
+          () => valueForRequest(dynamic.refillRate, request),
+          (refillRate) => pickVariant(options, exchange, capacity, refillRate),
+        ),
+    )
+  }
+}
+
+function pickVariant<Req>(
+  options: ResolvedRateLimit<Req>,
+  exchange: Exchange<Req>,
+  capacity: unknown,
+  refillRate: unknown,
+): StepOutcome {
+  try {
+    exchange.variant = (options.dynamic as DynamicLimits<Req>).policies.variantFor(capacity, refillRate)
+    return undefined
+  } catch (error) {
+    return failed(options, exchange.request, 'policy', error)
   }
 }
 
@@ -234,14 +355,14 @@ function setCost<Req>(options: ResolvedRateLimit<Req>, exchange: Exchange<Req>, 
 
 /** The last step: the store decides (synchronously when it can), then the decision becomes the outcome. */
 function decideStep<Req>(options: ResolvedRateLimit<Req>) {
-  const { decide, waits } = options
-  const policyName = options.limiter.policy.name
-  return function decideRequest({ request, key, cost, raw }: Exchange<Req>): MaybePromise<LimitOutcome> {
+  const { waits } = options
+  return function decideRequest({ request, key, cost, raw, variant }: Exchange<Req>): MaybePromise<LimitOutcome> {
+    const { decide, actions } = variant
     // Timed only while someone listens: an unobserved decision reads one property more.
     const startedMs = spillwayChannels.decision.hasSubscribers ? performance.now() : -1
     const onDecision = (decision: Decision) => {
-      if (startedMs >= 0) publishDecision(policyName, key, decision, performance.now() - startedMs)
-      const outcome = decisionOutcome(options, request, decision, key)
+      if (startedMs >= 0) publishDecision(key, decision, performance.now() - startedMs)
+      const outcome = decisionOutcome(options, request, decision, key, actions)
       if (decision.waitMs === undefined || waits === undefined || isPromiseLike(outcome)) return outcome
       if (outcome.kind !== 'allowed') return outcome
       return holdForTokens(options, waits, outcome, { request, raw })
@@ -256,9 +377,4 @@ function decideStep<Req>(options: ResolvedRateLimit<Req>) {
     if (!isPromiseLike(decision)) return onDecision(decision)
     return decision.then(onDecision, onFailure)
   }
-}
-
-function publishDecision(policy: string, key: string, decision: Decision, storeLatencyMs: number): void {
-  const outcome = !decision.allowed ? 'rejected' : decision.waitMs === undefined ? 'allowed' : 'delayed'
-  publishEvent('decision', () => ({ policy, key, outcome, decision, storeLatencyMs }))
 }

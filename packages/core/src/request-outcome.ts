@@ -58,18 +58,31 @@ export function failed<Req>(
   return { kind: 'failed', error: new RateLimiterError(stage, error) }
 }
 
+/**
+ * How a decision sits among the request's other policies, when several were decided together: whether the
+ * request's tokens were taken (every policy admitted), and the policies that rejected it (all of them are
+ * named in the default body's `violated-policies`).
+ */
+export interface StackContext {
+  readonly taken: boolean
+  readonly violated: readonly string[]
+}
+
 /** The outcome of a decision: headers always; on a rejection `onLimited` and the response. */
 export function decisionOutcome<Req>(
   options: ResolvedRateLimit<Req>,
   request: Req,
   decision: Decision,
   key: string,
+  actions = options.actions,
+  stack?: StackContext,
 ): MaybePromise<LimitOutcome> {
   const headers = rateLimitHeaders(decision, options.headers)
-  const counted = { actions: options.actions, key, cost: decision.cost, admitted: decision.allowed, settled: false }
+  const admitted = stack === undefined ? decision.allowed : stack.taken
+  const counted = { actions, key, cost: decision.cost, admitted, settled: false }
   if (decision.allowed) return { kind: 'allowed', decision, headers, counted }
   if (options.onLimited) notify(options, request, 'hook', () => options.onLimited?.(decision, request))
-  const response = rejectionResponse(options, request, decision)
+  const response = rejectionResponse(options, request, decision, stack?.violated)
   if (!isPromiseLike(response)) return { kind: 'rejected', decision, headers, response, counted }
   return response.then((built) => ({ kind: 'rejected', decision, headers, response: built, counted }))
 }
@@ -78,13 +91,14 @@ function rejectionResponse<Req>(
   options: ResolvedRateLimit<Req>,
   request: Req,
   decision: Decision,
+  violated: readonly string[] | undefined,
 ): MaybePromise<LimitResponse> {
   const { statusCode, body } = options
-  if (body === undefined) return defaultRejection(options, decision)
+  if (body === undefined) return defaultRejection(options, decision, violated)
   if (typeof body !== 'function') return body
   const fallBack = (error: unknown) => {
     report(options, request, 'body', error)
-    return defaultRejection(options, decision)
+    return defaultRejection(options, decision, violated)
   }
   try {
     const built = body(decision, request)
@@ -100,15 +114,25 @@ function rejectionResponse<Req>(
 
 /**
  * The problem+json body, built once per distinct `Retry-After` (it is all that changes between two
- * rejections of one policy), so a flood of 429s costs no more than a flood of passes.
+ * rejections of one policy), so a flood of 429s costs no more than a flood of passes. A rejection by
+ * several policies at once names them all, and is not cached.
  */
-function defaultRejection<Req>(options: ResolvedRateLimit<Req>, decision: Decision): LimitResponse {
+function defaultRejection<Req>(
+  options: ResolvedRateLimit<Req>,
+  decision: Decision,
+  violated?: readonly string[],
+): LimitResponse {
+  if (violated !== undefined && violated.length > 1) {
+    return serializeBody(options.statusCode, quotaExceededProblem(decision, options.statusCode, violated), true)
+  }
   const retrySeconds = Number.isFinite(decision.retryAfterMs) ? Math.ceil(decision.retryAfterMs / 1000) : -1
   const cache = options.rejectionCache
-  const cached = decision.cost === options.limiter.defaultCost ? cache.get(retrySeconds) : undefined
+  // The body names the policy: only the options' own policy is cached (not those capacity functions pick).
+  const cacheable = decision.cost === options.limiter.defaultCost && decision.policy === options.limiter.policy
+  const cached = cacheable ? cache.get(retrySeconds) : undefined
   if (cached) return cached
   const response = serializeBody(options.statusCode, quotaExceededProblem(decision, options.statusCode), true)
-  if (decision.cost !== options.limiter.defaultCost) return response
+  if (!cacheable) return response
   if (cache.size >= 256) cache.clear()
   cache.set(retrySeconds, response)
   return response

@@ -30,6 +30,7 @@ export function sharePolicy(policy: Policy, fleetSize: number): Policy {
     burstUs: capacity * emissionIntervalUs,
     // The wait is time, not tokens: the share waits as long as the whole policy would.
     ...(policy.maxWaitUs !== undefined && { maxWaitUs: policy.maxWaitUs }),
+    ...(policy.block && { block: policy.block }),
   })
 }
 

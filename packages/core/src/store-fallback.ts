@@ -4,8 +4,8 @@ import { SpillwayConfigError } from './errors.js'
 import { publishEvent } from './events.js'
 import { MemoryStore } from './memory-store.js'
 import { cachedSharePolicy } from './share-policy.js'
-import { callOptional } from './store-timeout.js'
-import type { Policy, StepResult, Store } from './types.js'
+import { callOptional, consumeAllOf } from './store-timeout.js'
+import type { ConsumeStep, Policy, StepResult, Store } from './types.js'
 import { optionalFunction, rejectUnknownOptions, requireObject } from './validate.js'
 
 /** Options of {@link withFallback}. */
@@ -30,7 +30,9 @@ const FALLBACK_OPTIONS = ['local', 'fleetSize', 'onFallback'] as const
  * limiting, never admits everything, never answers 5xx. Such decisions say `source: 'fallback'` and
  * carry the share's `remaining` and times. The local buckets start full: over an outage of `D` s the
  * fleet admits about `B + R·D·N_true/N` (see docs/failure-handling.md). `close()` closes `store`, and
- * `local` when the wrapper created it. `peek` and `refund` fall back to the local share the same way;
+ * `local` when the wrapper created it. `consumeAll` falls back to an all-or-nothing decision on the local shares (a held step is given back
+ * to the local share, never to the remote bucket it may have come from); `peek` and `refund` fall back to
+ * the local share the same way;
  * `reset` forgets the local bucket too, and rejects when the store cannot reset its own.
  *
  * @example
@@ -75,7 +77,16 @@ export function fallbackStore(store: Store, settings: ResolvedFallbackOptions): 
   const decideLocally = (key: string, policy: Policy, cost: number, error: unknown): StepResult => {
     const share = shareOf(policy, error)
     const step = settings.local.consumeSync(key, share, cost)
-    return { allowed: step.allowed, debtUs: step.debtUs, fallbackPolicy: share }
+    const blocked = step.blockedUs === undefined ? undefined : { blockedUs: step.blockedUs }
+    return { allowed: step.allowed, debtUs: step.debtUs, fallbackPolicy: share, ...blocked }
+  }
+  /** All-or-nothing on the local shares, as the store would have decided on the whole policies. */
+  const decideAllLocally = (steps: readonly ConsumeStep[], error: unknown): StepResult[] => {
+    report(settings.onFallback, error)
+    const fleetSize = readFleetSize(settings.fleetSize)
+    const shares = steps.map((step) => cachedSharePolicy(step.policy, fleetSize))
+    const local = settings.local.consumeAllSync(steps.map((step, i) => ({ ...step, policy: shares[i] as Policy })))
+    return local.map((step, i) => ({ allowed: step.allowed, debtUs: step.debtUs, fallbackPolicy: shares[i] as Policy }))
   }
   return {
     name: store.name,
@@ -89,6 +100,13 @@ export function fallbackStore(store: Store, settings: ResolvedFallbackOptions): 
       }
       return pending.catch((error: unknown) => decideLocally(key, policy, cost, error))
     },
+    ...(store.consumeAll && {
+      consumeAll: (steps: readonly ConsumeStep[]) =>
+        settle(
+          () => consumeAllOf(store, steps),
+          (error) => decideAllLocally(steps, error),
+        ),
+    }),
     ...(store.peek && {
       peek: (key: string, policy: Policy) =>
         settle(

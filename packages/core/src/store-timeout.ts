@@ -1,6 +1,6 @@
 // withTimeout: a store whose every decision settles within a time budget of its own, whatever the client does.
 import { SpillwayConfigError } from './errors.js'
-import type { Policy, Store } from './types.js'
+import type { ConsumeStep, Policy, Store } from './types.js'
 import { rejectUnknownOptions, requireObject, requirePositiveNumber } from './validate.js'
 
 /** Options of {@link withTimeout}. */
@@ -24,7 +24,7 @@ export class StoreTimeoutError extends Error {
 
 /**
  * Wraps `store` so that every `consume` settles within `timeoutMs`: past it, the call rejects with a
- * {@link StoreTimeoutError}; so do `peek`, `reset` and `refund` when the store has them. Nothing is retried or resent: a command the store already sent may still
+ * {@link StoreTimeoutError}; so do `consumeAll`, `peek`, `reset` and `refund` when the store has them. Nothing is retried or resent: a command the store already sent may still
  * be applied once (a Redis that wakes up runs what it received), its late answer is dropped. The
  * timer never keeps the process alive. `keySpace` and `close()` are the wrapped store's.
  *
@@ -40,6 +40,9 @@ export function withTimeout(store: Store, options: TimeoutOptions): Store {
     keySpace: store.keySpace ?? store,
     consume: (key: string, policy: Policy, cost: number) =>
       withinTime(store, timeoutMs, () => store.consume(key, policy, cost)),
+    ...(store.consumeAll && {
+      consumeAll: (steps: readonly ConsumeStep[]) => withinTime(store, timeoutMs, () => consumeAllOf(store, steps)),
+    }),
     ...(store.peek && {
       peek: (key: string, policy: Policy) =>
         withinTime(store, timeoutMs, () => callOptional(store, 'peek', key, policy)),
@@ -64,6 +67,11 @@ export function callOptional<Name extends 'peek' | 'reset' | 'refund'>(
 ): ReturnType<NonNullable<Store[Name]>> {
   const method = store[name] as (...values: unknown[]) => ReturnType<NonNullable<Store[Name]>>
   return method.apply(store, args)
+}
+
+/** Calls a store's optional `consumeAll` with the store as `this`. */
+export function consumeAllOf(store: Store, steps: readonly ConsumeStep[]) {
+  return (store.consumeAll as NonNullable<Store['consumeAll']>).call(store, steps)
 }
 
 /** Validates `{ timeoutMs }` (the option path starts with `path`). */

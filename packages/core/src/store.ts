@@ -1,5 +1,14 @@
 // @spillway/core/store: the kit for store authors — bucket math, policies, key rules, clocks, validators.
 export {
+  type BlockedStep,
+  type BlockPolicy,
+  type BlockRecord,
+  blockLengthUs,
+  MAX_BLOCK_LEVEL,
+  stepBlockedBucket,
+  withBlock,
+} from './block.js'
+export {
   admissionWindowUs,
   type BucketStep,
   describeDecision,

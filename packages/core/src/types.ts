@@ -1,4 +1,5 @@
 // The data that flows between the limiter and its stores.
+import type { BlockPolicy } from './block.js'
 
 /**
  * A validated token-bucket policy. Build one with {@link createPolicy}; stores only read it.
@@ -22,8 +23,15 @@ export interface Policy {
    * D µs (`maxWait`): how far past empty the bucket may go. A request whose tokens will be there within
    * D is admitted at once, on credit (`tat − now ≤ τ + D`), and waits `tat − τ − now` before going on.
    * Absent or 0: a request is admitted only when its tokens are there now. See {@link admissionWindowUs}.
+   * Never set together with `block`.
    */
   readonly maxWaitUs?: number
+  /**
+   * Set with `blockDuration`: a rejected key stays rejected this long. A store that keeps blocks itself
+   * (MemoryStore, RedisStore: atomically, in the same script) answers `blockedUs`; for any other store
+   * the limiter keeps them in-process.
+   */
+  readonly block?: BlockPolicy
 }
 
 /** The outcome of one attempt to take tokens. All times are relative to the decision, in ms. */
@@ -59,6 +67,8 @@ export interface Decision {
    * Absent when the store decided.
    */
   readonly source?: 'fallback'
+  /** Set when the key is blocked (`blockDuration`): ms until the block ends (rounded up). */
+  readonly blockedMs?: number
 }
 
 /**
@@ -78,6 +88,28 @@ export interface StepResult {
    * `debtUs` is on this policy's scale, and the decision says `source: 'fallback'`.
    */
   readonly fallbackPolicy?: Policy
+  /**
+   * For a policy with `block`: µs the key stays blocked from now (an integer; 0 or absent when it is not).
+   * A store that answers it keeps blocks itself; absent on every step, the limiter keeps them in-process.
+   */
+  readonly blockedUs?: number
+}
+
+/**
+ * One bucket of an all-or-nothing decision over several policies ({@link Store.consumeAll}).
+ */
+export interface ConsumeStep {
+  /** The bucket's key, namespaced by the limiter (`<policy name>:{<client key>}`). */
+  readonly key: string
+  readonly policy: Policy
+  /** Tokens to take (a whole number ≥ 1; it may exceed the capacity, which is never admitted). */
+  readonly cost: number
+  /**
+   * True when these `cost` tokens were already taken from this bucket for the same request, by an earlier
+   * decision (an app-wide middleware before a route's): the step takes nothing more and always has what it
+   * needs; when the decision rejects, the store gives the tokens back in the same atomic step.
+   */
+  readonly held?: boolean
 }
 
 /**
@@ -138,6 +170,18 @@ export interface Store {
    * store has it, the limiter uses it and a request is decided without a single promise.
    */
   consumeSync?(key: string, policy: Policy, cost: number): StepResult
+  /**
+   * Optional: one all-or-nothing decision over several buckets (the policies of one request), as one
+   * atomic step: when every step's bucket holds its `cost` tokens, all are taken and every result is
+   * `allowed`; otherwise nothing is taken, held steps are given back, and each result says whether its
+   * own bucket had the tokens (`debtUs` is then the bucket's state, unchanged or after the give-back).
+   * Results are in the order of `steps`. On Redis Cluster the steps of one call should share a hash slot
+   * (one identity: the limiter's `{client key}`); a store may take across slots by compensation, and
+   * documents it. Without it, the limiter takes each step with `consume` and gives back with `refund`.
+   */
+  consumeAll?(steps: readonly ConsumeStep[]): Promise<StepResult[]>
+  /** Optional: the same all-or-nothing step, answered synchronously (in-process stores). */
+  consumeAllSync?(steps: readonly ConsumeStep[]): StepResult[]
   /**
    * Optional: the bucket's state without taking anything: `debtUs` now, `allowed` when one token is
    * there. `limiter.peek` needs it.

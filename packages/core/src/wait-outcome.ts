@@ -40,7 +40,7 @@ export function holdForTokens<Req>(
   const startedMs = performance.now()
   return waits.hold(key, outcome.decision.waitMs ?? 0, exchange.raw).then((released) => {
     const waitedMs = performance.now() - startedMs
-    const policy = options.limiter.policy.name
+    const policy = outcome.decision.policy.name
     publishEvent('wait', () => ({ policy, key, cost, waitedMs, abandoned: !released }))
     if (released) return outcome
     refund(options, outcome, exchange.request)

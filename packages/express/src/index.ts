@@ -42,7 +42,10 @@ declare global {
 
 type Handler = NonNullable<RateLimitOptions['handler']>
 
-/** One middleware for one policy (see {@link rateLimit}); stacked ones are consumed one after the other. */
+/**
+ * One middleware for one policy (see {@link rateLimit}). Stacked ones are all-or-nothing: a later one decides
+ * together with the tokens earlier ones of the request hold, and gives them back when it rejects.
+ */
 function createRateLimit(options: RateLimitOptions): RequestHandler {
   const { handler, rest } = takeHandlerOption(options)
   const limiter = createRequestLimiter<Request, Response>(rest)

@@ -6,6 +6,7 @@ import {
   SpillwayConfigError,
 } from '@spillway/core'
 import {
+  createPolicyStack,
   createProxyWarnings,
   createRequestLimiter,
   type HeaderField,
@@ -125,7 +126,8 @@ async function spillwayRateLimitPlugin(app: FastifyInstance, options: RateLimitO
 /**
  * The plugin. Register it before the routes it should see; options are validated at registration
  * (app-wide) and at route definition (per route), throwing a `SpillwayConfigError`. Stacked policies
- * (app-wide, then the route's) are consumed one after the other, not atomically.
+ * (app-wide, then the route's) are decided together, all-or-nothing: a request one of them rejects takes
+ * no token from any (see docs/design.md, "Several policies on one request").
  *
  * @example
  * ```ts
@@ -204,12 +206,20 @@ function trustProxyOf(app: FastifyInstance): unknown {
   return undefined
 }
 
-/** The onRequest hook of one route: each policy in turn; the first rejection answers. */
+/**
+ * The onRequest hook of one route: its policies (app-wide, then the route's) decided together,
+ * all-or-nothing; every policy's headers are set, and the first rejection answers.
+ */
 function limitRequests(chain: readonly Policy[], checkProxy: ProxyCheck): onRequestHookHandler & RateLimitHook {
   const keysByAddress = chain.some((policy) => policy.limiter.keysByAddress)
+  const stack = createPolicyStack(chain.map((policy) => policy.limiter))
   return function spillwayRateLimit(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
     if (keysByAddress) checkProxy(request)
-    applyFrom(chain, 0, { request, reply, done })
+    const outcomes = stack.check(request, request.ip, reply.raw)
+    // In memory the outcomes are there at once: no promise on the hot path.
+    if (isPromiseLike(outcomes))
+      outcomes.then((settled) => applyOutcomes(chain, settled, { request, reply, done }), done)
+    else applyOutcomes(chain, outcomes, { request, reply, done })
   }
 }
 
@@ -219,35 +229,33 @@ interface Exchange {
   readonly done: HookHandlerDoneFunction
 }
 
-/** Applies the policies from `index` on; synchronous while each outcome is (in memory: no promise at all). */
-function applyFrom(chain: readonly Policy[], index: number, exchange: Exchange): void {
-  for (let at = index; at < chain.length; at++) {
-    const policy = chain[at] as Policy
-    const outcome = policy.limiter.check(exchange.request, exchange.request.ip, exchange.reply.raw)
-    if (isPromiseLike(outcome)) {
-      outcome.then((settled) => {
-        if (applyOutcome(settled, policy, exchange)) applyFrom(chain, at + 1, exchange)
-      }, exchange.done)
-      return
-    }
-    if (!applyOutcome(outcome, policy, exchange)) return
-  }
-  exchange.done()
-}
-
-/** True when the request may go on to the next policy; false when it was answered or failed. */
-function applyOutcome(outcome: LimitOutcome, { limiter, handler }: Policy, exchange: Exchange): boolean {
+/** Writes the policies' outcomes: a failure goes to Fastify; else every header, then the first rejection or done(). */
+function applyOutcomes(chain: readonly Policy[], outcomes: readonly LimitOutcome[], exchange: Exchange): void {
   const { request, reply, done } = exchange
-  if (outcome.kind === 'failed') {
-    done(outcome.error)
-    return false
+  const failure = outcomes.find((outcome) => outcome.kind === 'failed')
+  if (failure?.kind === 'failed') {
+    done(failure.error)
+    return
   }
-  if (outcome.kind === 'skipped') return true
-  setHeaders(reply, outcome.headers)
-  limiter.record(outcome, { holder: request, request, response: reply, raw: reply.raw })
-  if (outcome.kind === 'allowed') return true
-  reject(exchange, outcome, handler)
-  return false
+  let rejection: { outcome: Rejection; policy: Policy } | undefined
+  const record = (outcome: LimitOutcome, { limiter }: Policy) =>
+    limiter.record(outcome, { holder: request, request, response: reply, raw: reply.raw })
+  outcomes.forEach((outcome, i) => {
+    const policy = chain[i] as Policy
+    if (outcome.kind === 'skipped' || outcome.kind === 'failed') return
+    setHeaders(reply, outcome.headers)
+    if (outcome.kind === 'allowed') record(outcome, policy)
+    else rejection ??= { outcome, policy }
+  })
+  if (rejection === undefined) {
+    done()
+    return
+  }
+  // Rejections are recorded last, so `request.rateLimit` is a rejecting policy's decision.
+  outcomes.forEach((outcome, i) => {
+    if (outcome.kind === 'rejected') record(outcome, chain[i] as Policy)
+  })
+  reject(exchange, rejection.outcome, rejection.policy.handler)
 }
 
 /** Sends the rejection; a custom handler's throw or rejection goes to Fastify's error handling. */

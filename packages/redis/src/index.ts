@@ -28,5 +28,7 @@ export {
 export { RedisStore } from './redis-store.js'
 export { DEFAULT_MAX_BATCH_SIZE, DEFAULT_PREFIX, type RedisStoreOptions } from './redis-store-options.js'
 export type { RedisStoreClient } from './script-runner.js'
+export { tokenBucketAllScript, tokenBucketAllScriptSha1 } from './token-bucket-all-script.js'
 export { tokenBucketBatchScript, tokenBucketBatchScriptSha1 } from './token-bucket-batch-script.js'
+export { tokenBucketBlockScript, tokenBucketBlockScriptSha1 } from './token-bucket-block-script.js'
 export { tokenBucketScript, tokenBucketScriptSha1 } from './token-bucket-script.js'

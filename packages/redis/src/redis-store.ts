@@ -1,15 +1,17 @@
 // RedisStore: every decision is an atomic step inside a Redis script, on Redis's clock; a tick's decisions share one call.
-import type { Policy, StepResult, Store } from '@spillway/core'
+import type { ConsumeStep, Policy, StepResult, Store } from '@spillway/core'
 import { admissionWindowUs } from '@spillway/core/store'
 import { peekBucket, refundBucket, resetBucket } from './bucket-admin-scripts.js'
 import { warnAboutReplayRisks } from './client-safety.js'
 import { redisNodeOf } from './cluster-partition.js'
+import { consumeAllInRedis } from './consume-all.js'
 import { type FleetHeartbeat, startFleetHeartbeat } from './fleet-heartbeat.js'
 import { type RedisStoreOptions, resolveRedisStoreOptions } from './redis-store-options.js'
 import { runScript } from './run-script.js'
 import type { RedisStoreClient, ScriptRunner } from './script-runner.js'
 import { StepBatcher } from './step-batcher.js'
 import { parseStep } from './step-reply.js'
+import { blockKeyOf, consumeBlocking, resetBlockedBucket } from './token-bucket-block-script.js'
 import { tokenBucket } from './token-bucket-script.js'
 
 /**
@@ -24,7 +26,9 @@ import { tokenBucket } from './token-bucket-script.js'
  * `admissionWindowUs`), so tokens are reserved on credit in the same atomic step, on Redis `TIME`.
  *
  * Key layout: `${prefix}${policy name}:{${client key}}` (the limiter's namespacing, see `Store`). The
- * client key is the hash tag, so every policy of one client lives in one Cluster slot.
+ * client key is the hash tag, so every policy of one client lives in one Cluster slot. A policy with
+ * `blockDuration` keeps its block at `<bucket key>:block` (same slot), decided with the bucket in one
+ * call of {@link tokenBucketBlockScript} (not batched).
  *
  * The client is ioredis or iovalkey (`Redis`, `Cluster`) or node-redis v5 (`createClient`,
  * `createCluster`). Create it so that no decision is ever applied after it was answered (a queue
@@ -129,6 +133,7 @@ export class RedisStore implements Store {
     // Under maxWait the scripts' window is τ + D: a cost above B (never admitted) is answered by a peek.
     if (policy.maxWaitUs !== undefined && cost > policy.capacity) return this.#refuseOverCapacity(key, policy)
     const redisKey = this.prefix + key
+    if (policy.block !== undefined) return consumeBlocking(this.runner, redisKey, policy, cost)
     if (this.#batcher !== undefined) {
       return this.#batcher.step(redisKey, policy.emissionIntervalUs, admissionWindowUs(policy), cost)
     }
@@ -138,6 +143,25 @@ export class RedisStore implements Store {
   async #refuseOverCapacity(key: string, policy: Policy): Promise<StepResult> {
     const { debtUs } = await this.peek(key, policy)
     return { allowed: false, debtUs }
+  }
+
+  /**
+   * The policies of one request decided all-or-nothing: one `EVALSHA` of `tokenBucketAllScript` (not
+   * batched with other decisions), atomic when the keys share a Cluster slot (one identity); across
+   * slots, per slot with a give-back (see `consumeAllInRedis`). Never on credit: a policy with `maxWait`
+   * is admitted here only when its tokens are there now.
+   *
+   * @example
+   * ```ts
+   * const [global, login] = await store.consumeAll([
+   *   { key: 'global:{203.0.113.7}', policy: global, cost: 1 },
+   *   { key: 'login:{203.0.113.7}', policy: login, cost: 1 },
+   * ])
+   * ```
+   */
+  consumeAll(steps: readonly ConsumeStep[]): Promise<StepResult[]> {
+    if (this.#heartbeatWanted && this.#heartbeat === undefined) this.#heartbeat = joinFleet(this.client, this.prefix)
+    return consumeAllInRedis(this, steps)
   }
 
   /**
@@ -161,8 +185,11 @@ export class RedisStore implements Store {
    * await store.reset('login:{alice}', policy)
    * ```
    */
-  async reset(key: string, _policy: Policy): Promise<void> {
-    await runScript(this.runner, resetBucket, [this.prefix + key], [])
+  async reset(key: string, policy: Policy): Promise<void> {
+    const redisKey = this.prefix + key
+    if (policy.block !== undefined)
+      await runScript(this.runner, resetBlockedBucket, [redisKey, blockKeyOf(redisKey)], [])
+    else await runScript(this.runner, resetBucket, [redisKey], [])
   }
 
   /**

@@ -76,7 +76,9 @@ const toUs = (time: unknown) => {
  */
 async function runCase(key: string, policy: Policy, cost: number, offsetUs: number | undefined) {
   const t0 = toUs(await client.time())
-  const seededUs = offsetUs === undefined ? undefined : t0 + offsetUs
+  // A stored tat is a time on Redis's clock, never negative (a negative string is a poisoned value, which the
+  // script reads as an empty bucket: tested in test/redis/poisoned-bucket.test.ts): clamp the seed at 0.
+  const seededUs = offsetUs === undefined ? undefined : Math.max(0, t0 + offsetUs)
   const multi = client.multi()
   if (seededUs === undefined) multi.del(key)
   else multi.set(key, String(seededUs))

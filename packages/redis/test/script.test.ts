@@ -11,6 +11,8 @@ import {
   resetBucketScriptSha1,
   tokenBucketBatchScript,
   tokenBucketBatchScriptSha1,
+  tokenBucketBlockScript,
+  tokenBucketBlockScriptSha1,
   tokenBucketScript,
   tokenBucketScriptSha1,
 } from '../src/index.js'
@@ -33,6 +35,7 @@ describe('token bucket script', () => {
   it('has the SHA1 that SCRIPT LOAD returns (single and batch script)', async () => {
     expect(await client.script('LOAD', tokenBucketScript)).toBe(tokenBucketScriptSha1)
     expect(await client.script('LOAD', tokenBucketBatchScript)).toBe(tokenBucketBatchScriptSha1)
+    expect(await client.script('LOAD', tokenBucketBlockScript)).toBe(tokenBucketBlockScriptSha1)
   })
 
   it('peek, refund and reset scripts have the SHA1 that SCRIPT LOAD returns', async () => {

@@ -1,4 +1,6 @@
 // Every adapter conformance scenario: one list, the same expected results for Express, Fastify and Koa.
+import { blocksScenarios } from './blocks.js'
+import { dynamicLimitsScenarios } from './dynamic-limits.js'
 import { failuresScenarios } from './failures.js'
 import { headersScenarios } from './headers.js'
 import { keysScenarios } from './keys.js'
@@ -21,5 +23,7 @@ export const scenarios: readonly Scenario[] = [
   ...failuresScenarios,
   ...outcomesScenarios,
   ...proxiesScenarios,
+  ...blocksScenarios,
+  ...dynamicLimitsScenarios,
   ...waitsScenarios,
 ]

@@ -19,9 +19,10 @@ export const outcomesScenarios: readonly Scenario[] = [
         async (app) => {
           expect((await hit(app, '/login')).json<EchoBody>()).toMatchObject({ policy: 'login', remaining: 1 })
           expect((await hit(app, '/login?reset=1')).status).toBe(200)
-          // Both buckets are full again: login admits two more, the app-wide one counted 3 since.
+          // Both buckets are full again: login admits two more, the app-wide one counted 2 since (the
+          // rejected third took nothing from it: stacked policies are all-or-nothing).
           expect(await statuses(app, 3, '/login')).toEqual([200, 200, 429])
-          expect((await hit(app, '/')).json<EchoBody>()).toMatchObject({ policy: 'global', remaining: 1 })
+          expect((await hit(app, '/')).json<EchoBody>()).toMatchObject({ policy: 'global', remaining: 2 })
         },
       ),
   },

@@ -21,6 +21,7 @@ export const policiesScenarios: readonly Scenario[] = [
     id: 'stacked-policies',
     name: 'MUST admit only when both the app-wide and the route policy admit, and list both in RateLimit',
     run: (ctx) => {
+      // Each policy on a store of its own: all-or-nothing across stores (a give-back on Redis).
       const spec = { global: slow(ctx, 3, { name: 'global' }), routes: { '/login': slow(ctx, 2, { name: 'login' }) } }
       return withApp(ctx, spec, async (app) => {
         const first = await hit(app, '/login')
@@ -39,14 +40,76 @@ export const policiesScenarios: readonly Scenario[] = [
         const rejected = await hit(app, '/login')
         expect(rejected.status).toBe(429)
         expect(rejected.json()['violated-policies']).toEqual(['login'])
-        // Not atomic (documented): the app-wide token taken before the route policy rejected is gone.
+        // All-or-nothing: the route policy rejected, so the app-wide token is not taken (or is given back).
         expect(parseListField(rejected.headers.get('ratelimit')).map((i) => [i.value, i.params.r])).toEqual([
-          ['global', 0],
+          ['global', 1],
           ['login', 0],
         ])
+        expect(parseListField(rejected.headers.get('ratelimit-policy')).map((p) => p.value)).toEqual([
+          'global',
+          'login',
+        ])
+        expect((await hit(app, '/')).status).toBe(200)
         const global = await hit(app, '/')
         expect(global.status).toBe(429)
         expect(global.json()['violated-policies']).toEqual(['global'])
+      })
+    },
+  },
+  {
+    id: 'stacked-policies-atomic',
+    name: 'MUST take no app-wide token for requests the route policy rejects (one store: one atomic step)',
+    run: (ctx) => {
+      const store = ctx.store()
+      const spec = {
+        global: { name: 'global', capacity: 3, refillRate: { tokens: 5, per: '1m' }, store },
+        routes: { '/login': { name: 'login', capacity: 1, refillRate: { tokens: 5, per: '1m' }, store } },
+      }
+      return withApp(ctx, spec, async (app) => {
+        // Taken one after the other, these 7 logins would take 3 app-wide tokens and leave none for '/'.
+        expect(await statuses(app, 7, '/login')).toEqual([200, 429, 429, 429, 429, 429, 429])
+        const rejected = await hit(app, '/login')
+        expect(parseListField(rejected.headers.get('ratelimit')).map((i) => [i.value, i.params.r])).toEqual([
+          ['global', 2],
+          ['login', 0],
+        ])
+        expect(await statuses(app, 3, '/')).toEqual([200, 200, 429])
+      })
+    },
+  },
+  {
+    id: 'stacked-policies-headers',
+    name: 'MUST list every policy of a rejected request, name each exceeded one, and send the longest wait',
+    run: (ctx) => {
+      const store = ctx.store()
+      // global: one token every 12 s; login: one every 60 s.
+      const spec = {
+        global: { name: 'global', capacity: 2, refillRate: { tokens: 5, per: '1m' }, store, legacyHeaders: true },
+        routes: { '/login': { name: 'login', capacity: 1, refillRate: { tokens: 1, per: '1m' }, store } },
+      }
+      return withApp(ctx, spec, async (app) => {
+        expect((await hit(app, '/login')).status).toBe(200)
+        const byLogin = await hit(app, '/login')
+        expect(byLogin.status).toBe(429)
+        expect(byLogin.json()['violated-policies']).toEqual(['login'])
+        expect(byLogin.headers.get('retry-after')).toBe('60')
+        expect(parseListField(byLogin.headers.get('ratelimit')).map((i) => [i.value, i.params.r])).toEqual([
+          ['global', 1],
+          ['login', 0],
+        ])
+        expect((await hit(app, '/')).status).toBe(200)
+        // Now both are exceeded. Fastify decides a route's policies together and names both; an Express or
+        // Koa app-wide middleware rejects before the route's middleware runs, so only it is named there.
+        const byBoth = await hit(app, '/login')
+        expect(byBoth.status).toBe(429)
+        const violated = ctx.app.name === 'fastify' ? ['global', 'login'] : ['global']
+        expect(byBoth.json()['violated-policies']).toEqual(violated)
+        const retryAfter = Number(byBoth.headers.get('retry-after'))
+        // The longest wait: login's (about 60 s) where both were decided, else global's (about 12 s).
+        if (ctx.app.name === 'fastify') expect(retryAfter).toBeGreaterThan(50)
+        else expect(retryAfter).toBeLessThanOrEqual(12)
+        const items = parseListField(byBoth.headers.get('ratelimit')).map((i) => i.value)
+        expect(items).toEqual(ctx.app.name === 'fastify' ? ['global', 'login'] : ['global'])
       })
     },
   },

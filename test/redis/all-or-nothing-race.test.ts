@@ -1,0 +1,124 @@
+// The all-or-nothing race: several processes decide stacked policies of one identity at once; the multi-key
+// script never over-admits any bucket, and a rejected request takes no token from any of them.
+import { type ChildProcess, fork } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { createLimiter } from '@spillway/core'
+import { RedisStore } from '@spillway/redis'
+import type { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connectLimiterClient } from '../harness/redis-client.js'
+import { type RedisServer, randomKeyPrefix, startRedisServer } from '../harness/redis-server.js'
+import {
+  type AllOrNothingReply,
+  type AllOrNothingRequest,
+  RACE_POLICIES,
+  type RequestKind,
+} from './all-or-nothing-race-kit.js'
+
+const WORKERS = 3
+const PER_KIND = 30
+const WAVE = 9
+const REPETITIONS = 5
+const START_DELAY_MS = 20
+const WORKER_PATH = fileURLToPath(new URL('./all-or-nothing-worker.ts', import.meta.url))
+
+let server: RedisServer
+let client: Redis
+let prefix: string
+let workers: ChildProcess[] = []
+let nextId = 1
+
+function ask(worker: ChildProcess, request: Omit<AllOrNothingRequest, 'id'>): Promise<Record<RequestKind, number>> {
+  const id = nextId++
+  return new Promise((resolve, reject) => {
+    const onMessage = (reply: AllOrNothingReply) => {
+      if (reply.id !== id) return
+      worker.off('message', onMessage)
+      if (reply.admitted === undefined) reject(new Error(reply.error))
+      else resolve(reply.admitted)
+    }
+    worker.on('message', onMessage)
+    worker.send({ ...request, id } satisfies AllOrNothingRequest)
+  })
+}
+
+function startWorker(): Promise<ChildProcess> {
+  const worker = fork(WORKER_PATH, [String(server.port), prefix], { execArgv: ['--import', 'tsx'], stdio: 'inherit' })
+  return new Promise((resolve, reject) => {
+    worker.once('message', () => resolve(worker))
+    worker.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready`)))
+  })
+}
+
+async function stopWorker(worker: ChildProcess): Promise<void> {
+  if (worker.exitCode !== null || worker.signalCode !== null) return
+  const exited = new Promise((resolve) => worker.once('exit', resolve))
+  const timer = setTimeout(() => worker.pid !== undefined && process.kill(worker.pid, 'SIGTERM'), 2000)
+  worker.disconnect()
+  await exited
+  clearTimeout(timer)
+}
+
+/** Tokens left in each policy's bucket of `identity`, read by a limiter in this process. */
+async function remaining(identity: string): Promise<Record<keyof typeof RACE_POLICIES, number>> {
+  const store = new RedisStore({ client, prefix, heartbeat: false })
+  const left = async (id: keyof typeof RACE_POLICIES) => {
+    const limiter = createLimiter({ ...RACE_POLICIES[id], refillRate: { tokens: 1, per: '1h' }, store })
+    return (await limiter.peek(identity)).remaining
+  }
+  return { global: await left('global'), login: await left('login'), api: await left('api') }
+}
+
+/** One repetition: every worker fires its requests at one instant; the admissions per kind, summed and per worker. */
+async function race(mode: AllOrNothingRequest['mode'], identity: string) {
+  const startAtMs = performance.timeOrigin + performance.now() + START_DELAY_MS
+  const perWorker = await Promise.all(
+    workers.map((worker) => ask(worker, { mode, identity, perKind: PER_KIND, wave: WAVE, startAtMs })),
+  )
+  const total = (kind: RequestKind) => perWorker.reduce((sum, admitted) => sum + admitted[kind], 0)
+  const admitted = { login: total('login'), api: total('api'), both: total('both') }
+  return { admitted, perWorker, left: await remaining(identity) }
+}
+
+describe(`all-or-nothing race: ${WORKERS} processes × ${3 * PER_KIND} stacked decisions of one identity`, () => {
+  beforeAll(async () => {
+    server = await startRedisServer()
+    client = await connectLimiterClient(server.port)
+    prefix = randomKeyPrefix('all-or-nothing')
+    workers = await Promise.all(Array.from({ length: WORKERS }, startWorker))
+  })
+
+  afterAll(async () => {
+    await Promise.all(workers.map(stopWorker))
+    client?.disconnect()
+    await server?.stop()
+  })
+
+  it(`never over-admits a bucket and takes nothing for a rejected request, in ${REPETITIONS} repetitions`, async () => {
+    let interleaved = 0
+    for (let repetition = 0; repetition < REPETITIONS; repetition++) {
+      const { admitted, perWorker, left } = await race('atomic', `client-${repetition}`)
+      const { login, api, both } = admitted
+      // Demand (90 of each kind) far exceeds the route policies (10 each): each admits exactly its capacity.
+      expect(login + both).toBe(RACE_POLICIES.login.capacity)
+      expect(api + both).toBe(RACE_POLICIES.api.capacity)
+      // Each bucket holds exactly what the admitted requests took: the 250 rejected ones took nothing.
+      expect(left).toEqual({
+        global: RACE_POLICIES.global.capacity - (login + api + both),
+        login: 0,
+        api: 0,
+      })
+      if (perWorker.filter((w) => w.login + w.api + w.both > 0).length >= 2) interleaved++
+    }
+    expect(interleaved).toBeGreaterThan(0)
+  })
+
+  it('one consume per policy in turn drains the app-wide bucket (negative control: the test can fail)', async () => {
+    const { admitted, left } = await race('sequential', 'client-sequential')
+    const taken = admitted.login + admitted.api + admitted.both
+    console.info(
+      `sequential: ${taken} requests admitted, app-wide bucket left with ${left.global} (all-or-nothing: ${50 - taken})`,
+    )
+    expect(left.global).toBeLessThan(RACE_POLICIES.global.capacity - taken)
+  })
+})
