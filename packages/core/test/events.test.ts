@@ -1,11 +1,12 @@
 // The event surface: what each diagnostics channel publishes, the default remote-store path included.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createRequestLimiter, type LimitOutcome } from '../src/adapter.js'
+import { createPolicyStack, createRequestLimiter, type LimitOutcome } from '../src/adapter.js'
 import {
   type CircuitEvent,
   type DecisionEvent,
   EVENT_CHANNELS,
+  MemoryStore,
   type StoreErrorEvent,
   subscribeSpillwayEvents,
   type WaitEvent,
@@ -112,6 +113,61 @@ describe('spillway events', () => {
     expect(seen.storeError).toEqual([
       expect.objectContaining({ store: 'scripted', handledBy: 'deny', policy: 'denying' }),
     ])
+  })
+
+  it('publishes each policy of a stacked decision, naming the policies that rejected the request', () => {
+    const seen = collect()
+    const store = new MemoryStore()
+    const appWide = createRequestLimiter({ name: 'global', capacity: 5, refillRate: 1, store })
+    const route = createRequestLimiter({ name: 'login', capacity: 1, refillRate: 1, store })
+    const stack = createPolicyStack([appWide, route])
+    stack.check({}, '203.0.113.7')
+    stack.check({}, '203.0.113.7')
+    expect(seen.decision.map(({ policy, outcome, violatedPolicies }) => [policy, outcome, violatedPolicies])).toEqual([
+      ['global', 'allowed', []],
+      ['login', 'allowed', []],
+      ['global', 'allowed', ['login']],
+      ['login', 'rejected', ['login']],
+    ])
+    expect(seen.decision.every(({ storeLatencyMs }) => storeLatencyMs >= 0)).toBe(true)
+  })
+
+  it('publishes a route policy decided with the held tokens of an earlier one (Express, Koa)', () => {
+    const seen = collect()
+    const store = new MemoryStore()
+    const appWide = createRequestLimiter({ name: 'global', capacity: 5, refillRate: 1, store })
+    const route = createRequestLimiter({ name: 'login', capacity: 1, refillRate: 1, store })
+    for (const request of [{}, {}]) {
+      const outcome = appWide.check(request, '203.0.113.7') as LimitOutcome
+      const raw = { statusCode: 200, once: () => undefined }
+      appWide.record(outcome, { holder: {}, request, response: raw, raw })
+      route.check(request, '203.0.113.7')
+    }
+    expect(seen.decision.map(({ policy, outcome, violatedPolicies }) => [policy, outcome, violatedPolicies])).toEqual([
+      ['global', 'allowed', undefined],
+      ['login', 'allowed', []],
+      ['global', 'allowed', undefined],
+      ['login', 'rejected', ['login']],
+    ])
+  })
+
+  it('publishes the policies of a stack with a blockDuration policy, each decided alone', () => {
+    const seen = collect()
+    const store = new MemoryStore()
+    const appWide = createRequestLimiter({ name: 'global', capacity: 5, refillRate: 1, store })
+    const route = createRequestLimiter({ name: 'login', capacity: 1, refillRate: 1, blockDuration: '1m', store })
+    createPolicyStack([appWide, route]).check({}, '203.0.113.7')
+    expect(seen.decision.map(({ policy, violatedPolicies }) => [policy, violatedPolicies])).toEqual([
+      ['global', undefined],
+      ['login', undefined],
+    ])
+  })
+
+  it('names the policy a capacity function picked (its variant)', () => {
+    const seen = collect()
+    const limiter = createRequestLimiter({ name: 'tiers', capacity: () => 100, refillRate: 10 })
+    limiter.check({}, '203.0.113.7')
+    expect(seen.decision.map(({ policy, outcome }) => [policy, outcome])).toEqual([['tiers:100@10/s', 'allowed']])
   })
 
   it('stops delivering once unsubscribed', () => {

@@ -1,7 +1,7 @@
 // Conformance scenarios — maxWait: a request whose tokens come soon is held, not rejected; one whose client leaves is refunded.
 import { createLimiter } from '@spillway/core'
 import { expect } from 'vitest'
-import { hit, hitAndAbort, sleep, withApp } from '../app-factory.js'
+import { hit, hitAndAbort, parseListField, sleep, withApp } from '../app-factory.js'
 import type { Scenario } from './kit.js'
 
 /** One token every 200 ms. */
@@ -39,6 +39,31 @@ export const waitsScenarios: readonly Scenario[] = [
           expect(rejected.every(({ retryAfter }) => Number(retryAfter) >= 1)).toBe(true)
         },
       ),
+  },
+  {
+    id: 'max-wait-not-in-a-stack',
+    name: 'MUST NOT hold a request whose policies are decided together (all-or-nothing): it is rejected at once',
+    run: (ctx) => {
+      const store = ctx.store()
+      const spec = {
+        global: { name: 'global', capacity: 10, refillRate: { tokens: 1, per: '1m' }, store },
+        routes: {
+          '/login': { name: 'login', capacity: 1, refillRate: { tokens: 1, per: '10s' }, maxWait: '15s', store },
+        },
+      }
+      return withApp(ctx, spec, async (app) => {
+        expect((await hit(app, '/login')).status).toBe(200)
+        // Alone, the login policy would hold this one ~10 s; stacked on the app-wide policy it is rejected now.
+        const startedMs = performance.now()
+        const rejected = await hit(app, '/login')
+        expect(rejected.status).toBe(429)
+        expect(performance.now() - startedMs).toBeLessThan(5_000)
+        expect(rejected.json()['violated-policies']).toEqual(['login'])
+        // All-or-nothing: the rejected request kept no app-wide token.
+        const global = parseListField(rejected.headers.get('ratelimit')).find((item) => item.value === 'global')
+        expect(global?.params.r).toBe(9)
+      })
+    },
   },
   {
     id: 'max-wait-client-leaves',
