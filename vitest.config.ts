@@ -13,6 +13,7 @@ export const alias = [
   { find: /^@spillway\/express$/, replacement: src('express') },
   { find: /^@spillway\/fastify$/, replacement: src('fastify') },
   { find: /^@spillway\/koa$/, replacement: src('koa') },
+  { find: /^@spillway\/prometheus$/, replacement: src('prometheus') },
 ]
 
 export default defineConfig({

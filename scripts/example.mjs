@@ -1,7 +1,7 @@
-// `pnpm example express|fastify|koa`: starts one example server (reads PORT, REDIS_URL, RATE_LIMIT_*).
+// `pnpm example express|fastify|koa|metrics`: starts one example server (reads PORT, REDIS_URL, RATE_LIMIT_*).
 import { spawnSync } from 'node:child_process'
 
-const frameworks = ['express', 'fastify', 'koa']
+const frameworks = ['express', 'fastify', 'koa', 'metrics']
 const framework = process.argv[2]
 if (!frameworks.includes(framework)) {
   console.error(`usage: pnpm example ${frameworks.join('|')}`)

@@ -169,3 +169,41 @@ describe('the quick-start demo', () => {
     expect(output).toMatch(/retry-after: [1-9]/)
   }, 30_000)
 })
+
+describe('the metrics example', () => {
+  /** Scrapes GET /metrics: Prometheus's text format. */
+  async function scrape(url: string): Promise<string> {
+    const response = await fetch(`${url}/metrics`)
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/)
+    return response.text()
+  }
+
+  it('exposes decisions by policy and outcome, held requests and store latency on /metrics', async () => {
+    const example = await startExample('metrics', { RATE_LIMIT_CAPACITY: '3', RATE_LIMIT_REFILL_PER_SEC: '0.01' })
+    // The second /report waits for the next token (1 s) instead of a 429; each also takes a global token.
+    expect(await statuses(`${example.url}/report`, 2)).toEqual([200, 200])
+    expect(await statuses(`${example.url}/`, 2)).toEqual([200, 429])
+    const text = await scrape(example.url)
+    expect(text).toContain('spillway_decisions_total{policy="global",outcome="allowed",source="store"} 3')
+    expect(text).toContain('spillway_decisions_total{policy="global",outcome="rejected",source="store"} 1')
+    expect(text).toContain('spillway_decisions_total{policy="report",outcome="delayed",source="store"} 1')
+    expect(text).toContain('spillway_waits_total{policy="report",result="released"} 1')
+    expect(text).toMatch(/spillway_store_latency_seconds_count\{policy="global"\} 4/)
+    expect(text).toContain('process_cpu_seconds_total') // prom-client's defaults sit beside them
+  }, 30_000)
+
+  it('shows the Redis store failing over: store errors, the circuit open, decisions from the fallback', async () => {
+    const port = await freePort() // nothing listens there
+    const example = await startExample('metrics', {
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      RATE_LIMIT_CAPACITY: '20',
+      RATE_LIMIT_REFILL_PER_SEC: '0.01',
+    })
+    expect(await statuses(`${example.url}/`, 8)).toEqual(Array(8).fill(200))
+    const text = await scrape(example.url)
+    expect(text).toContain('spillway_circuit_state{store="redis",partition=""} 2')
+    expect(text).toMatch(/spillway_store_errors_total\{store="redis",handled_by="local"\} [5-8]/)
+    expect(text).toContain('spillway_decisions_total{policy="global",outcome="allowed",source="fallback"} 8')
+  }, 30_000)
+})

@@ -18,6 +18,7 @@ const ENTRIES = {
   '@spillway/express': 'packages/express/src/index.ts',
   '@spillway/fastify': 'packages/fastify/src/index.ts',
   '@spillway/koa': 'packages/koa/src/index.ts',
+  '@spillway/prometheus': 'packages/prometheus/src/index.ts',
 } as const
 
 /** The markdown files whose relative links must resolve (anchors included). */
@@ -28,8 +29,9 @@ const LINKED_DOCS = [
   'docs/errors.md',
   'docs/failure-modes.md',
   'docs/headers.md',
+  'docs/observability.md',
   'docs/options.md',
-  ...['core', 'express', 'fastify', 'koa'].flatMap((pkg) => [
+  ...['core', 'express', 'fastify', 'koa', 'prometheus'].flatMap((pkg) => [
     `packages/${pkg}/README.md`,
     `packages/${pkg}/CHANGELOG.md`,
   ]),

@@ -8,16 +8,17 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
-const packages = ['core', 'redis', 'express', 'fastify', 'koa'] as const
+const packages = ['core', 'redis', 'express', 'fastify', 'koa', 'prometheus'] as const
 /** Each public entry point (subpaths included) and some of the functions it must export. */
 const entries = {
-  '@spillway/core': ['createLimiter', 'MemoryStore', 'SpillwayConfigError'],
+  '@spillway/core': ['createLimiter', 'MemoryStore', 'SpillwayConfigError', 'subscribeSpillwayEvents'],
   '@spillway/core/adapter': ['createRequestLimiter', 'rateLimitHeaders'],
   '@spillway/core/store': ['stepBucket', 'storeKey', 'createPolicy'],
   '@spillway/redis': ['RedisStore'],
   '@spillway/express': ['rateLimit'],
   '@spillway/fastify': ['rateLimit'],
   '@spillway/koa': ['rateLimit'],
+  '@spillway/prometheus': ['collectSpillwayMetrics'],
 } as const
 let consumer = ''
 
@@ -84,5 +85,24 @@ describe('error help', () => {
     const script =
       "console.log(require('node:fs').readFileSync(require.resolve('@spillway/core/docs/errors.md'), 'utf8').length)"
     expect(Number(run(['-e', script]))).toBeGreaterThan(1000)
+  })
+})
+
+describe('events across copies', () => {
+  it('counts in a CommonJS @spillway/prometheus the decisions of an ESM @spillway/core (one diagnostics channel)', () => {
+    const script = [
+      "import { createRequire } from 'node:module'",
+      "const require = createRequire(process.cwd() + '/consumer.cjs')",
+      "const { collectSpillwayMetrics } = require('@spillway/prometheus')",
+      "const { Registry } = require('prom-client')",
+      "const { createRequestLimiter } = await import('@spillway/core/adapter')",
+      'const registry = new Registry()',
+      'collectSpillwayMetrics({ registry })',
+      "createRequestLimiter({ name: 'api', capacity: 1, refillRate: 1 }).check({}, '192.0.2.1')",
+      'console.log(await registry.metrics())',
+    ].join('\n')
+    expect(run(['--input-type=module', '-e', script])).toContain(
+      'spillway_decisions_total{policy="api",outcome="allowed",source="store"} 1',
+    )
   })
 })

@@ -93,6 +93,22 @@ describe('tokenBucketAllScript', () => {
     expect(Number(await client.get(key)) - (await redisNowUs())).toBeLessThanOrEqual(global.burstUs)
   })
 
+  it('admits nothing on credit, and keeps what waiting requests reserved (clamps at τ + D)', async () => {
+    const wait = createPolicy({ name: 'wait', capacity: 1, refillRate: 0.1, maxWait: '30s' }) // τ = 10 s
+    const id = `id-${randomKeyPrefix()}`
+    const key = step(wait, id).key
+    // Alone: one token now, two on credit (waits of 10 and 20 s): tat − now ≈ τ + 20 s.
+    for (let i = 0; i < 3; i++) expect((await store.consume(key, wait, 1)).allowed).toBe(true)
+    const [result, other] = await store.consumeAll([step(wait, id), step(global, id)])
+    expect([result?.allowed, other?.allowed]).toEqual([false, true])
+    expect(result?.debtUs).toBeGreaterThan(29_000_000)
+    expect(Number(await client.get(store.redisKey(key))) - (await redisNowUs())).toBeGreaterThan(29_000_000)
+    expect(await client.exists(store.redisKey(step(global, id).key))).toBe(0) // nothing taken
+    // A held step given back after a rejection clamps at τ + D too.
+    await store.consumeAll([step(login, id, { cost: 2 }), step(wait, id, { held: true })])
+    expect(Number(await client.get(store.redisKey(key))) - (await redisNowUs())).toBeGreaterThan(19_000_000)
+  })
+
   it('answers what the in-process store answers for the same sequence', async () => {
     const id = `id-${randomKeyPrefix()}`
     const memory = new MemoryStore()

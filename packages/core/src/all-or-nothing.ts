@@ -12,7 +12,9 @@ export interface TogetherStep extends StepResult {
  * bucket never seen). When every non-held step is admitted, each takes its cost and held steps keep theirs;
  * otherwise nothing is taken and held steps are given back (`tat ← max(now, tat − cost·T)`, never above
  * capacity). Two steps on one key see each other, as two calls in a row would. Answers, in order, each
- * bucket's result and the time to store; `taken` says whether the tokens were taken.
+ * bucket's result and the time to store; `taken` says whether the tokens were taken. Never on credit: a
+ * policy's `maxWaitUs` only widens the clamp (what waiting requests reserved stays reserved); a step is
+ * admitted when its tokens are there now.
  *
  * @example
  * ```ts
@@ -29,7 +31,7 @@ export function decideTogetherAt(
   let taken = true
   for (const step of steps) {
     if (step.held) continue
-    const next = stepBucket(step.policy, { tatUs: read(step.key), nowUs, cost: step.cost })
+    const next = stepBucket(step.policy, { tatUs: read(step.key), nowUs, cost: step.cost, withoutCredit: true })
     if (!next.allowed) taken = false
     else trial.set(step.key, next.tatUs)
   }
@@ -59,7 +61,7 @@ function rejectAll(steps: readonly ConsumeStep[], nowUs: number, tatOf: (key: st
       after.set(step.key, given.tatUs)
       return { allowed: true, debtUs: given.debtUs, tatUs: given.tatUs }
     }
-    const probe = stepBucket(step.policy, { tatUs: read(step.key), nowUs, cost: step.cost })
+    const probe = stepBucket(step.policy, { tatUs: read(step.key), nowUs, cost: step.cost, withoutCredit: true })
     // The state as it is (clamped after a backward clock jump, as a rejected step stores it).
     const state = stepBucket(step.policy, { tatUs: read(step.key), nowUs, cost: 0 })
     after.set(step.key, state.tatUs)

@@ -15,8 +15,12 @@ export interface BucketStep {
  * (`undefined` for a bucket never seen, i.e. full).
  *
  * Clock policy: a forward jump leaves `tat ≤ now`, a full bucket (never more than B tokens);
- * a backward jump leaves `tat − now > τ`, clamped to `now + τ`, an empty bucket that refills at
- * the normal rate (never a freeze as long as the jump).
+ * a backward jump leaves `tat − now` above the admission window `τ + D` (D = `maxWaitUs`, default 0),
+ * clamped to `now + τ + D`, an empty bucket that refills at the normal rate (never a freeze as long as the
+ * jump). With D > 0 a step admits up to `tat − now ≤ τ + D`: past `τ` the request is admitted on credit
+ * and waits `tat − τ − now` (see {@link describeDecision}'s `waitMs`). `withoutCredit` admits only up to
+ * `τ` (tokens there now: the all-or-nothing step) while still clamping at `τ + D`, so what other requests
+ * reserved on credit stays reserved.
  *
  * @example
  * ```ts
@@ -25,13 +29,22 @@ export interface BucketStep {
  */
 export function stepBucket(
   policy: Policy,
-  input: { readonly tatUs: number | undefined; readonly nowUs: number; readonly cost: number },
+  input: {
+    readonly tatUs: number | undefined
+    readonly nowUs: number
+    readonly cost: number
+    readonly withoutCredit?: boolean
+  },
 ): BucketStep {
   const { nowUs, cost } = input
+  const windowUs = admissionWindowUs(policy)
   const storedTat = input.tatUs ?? nowUs
-  const tat = Math.min(Math.max(storedTat, nowUs), nowUs + policy.burstUs)
-  const newTat = tat + cost * policy.emissionIntervalUs
-  if (newTat - nowUs <= policy.burstUs) {
+  const tat = Math.min(Math.max(storedTat, nowUs), nowUs + windowUs)
+  const costUs = cost * policy.emissionIntervalUs
+  const newTat = tat + costUs
+  const limitUs = input.withoutCredit === true ? policy.burstUs : windowUs
+  // costUs ≤ τ: more than B tokens at once is never admitted, on credit neither (implied when D = 0).
+  if (newTat - nowUs <= limitUs && costUs <= policy.burstUs) {
     return { allowed: true, tatUs: newTat, debtUs: newTat - nowUs }
   }
   return { allowed: false, tatUs: tat, debtUs: tat - nowUs }
@@ -51,7 +64,7 @@ export function peekBucket(
   input: { readonly tatUs: number | undefined; readonly nowUs: number },
 ): StepResult {
   const { nowUs } = input
-  const tat = Math.min(Math.max(input.tatUs ?? nowUs, nowUs), nowUs + policy.burstUs)
+  const tat = Math.min(Math.max(input.tatUs ?? nowUs, nowUs), nowUs + admissionWindowUs(policy))
   const debtUs = tat - nowUs
   return { allowed: debtUs + policy.emissionIntervalUs <= policy.burstUs, debtUs }
 }
@@ -70,7 +83,7 @@ export function refundBucket(
   input: { readonly tatUs: number | undefined; readonly nowUs: number; readonly tokens: number },
 ): BucketStep {
   const { nowUs, tokens } = input
-  const tat = Math.min(Math.max(input.tatUs ?? nowUs, nowUs), nowUs + policy.burstUs)
+  const tat = Math.min(Math.max(input.tatUs ?? nowUs, nowUs), nowUs + admissionWindowUs(policy))
   const newTat = Math.max(nowUs, tat - tokens * policy.emissionIntervalUs)
   const debtUs = newTat - nowUs
   return { allowed: debtUs + policy.emissionIntervalUs <= policy.burstUs, tatUs: newTat, debtUs }
@@ -88,9 +101,11 @@ export function refundBucket(
 export function describeDecision(policy: Policy, step: StepResult, cost: number): Decision {
   const frame = step.fallbackPolicy ?? policy
   const { emissionIntervalUs: intervalUs, burstUs } = frame
-  const debtUs = Math.min(Math.max(step.debtUs, 0), burstUs)
-  const remaining = Math.floor((burstUs - debtUs) / intervalUs)
+  // Past τ only under maxWait: tokens reserved on credit by requests that wait.
+  const debtUs = Math.min(Math.max(step.debtUs, 0), admissionWindowUs(frame))
+  const remaining = Math.floor((burstUs - Math.min(debtUs, burstUs)) / intervalUs)
   const nextTokenUs = debtUs === 0 ? 0 : debtUs - (burstUs - (remaining + 1) * intervalUs)
+  const waitUs = step.allowed ? debtUs - burstUs : 0
   return {
     allowed: step.allowed,
     policy,
@@ -100,8 +115,23 @@ export function describeDecision(policy: Policy, step: StepResult, cost: number)
     retryAfterMs: step.allowed ? 0 : retryAfterMs(policy, frame, debtUs, cost),
     nextTokenMs: usToMsCeil(nextTokenUs),
     resetMs: usToMsCeil(debtUs),
+    ...(waitUs > 0 && { waitMs: usToMsCeil(waitUs) }),
     ...(step.fallbackPolicy !== undefined && { source: 'fallback' as const }),
   }
+}
+
+/**
+ * `τ + D`: how far ahead of now a bucket's `tat` may be after an admission — the burst window, plus the
+ * policy's `maxWaitUs` of credit. Stores that do the step elsewhere (the Redis scripts) pass this as
+ * their burst argument, so the step, its clamp and a refund are the same there as in {@link stepBucket}.
+ *
+ * @example
+ * ```ts
+ * await client.evalsha(tokenBucketScriptSha1, 1, key, policy.emissionIntervalUs, admissionWindowUs(policy), cost)
+ * ```
+ */
+export function admissionWindowUs(policy: Policy): number {
+  return policy.burstUs + (policy.maxWaitUs ?? 0)
 }
 
 function retryAfterMs(policy: Policy, frame: Policy, debtUs: number, cost: number): number {

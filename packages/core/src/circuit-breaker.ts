@@ -1,5 +1,6 @@
 // withCircuitBreaker: after repeated failures, stop calling a store for a cool-down, then probe it once.
 
+import { publishEvent } from './events.js'
 import { callOptional, checkTimeoutMs, consumeAllOf } from './store-timeout.js'
 import type { ConsumeStep, Policy, Store } from './types.js'
 import { optionalFunction, rejectUnknownOptions, requireObject, requirePositiveInteger } from './validate.js'
@@ -98,6 +99,7 @@ export function withCircuitBreaker(store: Store, options: CircuitBreakerOptions 
     if (to === 'open') circuit.openedAtMs = settings.clock()
     if (to !== 'open') circuit.failures = 0
     notify(settings.onStateChange, { from, to, partition, ...(error !== undefined && { error }) })
+    publishEvent('circuit', () => ({ store: store.name, partition, from, to, ...(error !== undefined && { error }) }))
   }
   /** One call through the circuit of `key`: refused at once while it is open, counted when it fails. */
   const guarded = <T>(key: string, call: () => Promise<T>): Promise<T> => {

@@ -64,13 +64,29 @@ function runUnit(unit: Unit, steps: readonly StackStep[]): MaybePromise<StepResu
   const { store } = unit
   if (unit.kind === 'held') return [{ allowed: true, debtUs: 0 }]
   if (unit.kind === 'one') {
-    const { key, policy, cost } = mine[0] as StackStep
-    if (store.consumeSync) return [store.consumeSync(key, policy, cost)]
-    return store.consume(key, policy, cost).then((result) => [result])
+    const step = mine[0] as StackStep
+    const { key, policy, cost } = step
+    if (store.consumeSync) return nowOrGiveBack(step, store.consumeSync(key, policy, cost))
+    return store.consume(key, policy, cost).then((result) => nowOrGiveBack(step, result))
   }
   const plain = mine.map(({ key, policy, cost, held }) => ({ key, policy, cost, ...(held && { held }) }))
   if (store.consumeAllSync) return store.consumeAllSync(plain)
   return (store.consumeAll as NonNullable<Store['consumeAll']>).call(store, plain)
+}
+
+/**
+ * A step of a store without `consumeAll` that was admitted on credit (a policy with `maxWait`): together
+ * with other policies a request waits for none, so its tokens were not there now. They are given back, and
+ * the step says it had not the tokens.
+ */
+function nowOrGiveBack(step: StackStep, result: StepResult): MaybePromise<StepResult[]> {
+  const frame = result.fallbackPolicy ?? step.policy
+  if (!result.allowed || result.debtUs <= frame.burstUs) return [result]
+  const { store, key, policy, cost } = step
+  const refused = (given: StepResult): StepResult[] => [{ ...given, allowed: false }]
+  if (store.refundSync) return refused(store.refundSync(key, policy, cost))
+  if (!store.refund) throw new TypeError(`[spillway] the ${store.name} store has no refund(): its tokens stay taken`)
+  return store.refund(key, policy, cost).then(refused)
 }
 
 /** The results in step order; when one unit rejected or failed, the units that took give their tokens back. */

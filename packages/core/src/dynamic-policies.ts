@@ -21,12 +21,18 @@ export const DEFAULT_MAX_POLICIES = 100
 /** Longest base `name` of a policy whose capacity or rate is a function (its variants append `:<B>@<R>/s`). */
 export const MAX_DYNAMIC_BASE_NAME = 28
 
+/** The options of a policy besides its shape and name: `blockDuration` and `maxWait`, when set. */
+export interface PolicyExtras {
+  readonly blockDuration?: BlockDuration
+  readonly maxWait?: number | string
+}
+
 /** What the variants share: everything of the policy but capacity and rate. */
 export interface DynamicPolicySettings {
   readonly name: string
   readonly store: Store
   readonly cost: number | undefined
-  readonly blockDuration: BlockDuration | undefined
+  readonly extras: PolicyExtras
   readonly maxPolicies: number
 }
 
@@ -73,7 +79,7 @@ export class DynamicPolicies {
   }
 
   #variantOfShape(capacity: unknown, refillRate: unknown): PolicyVariant {
-    const { name, store, cost, blockDuration, maxPolicies } = this.#settings
+    const { name, store, cost, extras, maxPolicies } = this.#settings
     const shape = createPolicy({ capacity: capacity as number, refillRate: refillRate as RefillRate, name })
     const shapeKey = `${shape.capacity}/${shape.emissionIntervalUs}`
     const known = this.#byShape.get(shapeKey)
@@ -93,7 +99,7 @@ export class DynamicPolicies {
       name: variantName(shape),
       store,
       cost,
-      ...(blockDuration !== undefined && { blockDuration }),
+      ...extras,
     })
     const actions = { limiter: built.limiter, giveBack: built.giveBack }
     const variant = { limiter: built.limiter, decide: built.decide, claim: built.claim, actions }
@@ -120,13 +126,8 @@ function inputKeyOf(capacity: unknown, refillRate: unknown): string | undefined 
  * The policy a `rateLimit` with capacity or rate functions stands for before a request picks its variant:
  * its name and static parts, validated now. Capacity and rate read 0.
  */
-export function templatePolicy(name: string | undefined, blockDuration: BlockDuration | undefined): Policy {
-  const policy = createPolicy({
-    capacity: 1,
-    refillRate: 1,
-    ...(name !== undefined && { name }),
-    ...(blockDuration !== undefined && { blockDuration }),
-  })
+export function templatePolicy(name: string | undefined, extras: PolicyExtras): Policy {
+  const policy = createPolicy({ capacity: 1, refillRate: 1, ...(name !== undefined && { name }), ...extras })
   if (policy.name.length > MAX_DYNAMIC_BASE_NAME) {
     throw new SpillwayConfigError(
       'ERR_SPILLWAY_INVALID_OPTION',

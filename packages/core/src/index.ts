@@ -11,6 +11,18 @@ export {
   withCircuitBreaker,
 } from './circuit-breaker.js'
 export { SpillwayConfigError, type SpillwayErrorCode } from './errors.js'
+export {
+  type CircuitEvent,
+  type DecisionEvent,
+  type DecisionOutcome,
+  EVENT_CHANNELS,
+  type HybridSyncEvent,
+  type SpillwayEventHandlers,
+  type SpillwayEventMap,
+  type StoreErrorEvent,
+  subscribeSpillwayEvents,
+  type WaitEvent,
+} from './events.js'
 export type { StandardHeaders } from './headers.js'
 export { DEFAULT_IPV6_SUBNET, ipKey } from './ip-key.js'
 export type { RetryJitter } from './jitter.js'

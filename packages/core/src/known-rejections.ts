@@ -1,5 +1,6 @@
 // What a remote store said about rejected keys, kept in-process: a blocked or empty key is rejected without a round trip.
 import { type BlockRecord, blockLengthUs, MAX_BLOCK_LEVEL } from './block.js'
+import { admissionWindowUs } from './bucket.js'
 import type { ClockUs } from './clock.js'
 import type { Policy, StepResult } from './types.js'
 
@@ -46,9 +47,11 @@ export class KnownRejections {
     const known = this.#known.get(key)
     if (known === undefined) return undefined
     const policy = this.#policy
-    const debtUs = Math.min(Math.max(known.tatUs - nowUs, 0), policy.burstUs)
+    // τ + D: a policy with maxWait admits on credit up to its wait (see admissionWindowUs).
+    const windowUs = admissionWindowUs(policy)
+    const debtUs = Math.min(Math.max(known.tatUs - nowUs, 0), windowUs)
     if (known.untilUs > nowUs) return { allowed: false, debtUs, blockedUs: known.untilUs - nowUs }
-    if (policy.block === undefined && debtUs + cost * policy.emissionIntervalUs > policy.burstUs) {
+    if (policy.block === undefined && debtUs + cost * policy.emissionIntervalUs > windowUs) {
       return { allowed: false, debtUs }
     }
     if (known.forgetUs <= nowUs) this.#known.delete(key)

@@ -24,6 +24,12 @@ export interface LimiterOptions {
   /** Names the policy in headers and keeps its keys apart. Default `'default'`. */
   name?: string
   /**
+   * Wait instead of reject (ms, or `'2s'`): a request whose tokens will be there within `maxWait` is
+   * admitted on credit; its decision carries `waitMs`, the time to wait before doing the work. Default 0.
+   * Ignored with `blockDuration` (a blocking policy never admits on credit).
+   */
+  maxWait?: number | string
+  /**
    * Once a key is rejected, it stays rejected this long (a login lockout): ms, `'15m'`, or an escalating
    * block `{ initial: '1m', max: '1h', factor: 2 }` (each new block of a key twice the last, remembered
    * for `max` after a block ends). `Retry-After` tells when the block ends. Default: no block.
@@ -93,6 +99,7 @@ const LIMITER_OPTIONS = optionNames<LimiterOptions>({
   store: true,
   cost: true,
   name: true,
+  maxWait: true,
   blockDuration: true,
 })
 

@@ -28,13 +28,16 @@ export function claimPolicy(store: Store, policy: Policy): PolicyClaim {
   }
   const { capacity, emissionIntervalUs, refillRatePerSecond } = existing.policy
   const sameBlock = blockOf(existing.policy) === blockOf(policy)
-  if (capacity !== policy.capacity || emissionIntervalUs !== policy.emissionIntervalUs || !sameBlock) {
+  // maxWait sets how far past empty the buckets may go: two waits on one bucket would undo each other's credit.
+  const sameWait = existing.policy.maxWaitUs === policy.maxWaitUs
+  if (capacity !== policy.capacity || emissionIntervalUs !== policy.emissionIntervalUs || !sameBlock || !sameWait) {
+    const other = `${sameBlock ? '' : ' and another blockDuration'}${sameWait ? '' : ' and another maxWait'}`
     throw new SpillwayConfigError(
       'ERR_SPILLWAY_DUPLICATE_POLICY',
       'name',
       policy.name,
       `is already used on these ${store.name} buckets by a policy with capacity ${capacity} and refillRate ` +
-        `${refillRatePerSecond}/s${sameBlock ? '' : ' and another blockDuration'}; give each policy its own name`,
+        `${refillRatePerSecond}/s${other}; give each policy its own name`,
     )
   }
   existing.shared = true

@@ -1,4 +1,5 @@
 // Several policies of one request decided as one: what an adapter that knows a route's whole chain calls.
+import type { RawResponse } from './count-by-outcome.js'
 import type { LimitOutcome } from './limit-outcome.js'
 import { type Prepared, prepareRequest, type RequestLimiter } from './rate-limit.js'
 import { holdsOf } from './request-holds.js'
@@ -11,9 +12,18 @@ export interface PolicyStack<Req> {
    * Decides one request under every policy, all-or-nothing; never throws or rejects. Answers one outcome
    * per policy, in order: set every outcome's headers (merged), record each, then send the first rejection
    * if there is one, else go on. A `failed` outcome (a failure configured to pass on) comes before any
-   * decision, and nothing was taken. Synchronous when every step is (in-process stores).
+   * decision, and nothing was taken. Synchronous when every step is (in-process stores). `raw` is the Node
+   * response, watched while a request waits under `maxWait` (which applies to a stack of one policy, or
+   * one with a `blockDuration` policy: see docs/options.md#maxwait).
    */
-  check(request: Req, clientAddress: string | undefined): MaybePromise<LimitOutcome[]>
+  check(request: Req, clientAddress: string | undefined, raw?: RawResponse): MaybePromise<LimitOutcome[]>
+}
+
+/** One request through a stack: what every policy's steps and the decision need. */
+interface StackCall<Req> {
+  readonly request: Req
+  readonly address: string | undefined
+  readonly raw: RawResponse | undefined
 }
 
 /**
@@ -32,9 +42,9 @@ export interface PolicyStack<Req> {
 export function createPolicyStack<Req>(limiters: readonly RequestLimiter<Req>[]): PolicyStack<Req> {
   if (limiters.length === 1) {
     const only = limiters[0] as RequestLimiter<Req>
-    return { check: (request, address) => one(only.check(request, address)) }
+    return { check: (request, address, raw) => one(only.check(request, address, raw)) }
   }
-  return { check: (request, address) => prepareFrom(limiters, 0, [], request, address) }
+  return { check: (request, address, raw) => prepareFrom(limiters, 0, [], { request, address, raw }) }
 }
 
 function one(outcome: MaybePromise<LimitOutcome>): MaybePromise<LimitOutcome[]> {
@@ -46,23 +56,23 @@ function prepareFrom<Req>(
   limiters: readonly RequestLimiter<Req>[],
   from: number,
   prepared: Prepared<Req>[],
-  request: Req,
-  address: string | undefined,
+  call: StackCall<Req>,
 ): MaybePromise<LimitOutcome[]> {
   for (let index = from; index < limiters.length; index++) {
-    const next = prepareRequest(limiters[index] as RequestLimiter<Req>, request, address)
+    const next = prepareRequest(limiters[index] as RequestLimiter<Req>, call.request, call.address)
     if (isPromiseLike(next)) {
       return next.then((settled) => {
         prepared.push(settled)
-        return prepareFrom(limiters, index + 1, prepared, request, address)
+        return prepareFrom(limiters, index + 1, prepared, call)
       })
     }
     prepared.push(next)
   }
-  return decidePrepared(prepared, request)
+  return decidePrepared(prepared, call)
 }
 
-function decidePrepared<Req>(prepared: readonly Prepared<Req>[], request: Req): MaybePromise<LimitOutcome[]> {
+function decidePrepared<Req>(prepared: readonly Prepared<Req>[], call: StackCall<Req>): MaybePromise<LimitOutcome[]> {
+  const { request, raw } = call
   const isReady = (entry: Prepared<Req>): entry is ReadyPolicy<Req> => !('kind' in entry)
   // A failure or a rejection before any decision (a 'deny' mode) ends the request: nothing is taken.
   const ended = prepared.some((entry) => !isReady(entry) && (entry.kind === 'failed' || entry.kind === 'rejected'))
@@ -73,6 +83,6 @@ function decidePrepared<Req>(prepared: readonly Prepared<Req>[], request: Req): 
     let at = 0
     return prepared.map((entry) => (isReady(entry) ? (decided[at++] as LimitOutcome) : entry))
   }
-  const decided = decidePolicies(request, ready, holdsOf(request))
+  const decided = decidePolicies(request, ready, holdsOf(request), raw)
   return isPromiseLike(decided) ? decided.then(place) : place(decided)
 }

@@ -30,6 +30,12 @@ export interface PolicyOptions {
   refillRate: RefillRate
   /** Names the policy in headers and keeps its keys apart from other policies'. Default `'default'`. */
   name?: string
+  /**
+   * Wait instead of reject: a request whose tokens will be there within this many ms (or `'500ms'`, `'2s'`)
+   * is admitted at once, its tokens reserved on credit, and waits until they are there. Default 0 (off).
+   * Validated but not applied with `blockDuration`: a blocking policy never admits on credit.
+   */
+  maxWait?: number | string
   /** A rejected key stays rejected this long (see `parseBlockDuration`). Default: no block. */
   blockDuration?: BlockDuration
 }
@@ -66,8 +72,18 @@ export function createPolicy(options: PolicyOptions): Policy {
       `with refillRate ${refillRatePerSecond}/s must refill in less than ${MAX_BURST_US / 1e6} s`,
     )
   }
+  const maxWaitUs = parseMaxWaitUs(options.maxWait)
   const block = parseBlockDuration(options.blockDuration)
-  return Object.freeze({ name, capacity, refillRatePerSecond, emissionIntervalUs, burstUs, ...(block && { block }) })
+  return Object.freeze({
+    name,
+    capacity,
+    refillRatePerSecond,
+    emissionIntervalUs,
+    burstUs,
+    // A blocking policy rejects the key for a while instead: it never admits on credit (docs/options.md#maxwait).
+    ...(maxWaitUs > 0 && block === undefined && { maxWaitUs }),
+    ...(block && { block }),
+  })
 }
 
 /**
@@ -142,4 +158,20 @@ function parseName(value: unknown): string {
     )
   }
   return value
+}
+
+/** The longest `maxWait`: what one `setTimeout` can wait (≈ 24.8 days). */
+export const MAX_WAIT_MS = 2_147_483_647
+
+/** `maxWait` in whole µs: 0 when absent; a whole number of ms ≥ 0 or a duration string, at most {@link MAX_WAIT_MS}. */
+export function parseMaxWaitUs(value: unknown): number {
+  if (value === undefined || value === 0) return 0
+  const ms = parseDurationMs(value)
+  if (ms !== undefined && ms <= MAX_WAIT_MS) return Math.round(ms * 1000)
+  throw new SpillwayConfigError(
+    'ERR_SPILLWAY_INVALID_OPTION',
+    'maxWait',
+    value,
+    `must be a number of milliseconds from 0 to ${MAX_WAIT_MS}, or a duration such as '500ms' or '2s'`,
+  )
 }

@@ -3,6 +3,7 @@ import type { BlockDuration } from './block.js'
 import {
   DEFAULT_MAX_POLICIES,
   DynamicPolicies,
+  type PolicyExtras,
   type PolicyVariant,
   templateLimiter,
   templatePolicy,
@@ -15,12 +16,13 @@ import { type RetryJitter, resolveRetryJitter } from './jitter.js'
 import { buildLimiter, type Limiter, validateStore } from './limiter.js'
 import { withLocalFallback } from './local-fallback.js'
 import { MemoryStore } from './memory-store.js'
-import { createPolicy, type RefillRate } from './policy.js'
+import { createPolicy, parseMaxWaitUs, type RefillRate } from './policy.js'
 import type { PolicyClaim } from './policy-claims.js'
 import type { BucketActions } from './request-buckets.js'
 import { type LimitResponse, serializeBody } from './responses.js'
 import type { Decision, Store } from './types.js'
 import { type KeysEnum, optionalFunction, optionNames, rejectUnknownOptions, requireObject } from './validate.js'
+import { WaitQueue } from './wait-queue.js'
 
 type MaybePromise<T> = T | Promise<T>
 
@@ -66,6 +68,15 @@ export interface RateLimitOptions<Req, Res = unknown> {
   name?: string
   /** Tokens a request takes: a number, or a function of the request. Default 1. */
   cost?: number | ((request: Req) => MaybePromise<number>)
+  /**
+   * Wait instead of reject (ms, or `'500ms'`, `'2s'`): a request whose tokens will be there within
+   * `maxWait` is admitted at once with its tokens reserved on credit, and held until they are there —
+   * in arrival order, bounded by `maxWait`, atomically on Redis. A client that disconnects while held gets
+   * its tokens back. Default 0 (off). Not with `blockDuration`, nor when the policy is decided together
+   * with others (all-or-nothing): the request is then admitted only when its tokens are there now.
+   * See docs/options.md#maxwait.
+   */
+  maxWait?: number | string
   /**
    * Once a key is rejected, it stays rejected this long (a login lockout): ms, `'15m'`, or an escalating
    * block `{ initial: '1m', max: '1h', factor: 2 }`. `Retry-After` tells when the block ends. Default: none.
@@ -154,6 +165,8 @@ export interface ResolvedRateLimit<Req> {
   readonly decide: (key: string, cost: number) => Decision | Promise<Decision>
   /** The policy's limiter and its refund, shared by every request it counts. */
   readonly actions: BucketActions
+  /** Holds requests admitted on credit until their tokens are there (set when the policy has `maxWait`). */
+  readonly waits: WaitQueue | undefined
   /** Set when the policy refunds by response outcome (`skipSuccessfulRequests`, `skipFailedRequests`). */
   readonly countByOutcome: CountByOutcome<Req> | undefined
   /** Serialised default 429 bodies by Retry-After seconds (see request-outcome.ts). */
@@ -204,6 +217,7 @@ const RATE_LIMIT_OPTION_KEYS: KeysEnum<RateLimitOptions<unknown>> = {
   store: true,
   name: true,
   cost: true,
+  maxWait: true,
   blockDuration: true,
   key: true,
   skip: true,
@@ -252,6 +266,7 @@ export function resolveRateLimitOptions<Req>(options: RateLimitOptions<Req>): Re
   const onStoreError = storeMode === 'local' ? 'allow' : storeMode
   return {
     ...limits,
+    waits: limits.limiter.policy.maxWaitUs === undefined ? undefined : new WaitQueue(),
     ...resolveRequestOptions(options),
     onStoreError,
   }
@@ -262,18 +277,22 @@ function resolveLimits<Req>(
   options: RateLimitOptions<Req>,
   store: Store,
 ): PolicyVariant & { dynamic: DynamicLimits<Req> | undefined } {
-  const { capacity, refillRate, name, blockDuration } = options
+  const { capacity, refillRate, name, blockDuration, maxWait } = options
   const staticCost = typeof options.cost === 'number' ? options.cost : undefined
-  const block = blockDuration !== undefined ? { blockDuration } : undefined
+  // What every policy of these options shares besides its shape.
+  const extras: PolicyExtras = {
+    ...(blockDuration !== undefined && { blockDuration }),
+    ...(maxWait !== undefined && { maxWait }),
+  }
   if (typeof capacity !== 'function' && typeof refillRate !== 'function') {
     resolveMaxPolicies(options.maxPolicies) // checked, unused: shared defaults may set it for every policy
-    const built = buildLimiter({ capacity, refillRate, name, store, cost: staticCost, ...block })
+    const built = buildLimiter({ capacity, refillRate, name, store, cost: staticCost, ...extras })
     const actions = { limiter: built.limiter, giveBack: built.giveBack }
     return { limiter: built.limiter, decide: built.decide, claim: built.claim, actions, dynamic: undefined }
   }
-  const template = templatePolicy(name, blockDuration)
+  const template = templatePolicy(name, extras)
   const maxPolicies = resolveMaxPolicies(options.maxPolicies)
-  const policies = new DynamicPolicies({ name: template.name, store, cost: staticCost, blockDuration, maxPolicies })
+  const policies = new DynamicPolicies({ name: template.name, store, cost: staticCost, extras, maxPolicies })
   // Fixed parts are checked now: a bad fixed capacity or rate fails at construction, not per request.
   if (typeof capacity !== 'function') createPolicy({ capacity, refillRate: 1 })
   if (typeof refillRate !== 'function') createPolicy({ capacity: 1, refillRate })
@@ -326,6 +345,7 @@ export function validateSharedOptions<Req, Res = unknown>(shared: Partial<RateLi
   const store = 'store' in shared ? validateStore(shared.store) : undefined
   if ('onStoreError' in shared)
     resolveStoreFailureMode(shared.onStoreError, store ?? { name: 'any', consume: () => Promise.reject() })
+  if (shared.maxWait !== undefined) parseMaxWaitUs(shared.maxWait)
   resolveRequestOptions(shared as Partial<RateLimitOptions<Req>>)
 }
 
@@ -347,7 +367,7 @@ export function inheritPolicyOptions<Options extends object>(shared: Partial<Opt
 /** Everything but the policy: what a request limiter needs besides its limiter. */
 function resolveRequestOptions<Req>(
   options: Partial<RateLimitOptions<Req>>,
-): Omit<ResolvedRateLimit<Req>, 'limiter' | 'claim' | 'decide' | 'actions' | 'dynamic'> {
+): Omit<ResolvedRateLimit<Req>, 'limiter' | 'claim' | 'decide' | 'actions' | 'dynamic' | 'waits'> {
   const statusCode = resolveStatus(options.statusCode)
   return {
     costFunction: typeof options.cost === 'function' ? options.cost : validateCost(options.cost),

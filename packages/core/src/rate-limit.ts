@@ -1,7 +1,8 @@
 // The per-request path every adapter shares: skip → allow list → key → cost → store, as a chain of named steps.
 import { CallbackTimeoutError } from './budget.js'
-import { refundByOutcome, type WatchedExchange } from './count-by-outcome.js'
+import { type RawResponse, refundByOutcome, type WatchedExchange } from './count-by-outcome.js'
 import type { PolicyVariant } from './dynamic-policies.js'
+import { publishDecision, spillwayChannels } from './events.js'
 import { ipKey } from './ip-key.js'
 import { boundedKey } from './keys.js'
 import { InvalidRequestInputError, type LimitOutcome } from './limit-outcome.js'
@@ -27,6 +28,7 @@ import {
 import { decidePolicies, type ReadyPolicy, releaseHolds } from './stack-decision.js'
 import { storeKey } from './store-key.js'
 import type { Decision, Policy } from './types.js'
+import { holdForTokens } from './wait-outcome.js'
 
 export {
   InvalidRequestInputError,
@@ -44,9 +46,11 @@ export interface RequestLimiter<Req> {
   /**
    * Decides one request; never throws or rejects. `clientAddress` is the framework's view of the client
    * IP. Answers synchronously when every step can (an in-process store, sync user functions), so the hot
-   * path makes no promise: adapters check for a `then` before awaiting.
+   * path makes no promise: adapters check for a `then` before awaiting. `raw` is the Node response
+   * (Express `res`, Fastify `reply.raw`, Koa `ctx.res`): a request held by `maxWait` whose connection
+   * closes gets its tokens back.
    */
-  check(request: Req, clientAddress: string | undefined): MaybePromise<LimitOutcome>
+  check(request: Req, clientAddress: string | undefined, raw?: RawResponse): MaybePromise<LimitOutcome>
   /**
    * Records a decided outcome on the request: `holder.rateLimit` (the decision) and
    * `holder.rateLimitBuckets` (see {@link RequestBuckets}); for an admitted request of a policy that
@@ -71,6 +75,7 @@ export interface RateLimitHolder {
 interface Exchange<Req> {
   readonly request: Req
   readonly address: string | undefined
+  readonly raw?: RawResponse | undefined
   key: string
   cost: number
   /** The policy that decides: the one of the options, or the one capacity/refillRate functions picked. */
@@ -99,8 +104,8 @@ export function createRequestLimiter<Req, Res = unknown>(options: RateLimitOptio
   const limiter: RequestLimiter<Req> = {
     policy: resolved.limiter.policy,
     keysByAddress: resolved.keyFunction === undefined,
-    check: (request, address) => {
-      const exchange = { request, address, key: '', cost: defaultCost, variant }
+    check: (request, address, raw) => {
+      const exchange = { request, address, raw, key: '', cost: defaultCost, variant }
       const holds = holdsOf(request)
       if (holds.length === 0) return runSteps(steps, decide, exchange, 0)
       return afterHolds(runSteps(steps, decideWithHolds(resolved, holds, decide), exchange, 0), holds)
@@ -350,9 +355,18 @@ function setCost<Req>(options: ResolvedRateLimit<Req>, exchange: Exchange<Req>, 
 
 /** The last step: the store decides (synchronously when it can), then the decision becomes the outcome. */
 function decideStep<Req>(options: ResolvedRateLimit<Req>) {
-  return function decideRequest({ request, key, cost, variant }: Exchange<Req>): MaybePromise<LimitOutcome> {
+  const { waits } = options
+  return function decideRequest({ request, key, cost, raw, variant }: Exchange<Req>): MaybePromise<LimitOutcome> {
     const { decide, actions } = variant
-    const onDecision = (decision: Decision) => decisionOutcome(options, request, decision, key, actions)
+    // Timed only while someone listens: an unobserved decision reads one property more.
+    const startedMs = spillwayChannels.decision.hasSubscribers ? performance.now() : -1
+    const onDecision = (decision: Decision) => {
+      if (startedMs >= 0) publishDecision(key, decision, performance.now() - startedMs)
+      const outcome = decisionOutcome(options, request, decision, key, actions)
+      if (decision.waitMs === undefined || waits === undefined || isPromiseLike(outcome)) return outcome
+      if (outcome.kind !== 'allowed') return outcome
+      return holdForTokens(options, waits, outcome, { request, raw })
+    }
     const onFailure = (error: unknown) => failed(options, request, 'store', error)
     let decision: MaybePromise<Decision>
     try {

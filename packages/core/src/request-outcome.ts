@@ -1,5 +1,6 @@
 // How a step's result becomes an outcome: user calls under a time budget, failure modes, hooks, rejections.
 import { withinBudget } from './budget.js'
+import { publishEvent } from './events.js'
 import { rateLimitHeaders } from './headers.js'
 import { InvalidRequestInputError, type LimitOutcome, RateLimiterError } from './limit-outcome.js'
 import type { FailureMode, FailureStage, ResolvedRateLimit } from './rate-limit-options.js'
@@ -45,6 +46,10 @@ export function failed<Req>(
 ): LimitOutcome {
   report(options, request, stage, error)
   const mode: FailureMode = stage === 'store' ? options.onStoreError : options.onCallbackError
+  if (stage === 'store') {
+    const { policy, store } = options.limiter
+    publishEvent('storeError', () => ({ store: store.name, error, handledBy: mode, policy: policy.name }))
+  }
   if (mode === 'allow') return SKIPPED
   if (mode === 'deny') {
     const response = cannotDecideResponse(options.limiter.policy.name)

@@ -28,6 +28,8 @@ export function sharePolicy(policy: Policy, fleetSize: number): Policy {
     refillRatePerSecond: 1_000_000 / emissionIntervalUs,
     emissionIntervalUs,
     burstUs: capacity * emissionIntervalUs,
+    // The wait is time, not tokens: the share waits as long as the whole policy would.
+    ...(policy.maxWaitUs !== undefined && { maxWaitUs: policy.maxWaitUs }),
     ...(policy.block && { block: policy.block }),
   })
 }

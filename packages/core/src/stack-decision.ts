@@ -1,7 +1,10 @@
 // Decides a request's policies together (all-or-nothing) and turns the results into one outcome per policy.
 import { describeDecision } from './bucket.js'
+import type { RawResponse } from './count-by-outcome.js'
+import { decideEachAlone } from './decide-each-alone.js'
 import { decideStack, type StackStep } from './decide-together.js'
 import type { PolicyVariant } from './dynamic-policies.js'
+import { publishDecision, spillwayChannels } from './events.js'
 import { mergeHeaderFields } from './header-merge.js'
 import { type HeaderField, rateLimitHeaders } from './headers.js'
 import { boundedKey } from './keys.js'
@@ -39,11 +42,16 @@ export function decidePolicies<Req>(
   request: Req,
   ready: readonly ReadyPolicy<Req>[],
   holds: readonly Hold[],
+  raw?: RawResponse,
 ): MaybePromise<LimitOutcome[]> {
   // A policy with blockDuration checks and starts its block in its own step: such stacks are decided one
   // policy at a time (documented: not all-or-nothing).
-  if (ready.some(({ variant }) => variant.limiter.policy.block !== undefined)) return decideEachAlone(request, ready)
+  if (ready.some(({ variant }) => variant.limiter.policy.block !== undefined)) {
+    return decideEachAlone(request, ready, raw)
+  }
   const steps: StackStep[] = [...ready.map(stepOf), ...holds.map(heldStepOf)]
+  // Timed only while someone listens to decisions.
+  const startedMs = spillwayChannels.decision.hasSubscribers ? performance.now() : -1
   const onFailure = (error: unknown) => ready.map(({ options }) => failed(options, request, 'store', error))
   let results: MaybePromise<StepResult[]>
   try {
@@ -53,27 +61,13 @@ export function decidePolicies<Req>(
   }
   const onResults = (settled: StepResult[]) => {
     try {
-      return outcomesOf(request, ready, holds, settled)
+      return outcomesOf(request, ready, holds, settled, startedMs)
     } catch (error) {
       return onFailure(error)
     }
   }
   if (!isPromiseLike(results)) return onResults(results)
   return results.then(onResults, onFailure)
-}
-
-function decideEachAlone<Req>(request: Req, ready: readonly ReadyPolicy<Req>[]): MaybePromise<LimitOutcome[]> {
-  const outcomes = ready.map(({ options, variant, key, cost }) => {
-    const onDecision = (decision: Decision) => decisionOutcome(options, request, decision, key, variant.actions)
-    const onFailure = (error: unknown) => failed(options, request, 'store', error)
-    try {
-      const decision = variant.decide(key, cost)
-      return isPromiseLike(decision) ? decision.then(onDecision, onFailure) : onDecision(decision)
-    } catch (error) {
-      return onFailure(error)
-    }
-  })
-  return outcomes.some(isPromiseLike) ? Promise.all(outcomes) : (outcomes as LimitOutcome[])
 }
 
 function stepOf<Req>({ variant, key, cost }: ReadyPolicy<Req>): StackStep {
@@ -90,6 +84,7 @@ function outcomesOf<Req>(
   ready: readonly ReadyPolicy<Req>[],
   holds: readonly Hold[],
   results: readonly StepResult[],
+  startedMs: number,
 ): MaybePromise<LimitOutcome[]> {
   const decisions = ready.map(({ variant, cost }, i) => {
     const { policy, store } = variant.limiter
@@ -97,6 +92,12 @@ function outcomesOf<Req>(
   })
   const taken = decisions.every((decision) => decision.allowed)
   const violated = decisions.filter((decision) => !decision.allowed).map((decision) => decision.policy.name)
+  if (startedMs >= 0) {
+    const latencyMs = performance.now() - startedMs
+    ready.forEach(({ key }, i) => {
+      publishDecision(key, decisions[i] as Decision, latencyMs, violated)
+    })
+  }
   const restated = taken ? [] : restate(holds, results.slice(ready.length))
   const outcomes = ready.map(({ options, variant, key }, i) =>
     decisionOutcome(options, request, decisions[i] as Decision, key, variant.actions, { taken, violated }),

@@ -1,5 +1,7 @@
 // withFallback: when the store fails, decide in-process on this process's share of the limit.
+
 import { SpillwayConfigError } from './errors.js'
+import { publishEvent } from './events.js'
 import { MemoryStore } from './memory-store.js'
 import { cachedSharePolicy } from './share-policy.js'
 import { callOptional, consumeAllOf } from './store-timeout.js'
@@ -69,6 +71,7 @@ export function resolveFallbackOptions(options: FallbackOptions, path: string): 
 export function fallbackStore(store: Store, settings: ResolvedFallbackOptions): Store {
   const shareOf = (policy: Policy, error: unknown): Policy => {
     report(settings.onFallback, error)
+    publishEvent('storeError', () => ({ store: store.name, error, handledBy: 'local' }))
     return cachedSharePolicy(policy, readFleetSize(settings.fleetSize))
   }
   const decideLocally = (key: string, policy: Policy, cost: number, error: unknown): StepResult => {

@@ -8,10 +8,18 @@ export {
   stepBlockedBucket,
   withBlock,
 } from './block.js'
-export { type BucketStep, describeDecision, peekBucket, refundBucket, stepBucket } from './bucket.js'
+export {
+  admissionWindowUs,
+  type BucketStep,
+  describeDecision,
+  peekBucket,
+  refundBucket,
+  stepBucket,
+} from './bucket.js'
 export { type ClockUs, monotonicClockUs } from './clock.js'
 export { parseDurationMs } from './duration.js'
 export { errorHelp } from './errors.js'
+export { publishEvent } from './events.js'
 export { boundedKey, MAX_RAW_KEY_LENGTH } from './keys.js'
 export { validateStore } from './limiter.js'
 export {
@@ -19,6 +27,7 @@ export {
   MAX_BURST_US,
   MAX_RATE_ROUNDING,
   MAX_REFILL_RATE_PER_SECOND,
+  MAX_WAIT_MS,
   type PolicyOptions,
 } from './policy.js'
 export { cachedSharePolicy, MAX_FLEET_SIZE, sharePolicy } from './share-policy.js'

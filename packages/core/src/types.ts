@@ -20,6 +20,13 @@ export interface Policy {
   /** τ = B·T µs: the time an empty bucket takes to become full. */
   readonly burstUs: number
   /**
+   * D µs (`maxWait`): how far past empty the bucket may go. A request whose tokens will be there within
+   * D is admitted at once, on credit (`tat − now ≤ τ + D`), and waits `tat − τ − now` before going on.
+   * Absent or 0: a request is admitted only when its tokens are there now. See {@link admissionWindowUs}.
+   * Never set together with `block`.
+   */
+  readonly maxWaitUs?: number
+  /**
    * Set with `blockDuration`: a rejected key stays rejected this long. A store that keeps blocks itself
    * (MemoryStore, RedisStore: atomically, in the same script) answers `blockedUs`; for any other store
    * the limiter keeps them in-process.
@@ -49,6 +56,12 @@ export interface Decision {
   /** Milliseconds until the bucket is full again (rounded up); 0 when it is full. */
   readonly resetMs: number
   /**
+   * Milliseconds an admitted request waits before going on (rounded up): its tokens were reserved on
+   * credit, under the policy's `maxWait`. Absent when it need not wait. The request pipeline waits by
+   * itself; a caller of `limiter.consume` waits this long before doing the work.
+   */
+  readonly waitMs?: number
+  /**
    * `'fallback'` when the remote store could not decide in time and a fallback store decided on this
    * process's share of the policy (see `withFallback`): `remaining` and the times are that share's.
    * Absent when the store decided.
@@ -67,7 +80,7 @@ export interface StepResult {
   readonly allowed: boolean
   /**
    * `max(0, tat − now)` after the step, in µs on the store's clock: how far the bucket is below full
-   * (0 = full, `policy.burstUs` = empty). An integer.
+   * (0 = full, `policy.burstUs` = empty, more for a policy with `maxWaitUs`: admitted on credit). An integer.
    */
   readonly debtUs: number
   /**

@@ -52,7 +52,7 @@ function createRateLimit(options: RateLimitOptions): RequestHandler {
   const checkProxy = proxyCheck(limiter)
   return function spillwayRateLimit(req: Request, res: Response, next: NextFunction): void {
     checkProxy?.(req)
-    const outcome = limiter.check(req, req.ip)
+    const outcome = limiter.check(req, req.ip, res)
     // In memory the outcome is there at once: no promise on the hot path.
     if (isPromiseLike(outcome))
       outcome.then((settled) => applyOutcome(settled, { req, res, next, handler, limiter }), next)

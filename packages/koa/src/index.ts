@@ -50,7 +50,7 @@ function createRateLimit(options: RateLimitOptions): Middleware {
   const checkProxy = proxyCheck(limiter)
   return function spillwayRateLimit(ctx: Context, next: Next): Promise<void> {
     checkProxy?.(ctx)
-    const outcome = limiter.check(ctx, ctx.ip)
+    const outcome = limiter.check(ctx, ctx.ip, ctx.res)
     // In memory the outcome is there at once: no extra promise on the hot path.
     if (!isPromiseLike(outcome)) return applyOutcome(ctx, next, outcome, { limiter, handler })
     return outcome.then((settled) => applyOutcome(ctx, next, settled, { limiter, handler }))

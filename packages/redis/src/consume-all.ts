@@ -1,5 +1,6 @@
 // RedisStore.consumeAll: one all-or-nothing script call per hash slot; across slots, give back what was taken.
 import type { ConsumeStep, StepResult } from '@spillway/core'
+import { admissionWindowUs } from '@spillway/core/store'
 import { refundBucket } from './bucket-admin-scripts.js'
 import { keySlot } from './key-slot.js'
 import { runScript } from './run-script.js'
@@ -65,20 +66,21 @@ export async function consumeAllInRedis(
 /** One script call over steps that share a slot. */
 async function callAll(target: AllOrNothingTarget, steps: readonly ConsumeStep[]): Promise<StepResult[]> {
   const keys: string[] = new Array(steps.length)
-  const args: ScriptArg[] = new Array(4 * steps.length)
+  const args: ScriptArg[] = new Array(5 * steps.length)
   steps.forEach((step, i) => {
     keys[i] = target.prefix + step.key
-    args[4 * i] = step.policy.emissionIntervalUs
-    args[4 * i + 1] = step.policy.burstUs
-    args[4 * i + 2] = step.cost
-    args[4 * i + 3] = step.held ? 1 : 0
+    args[5 * i] = step.policy.emissionIntervalUs
+    args[5 * i + 1] = step.policy.burstUs
+    args[5 * i + 2] = step.cost
+    args[5 * i + 3] = step.held ? 1 : 0
+    args[5 * i + 4] = admissionWindowUs(step.policy)
   })
   return parseSteps(await runScript(target.runner, tokenBucketAll, keys, args), steps.length)
 }
 
 /** Gives back a step a slot took (or held) after another slot rejected; its result becomes the state after. */
 async function giveBack(target: AllOrNothingTarget, step: ConsumeStep, results: StepResult[], index: number) {
-  const args = [step.policy.emissionIntervalUs, step.policy.burstUs, step.cost]
+  const args = [step.policy.emissionIntervalUs, admissionWindowUs(step.policy), step.cost]
   const state = parseStep(await runScript(target.runner, refundBucket, [target.prefix + step.key], args))
   results[index] = { allowed: true, debtUs: state.debtUs }
 }

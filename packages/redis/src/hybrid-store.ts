@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Policy, StepResult, Store } from '@spillway/core'
-import { cachedSharePolicy, monotonicClockUs, stepBucket } from '@spillway/core/store'
+import { cachedSharePolicy, monotonicClockUs, publishEvent, stepBucket } from '@spillway/core/store'
 import { peekBucket, refundBucket, resetBucket } from './bucket-admin-scripts.js'
 import { KeyLease } from './hybrid-key-lease.js'
 import {
@@ -309,16 +309,30 @@ export class HybridStore implements Store {
       const call = sendSyncCall(this.#settings.runner, { anchorKey, processId: this.#processId, fleet, items })
       const { fleetSize, replies } = await withBudget(call, this.#settings.timeoutMs)
       if (fleet.kind === 'beat' && fleetSize > 0) this.#fleetSize = fleetSize
+      this.#published(items.length, sentAtUs)
       this.#recover()
       entries.forEach((entry, i) => {
         if (entry !== undefined) this.#applyLease(entry, items[i] as SyncItem, replies[i] as LeaseReply, sentAtUs)
       })
     } catch (error) {
       report(this.#settings.onError, error)
+      this.#published(items.length, sentAtUs, error)
       if (fleet.kind !== 'leave') this.#degraded = true
       for (const entry of entries) if (entry !== undefined) this.#failWaiters(entry)
       throw error
     }
+  }
+
+  /** The `spillway:hybrid-sync` event of one call (built only while someone listens). */
+  #published(keys: number, sentAtUs: number, error?: unknown): void {
+    publishEvent('hybridSync', () => ({
+      store: this.name,
+      keys,
+      durationMs: (monotonicClockUs() - sentAtUs) / 1000,
+      ok: error === undefined,
+      fleetSize: this.#fleetSize,
+      ...(error !== undefined && { error }),
+    }))
   }
 
   #recover(): void {

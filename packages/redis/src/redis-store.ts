@@ -1,5 +1,6 @@
 // RedisStore: every decision is an atomic step inside a Redis script, on Redis's clock; a tick's decisions share one call.
 import type { ConsumeStep, Policy, StepResult, Store } from '@spillway/core'
+import { admissionWindowUs } from '@spillway/core/store'
 import { peekBucket, refundBucket, resetBucket } from './bucket-admin-scripts.js'
 import { warnAboutReplayRisks } from './client-safety.js'
 import { redisNodeOf } from './cluster-partition.js'
@@ -20,6 +21,9 @@ import { tokenBucket } from './token-bucket-script.js'
  * arrive within one tick share one `EVALSHA` of {@link tokenBucketBatchScript} (one per Cluster slot,
  * at most `maxBatchSize` each), sent at the end of the tick; a lone decision uses
  * {@link tokenBucketScript}. `batch: false` sends one call per decision.
+ *
+ * `maxWait`: a policy with `maxWaitUs` D is stepped with `τ + D` as the scripts' burst argument (core's
+ * `admissionWindowUs`), so tokens are reserved on credit in the same atomic step, on Redis `TIME`.
  *
  * Key layout: `${prefix}${policy name}:{${client key}}` (the limiter's namespacing, see `Store`). The
  * client key is the hash tag, so every policy of one client lives in one Cluster slot. A policy with
@@ -126,18 +130,26 @@ export class RedisStore implements Store {
    */
   consume(key: string, policy: Policy, cost: number): Promise<StepResult> {
     if (this.#heartbeatWanted && this.#heartbeat === undefined) this.#heartbeat = joinFleet(this.client, this.prefix)
+    // Under maxWait the scripts' window is τ + D: a cost above B (never admitted) is answered by a peek.
+    if (policy.maxWaitUs !== undefined && cost > policy.capacity) return this.#refuseOverCapacity(key, policy)
     const redisKey = this.prefix + key
     if (policy.block !== undefined) return consumeBlocking(this.runner, redisKey, policy, cost)
     if (this.#batcher !== undefined) {
-      return this.#batcher.step(redisKey, policy.emissionIntervalUs, policy.burstUs, cost)
+      return this.#batcher.step(redisKey, policy.emissionIntervalUs, admissionWindowUs(policy), cost)
     }
     return consumeAlone(this.runner, redisKey, policy, cost)
+  }
+
+  async #refuseOverCapacity(key: string, policy: Policy): Promise<StepResult> {
+    const { debtUs } = await this.peek(key, policy)
+    return { allowed: false, debtUs }
   }
 
   /**
    * The policies of one request decided all-or-nothing: one `EVALSHA` of `tokenBucketAllScript` (not
    * batched with other decisions), atomic when the keys share a Cluster slot (one identity); across
-   * slots, per slot with a give-back (see `consumeAllInRedis`).
+   * slots, per slot with a give-back (see `consumeAllInRedis`). Never on credit: a policy with `maxWait`
+   * is admitted here only when its tokens are there now.
    *
    * @example
    * ```ts
@@ -161,7 +173,7 @@ export class RedisStore implements Store {
    * ```
    */
   async peek(key: string, policy: Policy): Promise<StepResult> {
-    const args = [policy.emissionIntervalUs, policy.burstUs]
+    const args = [policy.emissionIntervalUs, admissionWindowUs(policy)]
     return parseStep(await runScript(this.runner, peekBucket, [this.prefix + key], args))
   }
 
@@ -189,7 +201,7 @@ export class RedisStore implements Store {
    * ```
    */
   async refund(key: string, policy: Policy, tokens: number): Promise<StepResult> {
-    const args = [policy.emissionIntervalUs, policy.burstUs, tokens]
+    const args = [policy.emissionIntervalUs, admissionWindowUs(policy), tokens]
     return parseStep(await runScript(this.runner, refundBucket, [this.prefix + key], args))
   }
 
@@ -211,7 +223,9 @@ export class RedisStore implements Store {
 }
 
 async function consumeAlone(runner: ScriptRunner, key: string, policy: Policy, cost: number): Promise<StepResult> {
-  return parseStep(await runScript(runner, tokenBucket, [key], [policy.emissionIntervalUs, policy.burstUs, cost]))
+  return parseStep(
+    await runScript(runner, tokenBucket, [key], [policy.emissionIntervalUs, admissionWindowUs(policy), cost]),
+  )
 }
 
 const keySpaces = new WeakMap<object, Map<string, object>>()

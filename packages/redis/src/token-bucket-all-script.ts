@@ -4,7 +4,9 @@ import type { LuaScript } from './run-script.js'
 
 /**
  * One all-or-nothing decision over `KEYS` (the policies of one request), the math of `decideTogetherAt`
- * in `@spillway/core`: step `i` has `ARGV[4i−3..4i]` = emission interval µs, burst µs, cost, held (1|0).
+ * in `@spillway/core`: step `i` has `ARGV[5i−4..5i]` = emission interval µs, burst µs, cost, held (1|0),
+ * window µs (`τ + D`, core's `admissionWindowUs`: the clamp, wider than τ for a policy with `maxWait`, so
+ * what waiting requests reserved on credit stays reserved; never admitted on credit here).
  * When every step that is not held fits (`max(tat, now) + cost·T − now ≤ τ`), every one is taken; else
  * nothing is, and held steps (tokens an earlier decision took for the same request) are given back:
  * `tat ← max(now, tat − cost·T)`, never above capacity. Two steps on one key see each other. Storage and
@@ -15,10 +17,10 @@ import type { LuaScript } from './run-script.js'
  *
  * @example
  * ```ts
- * const reply = await client.evalsha(tokenBucketAllScriptSha1, 2, global, login, tG, bG, 1, 0, tL, bL, 1, 0)
+ * const reply = await client.evalsha(tokenBucketAllScriptSha1, 2, global, login, tG, bG, 1, 0, bG, tL, bL, 1, 0, bL)
  * ```
  */
-export const tokenBucketAllScript = `-- spillway token bucket all-or-nothing v1: every step taken, or none (held ones given back)
+export const tokenBucketAllScript = `-- spillway token bucket all-or-nothing v2: every step taken, or none (held ones given back); clamp window per step
 if redis.replicate_commands then redis.replicate_commands() end
 
 local time = redis.call('TIME')
@@ -38,30 +40,30 @@ end
 
 -- Each key's state: stored tat, poisoned, and the tat this decision leaves (clamped as a step clamps).
 local state = {}
-local function tat_of(key, burst_us)
+local function tat_of(key, window_us)
   local entry = state[key]
   if entry == nil then
     local stored_us, poisoned = read(key)
     entry = { stored = stored_us, poisoned = poisoned, dirty = poisoned }
-    if poisoned then entry.tat = now_us + burst_us else entry.tat = stored_us or now_us end
+    if poisoned then entry.tat = now_us + window_us else entry.tat = stored_us or now_us end
     state[key] = entry
   end
-  local tat_us = math.min(math.max(entry.tat, now_us), now_us + burst_us)
+  local tat_us = math.min(math.max(entry.tat, now_us), now_us + window_us)
   if tat_us ~= entry.tat and entry.tat > now_us then entry.dirty = true end
   return entry, tat_us
 end
 
 local n = #KEYS
-local function arg(i, j) return tonumber(ARGV[4 * (i - 1) + j]) end
+local function arg(i, j) return tonumber(ARGV[5 * (i - 1) + j]) end
 
 -- Trial: does every step that is not held fit? (on a copy of the times, so repeated keys see each other)
 local trial = {}
 local fits = {}
 local taken = true
 for i = 1, n do
-  local key, interval_us, burst_us, cost = KEYS[i], arg(i, 1), arg(i, 2), arg(i, 3)
-  local _, tat_us = tat_of(key, burst_us)
-  if trial[key] then tat_us = math.min(math.max(trial[key], now_us), now_us + burst_us) end
+  local key, interval_us, burst_us, cost, window_us = KEYS[i], arg(i, 1), arg(i, 2), arg(i, 3), arg(i, 5)
+  local _, tat_us = tat_of(key, window_us)
+  if trial[key] then tat_us = math.min(math.max(trial[key], now_us), now_us + window_us) end
   if arg(i, 4) == 1 then
     fits[i] = true
   else
@@ -74,8 +76,8 @@ end
 -- Apply: take every step, or give back the held ones; each key is written once, at the end.
 local replies = {}
 for i = 1, n do
-  local key, interval_us, burst_us, cost, held = KEYS[i], arg(i, 1), arg(i, 2), arg(i, 3), arg(i, 4) == 1
-  local entry, tat_us = tat_of(key, burst_us)
+  local key, interval_us, cost, held = KEYS[i], arg(i, 1), arg(i, 3), arg(i, 4) == 1
+  local entry, tat_us = tat_of(key, arg(i, 5))
   if taken and not held then
     tat_us = tat_us + cost * interval_us
     entry.dirty = true
@@ -107,7 +109,7 @@ return replies
  *
  * @example
  * ```ts
- * await client.evalsha(tokenBucketAllScriptSha1, 1, key, intervalUs, burstUs, 1, 0)
+ * await client.evalsha(tokenBucketAllScriptSha1, 1, key, intervalUs, burstUs, 1, 0, burstUs)
  * ```
  */
 export const tokenBucketAllScriptSha1: string = createHash('sha1').update(tokenBucketAllScript).digest('hex')

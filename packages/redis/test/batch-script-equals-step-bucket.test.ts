@@ -1,6 +1,6 @@
 // Property test: the batch script on a real redis-server decides each step exactly as core's stepBucket, in order.
 import type { Policy } from '@spillway/core'
-import { stepBucket } from '@spillway/core/store'
+import { admissionWindowUs, stepBucket } from '@spillway/core/store'
 import fc from 'fast-check'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -22,22 +22,36 @@ afterAll(async () => {
   await server?.stop()
 })
 
-const policyOf = (capacity: number, emissionIntervalUs: number): Policy => ({
+/** A policy; `maxWaitUs` D > 0 (maxWait) is sent to the script as the admission window τ + D. */
+const policyOf = (capacity: number, emissionIntervalUs: number, maxWaitUs = 0): Policy => ({
   name: 'eq',
   capacity,
   refillRatePerSecond: 1_000_000 / emissionIntervalUs,
   emissionIntervalUs,
   burstUs: capacity * emissionIntervalUs,
+  ...(maxWaitUs > 0 && { maxWaitUs }),
 })
+
+/**
+ * No maxWait half the time; else D up to 3τ (the bucket may then admit that far on credit). With D > 0
+ * costs stay ≤ B: RedisStore never sends a larger one with a credit window (it answers it with a peek).
+ */
+const withMaxWait = (policy: Policy) =>
+  fc
+    .oneof(fc.constant(0), fc.integer({ min: 1, max: Math.min(3 * policy.burstUs, 1e14) }))
+    .map((maxWaitUs) => policyOf(policy.capacity, policy.emissionIntervalUs, maxWaitUs))
 
 /** A bucket: its policy and the stored tat as an offset from Redis TIME in [−2τ, 3τ], or no key. */
 const buckets = fc
   .record({ capacity: fc.integer({ min: 1, max: 20 }), intervalUs: fc.integer({ min: 1, max: 2_000_000 }) })
   .map(({ capacity, intervalUs }) => policyOf(capacity, intervalUs))
+  .chain(withMaxWait)
   .chain((policy) =>
     fc.record({
       policy: fc.constant(policy),
-      offsetUs: fc.option(fc.integer({ min: -2 * policy.burstUs, max: 3 * policy.burstUs }), { nil: undefined }),
+      offsetUs: fc.option(fc.integer({ min: -2 * admissionWindowUs(policy), max: 3 * admissionWindowUs(policy) }), {
+        nil: undefined,
+      }),
     }),
   )
 
@@ -49,7 +63,10 @@ const batches = fc.array(buckets, { minLength: 1, maxLength: 4 }).chain((bucketL
       fc.integer({ min: 0, max: bucketList.length - 1 }).chain((index) =>
         fc.record({
           index: fc.constant(index),
-          cost: fc.integer({ min: 1, max: (bucketList[index]?.policy.capacity ?? 1) + 1 }),
+          cost: fc.integer({
+            min: 1,
+            max: (bucketList[index]?.policy.capacity ?? 1) + (bucketList[index]?.policy.maxWaitUs ? 0 : 1),
+          }),
         }),
       ),
       { minLength: 1, maxLength: 16 },
@@ -93,7 +110,7 @@ it('decides a batch as stepBucket decides its steps one after another at one now
       for (const [i, seed] of seeds.entries()) if (seed === undefined) multi.del(keys[i] as string)
       const args = steps.flatMap(({ index, cost }) => {
         const policy = (buckets[index] as Bucket).policy
-        return [policy.emissionIntervalUs, policy.burstUs, cost]
+        return [policy.emissionIntervalUs, admissionWindowUs(policy), cost]
       })
       multi.evalsha(
         tokenBucketBatchScriptSha1,

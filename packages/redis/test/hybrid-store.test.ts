@@ -1,5 +1,5 @@
 // HybridStore options and lifecycle: coded config errors, the key space shared with RedisStore, no decisions after close.
-import { SpillwayConfigError } from '@spillway/core'
+import { type HybridSyncEvent, SpillwayConfigError, subscribeSpillwayEvents } from '@spillway/core'
 import { createPolicy } from '@spillway/core/store'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -66,5 +66,22 @@ describe('HybridStore options and lifecycle', () => {
     expect((await store.consume('p:{a}', policy, 1)).allowed).toBe(true)
     await store.close()
     await expect(store.consume('p:{a}', policy, 1)).rejects.toThrow(/closed/)
+  })
+
+  it('publishes each sync call on spillway:hybrid-sync: keys, duration, result and N', async () => {
+    const events: HybridSyncEvent[] = []
+    const stop = subscribeSpillwayEvents({ hybridSync: (event) => events.push(event) })
+    const store = new HybridStore({ client, prefix: randomKeyPrefix('hybrid-events'), syncIntervalMs: 100 })
+    try {
+      const policy = createPolicy({ name: 'p', capacity: 5, refillRate: 1 })
+      expect((await store.consume('p:{a}', policy, 1)).allowed).toBe(true)
+      const deadline = Date.now() + 5_000
+      while (!events.some(({ keys }) => keys > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+      expect(events.find(({ keys }) => keys > 0)).toMatchObject({ store: 'hybrid', ok: true, fleetSize: 1 })
+      expect(events.every(({ durationMs }) => durationMs >= 0)).toBe(true)
+    } finally {
+      stop()
+      await store.close()
+    }
   })
 })

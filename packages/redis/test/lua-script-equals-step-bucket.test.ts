@@ -1,6 +1,6 @@
 // Property test: the Lua token bucket script on a real redis-server decides exactly as core's stepBucket.
 import type { Policy } from '@spillway/core'
-import { MAX_BURST_US, stepBucket } from '@spillway/core/store'
+import { admissionWindowUs, MAX_BURST_US, stepBucket } from '@spillway/core/store'
 import fc from 'fast-check'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -22,13 +22,24 @@ afterAll(async () => {
   await server?.stop()
 })
 
-const policyOf = (capacity: number, emissionIntervalUs: number): Policy => ({
+/** A policy; `maxWaitUs` D > 0 (maxWait) is sent to the script as the admission window τ + D. */
+const policyOf = (capacity: number, emissionIntervalUs: number, maxWaitUs = 0): Policy => ({
   name: 'eq',
   capacity,
   refillRatePerSecond: 1_000_000 / emissionIntervalUs,
   emissionIntervalUs,
   burstUs: capacity * emissionIntervalUs,
+  ...(maxWaitUs > 0 && { maxWaitUs }),
 })
+
+/**
+ * No maxWait half the time; else D up to 3τ (the bucket may then admit that far on credit). With D > 0
+ * costs stay ≤ B: RedisStore never sends a larger one with a credit window (it answers it with a peek).
+ */
+const withMaxWait = (policy: Policy) =>
+  fc
+    .oneof(fc.constant(0), fc.integer({ min: 1, max: Math.min(3 * policy.burstUs, 1e14) }))
+    .map((maxWaitUs) => policyOf(policy.capacity, policy.emissionIntervalUs, maxWaitUs))
 
 /** Mostly T ≤ 10 s; sometimes T as large as τ < 10^15 allows, to check exactness near the limit. */
 const policies = fc
@@ -41,13 +52,16 @@ const policies = fc
       )
       .map((intervalUs) => policyOf(capacity, intervalUs)),
   )
+  .chain(withMaxWait)
 
 /** A policy, a cost (1..B+2) and the stored tat as an offset from Redis TIME in [−2τ, 3τ], or no key. */
 const cases = policies.chain((policy) =>
   fc.record({
     policy: fc.constant(policy),
-    cost: fc.integer({ min: 1, max: policy.capacity + 2 }),
-    offsetUs: fc.option(fc.integer({ min: -2 * policy.burstUs, max: 3 * policy.burstUs }), { nil: undefined }),
+    cost: fc.integer({ min: 1, max: policy.capacity + (policy.maxWaitUs === undefined ? 2 : 0) }),
+    offsetUs: fc.option(fc.integer({ min: -2 * admissionWindowUs(policy), max: 3 * admissionWindowUs(policy) }), {
+      nil: undefined,
+    }),
   }),
 )
 
@@ -68,7 +82,7 @@ async function runCase(key: string, policy: Policy, cost: number, offsetUs: numb
   const multi = client.multi()
   if (seededUs === undefined) multi.del(key)
   else multi.set(key, String(seededUs))
-  multi.evalsha(tokenBucketScriptSha1, 1, key, policy.emissionIntervalUs, policy.burstUs, cost)
+  multi.evalsha(tokenBucketScriptSha1, 1, key, policy.emissionIntervalUs, admissionWindowUs(policy), cost)
   multi.get(key)
   multi.time()
   const results = (await multi.exec()) ?? []
@@ -92,7 +106,7 @@ it('decides as stepBucket: same admission, same debt, same stored tat (150 rando
       if (!run.allowed && !written && run.debtUs === 0) {
         // A full bucket (no key, or tat ≤ now) that rejects: only cost > B does, nothing is written, and
         // `now` cannot be recovered. stepBucket must say the same for every now the script could have read.
-        expect(cost * policy.emissionIntervalUs).toBeGreaterThan(policy.burstUs)
+        expect(cost * policy.emissionIntervalUs).toBeGreaterThan(admissionWindowUs(policy))
         for (const nowUs of [Math.max(run.t0, run.seededUs ?? run.t0), run.t1]) {
           expect(stepBucket(policy, { tatUs: run.seededUs, nowUs, cost })).toEqual({
             allowed: false,

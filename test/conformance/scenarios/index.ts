@@ -10,6 +10,7 @@ import { outcomesScenarios } from './outcomes.js'
 import { policiesScenarios } from './policies.js'
 import { proxiesScenarios } from './proxies.js'
 import { responsesScenarios } from './responses.js'
+import { waitsScenarios } from './waits.js'
 
 export type { Scenario }
 
@@ -24,4 +25,5 @@ export const scenarios: readonly Scenario[] = [
   ...proxiesScenarios,
   ...blocksScenarios,
   ...dynamicLimitsScenarios,
+  ...waitsScenarios,
 ]
