@@ -19,7 +19,7 @@ const WORKERS = 3
 const PER_KIND = 30
 const WAVE = 9
 const REPETITIONS = 5
-const START_DELAY_MS = 20
+const START_DELAY_MS = 100
 const WORKER_PATH = fileURLToPath(new URL('./all-or-nothing-worker.ts', import.meta.url))
 
 let server: RedisServer
