@@ -66,8 +66,12 @@ function print(label: string, m: Measurement): void {
 }
 
 console.log(`MemoryStore, Node ${process.version}: heap + typed arrays after gc, per bucket held`)
-for (const shape of shapes)
-  print(`${shape.label}, ${keyCount.toLocaleString('en')} keys`, await measure(shape, keyCount, keyCount))
+for (const [index, shape] of shapes.entries()) {
+  const m = await measure(shape, keyCount, keyCount)
+  print(`${shape.label}, ${keyCount.toLocaleString('en')} keys`, m)
+  // The line `pnpm bench` reads (bench/memory/heap.ts): the first shape, an IPv4 key.
+  if (index === 0) console.log(`heap per key:     ${m.bytesPerBucket.toFixed(1)} bytes`)
+}
 // The worst case of one store: its bound, the widest keys, after a flood of 3 × maxKeys distinct keys
 // (evictions leave deleted entries behind, and the Map's table may double to make room for them).
 const widest = shapes[2] as Shape
