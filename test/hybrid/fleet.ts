@@ -1,10 +1,15 @@
 // Runs N real worker processes hammering one key on one Redis and measures admissions per window (tests and bench/hybrid).
-import { type ChildProcess, fork } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { askWorker, startWorker, stopWorker, type WorkerReply } from '../harness/worker-process.js'
 import type { FleetReply, FleetRequest, FleetStoreKind } from './fleet-worker.js'
 
 const WORKER_PATH = fileURLToPath(new URL('./fleet-worker.ts', import.meta.url))
 const START_DELAY_MS = 400
+
+function ask(worker: ChildProcess, request: Omit<FleetRequest, 'id'>): Promise<FleetReply> {
+  return askWorker<Omit<FleetRequest, 'id'>, FleetReply & WorkerReply>(worker, request).then((reply) => reply)
+}
 
 /** One run: `processes` workers of one store kind on one key. */
 export interface FleetRun {
@@ -31,8 +36,6 @@ export interface FleetPool {
   stop(): Promise<void>
 }
 
-let nextId = 1
-
 /**
  * Forks `size` workers (tsx) connected to the Redis on `port`, all with `prefix`.
  *
@@ -43,7 +46,9 @@ let nextId = 1
  * ```
  */
 export async function startFleetPool(port: number, prefix: string, size: number): Promise<FleetPool> {
-  const workers = await Promise.all(Array.from({ length: size }, () => startWorker(port, prefix)))
+  const workers = await Promise.all(
+    Array.from({ length: size }, () => startWorker(WORKER_PATH, [String(port), prefix])),
+  )
   return {
     async run(run, key) {
       if (run.processes > workers.length) throw new Error(`the pool has ${workers.length} workers`)
@@ -83,36 +88,4 @@ export function leaseBound(run: FleetRun, windowMs: number): number {
 /** What an exact bucket admits at most over a run of `ms`: B + R·t. */
 export function exactAdmissions(run: FleetRun, ms: number): number {
   return run.capacity + (run.refillPerSecond * ms) / 1000
-}
-
-function ask(worker: ChildProcess, request: Omit<FleetRequest, 'id'>): Promise<FleetReply> {
-  const id = nextId++
-  return new Promise((resolve, reject) => {
-    const onMessage = (reply: FleetReply) => {
-      if (reply.id !== id) return
-      worker.off('message', onMessage)
-      if (reply.error !== undefined) reject(new Error(reply.error))
-      else resolve(reply)
-    }
-    worker.on('message', onMessage)
-    worker.send({ ...request, id } satisfies FleetRequest)
-  })
-}
-
-function startWorker(port: number, prefix: string): Promise<ChildProcess> {
-  const worker = fork(WORKER_PATH, [String(port), prefix], { execArgv: ['--import', 'tsx'], stdio: 'inherit' })
-  return new Promise((resolve, reject) => {
-    worker.once('message', () => resolve(worker))
-    worker.once('exit', (code) => reject(new Error(`fleet worker exited with ${code} before it was ready`)))
-  })
-}
-
-/** Closing the IPC channel makes a worker quit its client and exit; SIGTERM by pid if it lingers. */
-async function stopWorker(worker: ChildProcess): Promise<void> {
-  if (worker.exitCode !== null || worker.signalCode !== null) return
-  const exited = new Promise((resolve) => worker.once('exit', resolve))
-  const timer = setTimeout(() => worker.pid !== undefined && process.kill(worker.pid, 'SIGTERM'), 2000)
-  worker.disconnect()
-  await exited
-  clearTimeout(timer)
 }

@@ -1,6 +1,6 @@
 // The all-or-nothing race: several processes decide stacked policies of one identity at once; the multi-key
 // script never over-admits any bucket, and a rejected request takes no token from any of them.
-import { type ChildProcess, fork } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { createLimiter } from '@spillway/core'
 import { RedisStore } from '@spillway/redis'
@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectLimiterClient } from '../harness/redis-client.js'
 import { type RedisServer, randomKeyPrefix, startRedisServer } from '../harness/redis-server.js'
+import { askWorker, startWorker, stopWorker, type WorkerReply } from '../harness/worker-process.js'
 import {
   type AllOrNothingReply,
   type AllOrNothingRequest,
@@ -26,37 +27,11 @@ let server: RedisServer
 let client: Redis
 let prefix: string
 let workers: ChildProcess[] = []
-let nextId = 1
 
 function ask(worker: ChildProcess, request: Omit<AllOrNothingRequest, 'id'>): Promise<Record<RequestKind, number>> {
-  const id = nextId++
-  return new Promise((resolve, reject) => {
-    const onMessage = (reply: AllOrNothingReply) => {
-      if (reply.id !== id) return
-      worker.off('message', onMessage)
-      if (reply.admitted === undefined) reject(new Error(reply.error))
-      else resolve(reply.admitted)
-    }
-    worker.on('message', onMessage)
-    worker.send({ ...request, id } satisfies AllOrNothingRequest)
-  })
-}
-
-function startWorker(): Promise<ChildProcess> {
-  const worker = fork(WORKER_PATH, [String(server.port), prefix], { execArgv: ['--import', 'tsx'], stdio: 'inherit' })
-  return new Promise((resolve, reject) => {
-    worker.once('message', () => resolve(worker))
-    worker.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready`)))
-  })
-}
-
-async function stopWorker(worker: ChildProcess): Promise<void> {
-  if (worker.exitCode !== null || worker.signalCode !== null) return
-  const exited = new Promise((resolve) => worker.once('exit', resolve))
-  const timer = setTimeout(() => worker.pid !== undefined && process.kill(worker.pid, 'SIGTERM'), 2000)
-  worker.disconnect()
-  await exited
-  clearTimeout(timer)
+  return askWorker<Omit<AllOrNothingRequest, 'id'>, AllOrNothingReply & WorkerReply>(worker, request).then(
+    (reply) => reply.admitted as Record<RequestKind, number>,
+  )
 }
 
 /** Tokens left in each policy's bucket of `identity`, read by a limiter in this process. */
@@ -85,7 +60,9 @@ describe(`all-or-nothing race: ${WORKERS} processes × ${3 * PER_KIND} stacked d
     server = await startRedisServer()
     client = await connectLimiterClient(server.port)
     prefix = randomKeyPrefix('all-or-nothing')
-    workers = await Promise.all(Array.from({ length: WORKERS }, startWorker))
+    workers = await Promise.all(
+      Array.from({ length: WORKERS }, () => startWorker(WORKER_PATH, [String(server.port), prefix])),
+    )
   })
 
   afterAll(async () => {

@@ -1,8 +1,9 @@
 // The race test: 3 OS processes × 50 in-flight decisions on one key must admit exactly the capacity.
-import { type ChildProcess, fork } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RedisServer, randomKeyPrefix, startRedisServer } from '../harness/redis-server.js'
+import { askWorker, startWorker, stopWorker, type WorkerReply } from '../harness/worker-process.js'
 import { CLIENT_KINDS } from './client-kinds.js'
 import type { RaceReply, RaceRequest, RaceStore } from './race-worker.js'
 
@@ -16,39 +17,11 @@ const WORKER_PATH = fileURLToPath(new URL('./race-worker.ts', import.meta.url))
 
 let server: RedisServer
 let workers: ChildProcess[] = []
-let nextId = 1
 
-/** Sends one request to a worker and resolves with its reply (matched by id). */
 function ask(worker: ChildProcess, request: Omit<RaceRequest, 'id'>): Promise<number> {
-  const id = nextId++
-  return new Promise((resolve, reject) => {
-    const onMessage = (reply: RaceReply) => {
-      if (reply.id !== id) return
-      worker.off('message', onMessage)
-      if (reply.error !== undefined) reject(new Error(reply.error))
-      else resolve(reply.admitted ?? Number.NaN)
-    }
-    worker.on('message', onMessage)
-    worker.send({ ...request, id } satisfies RaceRequest)
-  })
-}
-
-function startWorker(port: number, prefix: string): Promise<ChildProcess> {
-  const worker = fork(WORKER_PATH, [String(port), prefix], { execArgv: ['--import', 'tsx'], stdio: 'inherit' })
-  return new Promise((resolve, reject) => {
-    worker.once('message', () => resolve(worker))
-    worker.once('exit', (code) => reject(new Error(`race worker exited with ${code} before it was ready`)))
-  })
-}
-
-/** Closing the IPC channel makes a worker quit its client and exit; SIGTERM by pid if it lingers. */
-async function stopWorker(worker: ChildProcess): Promise<void> {
-  if (worker.exitCode !== null || worker.signalCode !== null) return
-  const exited = new Promise((resolve) => worker.once('exit', resolve))
-  const timer = setTimeout(() => worker.pid !== undefined && process.kill(worker.pid, 'SIGTERM'), 2000)
-  worker.disconnect()
-  await exited
-  clearTimeout(timer)
+  return askWorker<Omit<RaceRequest, 'id'>, RaceReply & WorkerReply>(worker, request).then(
+    (reply) => reply.admitted ?? Number.NaN,
+  )
 }
 
 /** Admitted decisions per worker in one repetition: all start firing IN_FLIGHT decisions on `key` at one instant. */
@@ -75,7 +48,9 @@ describe(`race: ${WORKERS} processes × ${IN_FLIGHT} in flight (waves of ${WAVE}
   beforeAll(async () => {
     server = await startRedisServer()
     const prefix = randomKeyPrefix('race')
-    workers = await Promise.all(Array.from({ length: WORKERS }, () => startWorker(server.port, prefix)))
+    workers = await Promise.all(
+      Array.from({ length: WORKERS }, () => startWorker(WORKER_PATH, [String(server.port), prefix])),
+    )
   })
 
   afterAll(async () => {

@@ -1,8 +1,9 @@
 // maxWait across processes on one Redis: held requests go on within B + R·t, in arrival order per process.
-import { type ChildProcess, fork } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RedisServer, randomKeyPrefix, startRedisServer } from '../harness/redis-server.js'
+import { askWorker, startWorker, stopWorker, type WorkerReply } from '../harness/worker-process.js'
 import { WAIT_POLICY, type WaitMode, type WaitReply, type WaitRequest, type WaitResult } from './wait-protocol.js'
 
 const WORKERS = 3
@@ -11,40 +12,12 @@ const GAP_MS = 5
 const WORKER_PATH = fileURLToPath(new URL('./wait-worker.ts', import.meta.url))
 const { capacity: B, refillRate: R, maxWait: MAX_WAIT_MS } = WAIT_POLICY
 
+function ask(worker: ChildProcess, request: Omit<WaitRequest, 'id'>): Promise<WaitReply> {
+  return askWorker<Omit<WaitRequest, 'id'>, WaitReply & WorkerReply>(worker, request).then((reply) => reply)
+}
+
 let server: RedisServer
 let workers: ChildProcess[] = []
-let nextId = 1
-
-function ask(worker: ChildProcess, request: Omit<WaitRequest, 'id'>): Promise<WaitReply> {
-  const id = nextId++
-  return new Promise((resolve, reject) => {
-    const onMessage = (reply: WaitReply) => {
-      if (reply.id !== id) return
-      worker.off('message', onMessage)
-      if (reply.error !== undefined) reject(new Error(reply.error))
-      else resolve(reply)
-    }
-    worker.on('message', onMessage)
-    worker.send({ ...request, id } satisfies WaitRequest)
-  })
-}
-
-function startWorker(port: number, prefix: string): Promise<ChildProcess> {
-  const worker = fork(WORKER_PATH, [String(port), prefix], { execArgv: ['--import', 'tsx'], stdio: 'inherit' })
-  return new Promise((resolve, reject) => {
-    worker.once('message', () => resolve(worker))
-    worker.once('exit', (code) => reject(new Error(`wait worker exited with ${code} before it was ready`)))
-  })
-}
-
-async function stopWorker(worker: ChildProcess): Promise<void> {
-  if (worker.exitCode !== null || worker.signalCode !== null) return
-  const exited = new Promise((resolve) => worker.once('exit', resolve))
-  const timer = setTimeout(() => worker.pid !== undefined && process.kill(worker.pid, 'SIGTERM'), 2000)
-  worker.disconnect()
-  await exited
-  clearTimeout(timer)
-}
 
 /** Every worker fires PER_WORKER requests, GAP_MS apart, on one key, from one instant. */
 async function fleetRun(mode: WaitMode, key: string): Promise<{ startAtMs: number; replies: WaitReply[] }> {
@@ -73,7 +46,9 @@ describe(`maxWait on Redis: ${WORKERS} processes × ${PER_WORKER} requests ${GAP
   beforeAll(async () => {
     server = await startRedisServer()
     const prefix = randomKeyPrefix('wait')
-    workers = await Promise.all(Array.from({ length: WORKERS }, () => startWorker(server.port, prefix)))
+    workers = await Promise.all(
+      Array.from({ length: WORKERS }, () => startWorker(WORKER_PATH, [String(server.port), prefix])),
+    )
   })
 
   afterAll(async () => {
