@@ -6,6 +6,7 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { type RedisServer, randomKeyPrefix, startRedisServer } from '../../../test/harness/redis-server.js'
 import { tokenBucketScript, tokenBucketScriptSha1 } from '../src/index.js'
+import { policyOf, withMaxWait } from './script-policies.js'
 
 let server: RedisServer
 let client: Redis
@@ -21,25 +22,6 @@ afterAll(async () => {
   client?.disconnect()
   await server?.stop()
 })
-
-/** A policy; `maxWaitUs` D > 0 (maxWait) is sent to the script as the admission window τ + D. */
-const policyOf = (capacity: number, emissionIntervalUs: number, maxWaitUs = 0): Policy => ({
-  name: 'eq',
-  capacity,
-  refillRatePerSecond: 1_000_000 / emissionIntervalUs,
-  emissionIntervalUs,
-  burstUs: capacity * emissionIntervalUs,
-  ...(maxWaitUs > 0 && { maxWaitUs }),
-})
-
-/**
- * No maxWait half the time; else D up to 3τ (the bucket may then admit that far on credit). With D > 0
- * costs stay ≤ B: RedisStore never sends a larger one with a credit window (it answers it with a peek).
- */
-const withMaxWait = (policy: Policy) =>
-  fc
-    .oneof(fc.constant(0), fc.integer({ min: 1, max: Math.min(3 * policy.burstUs, 1e14) }))
-    .map((maxWaitUs) => policyOf(policy.capacity, policy.emissionIntervalUs, maxWaitUs))
 
 /** Mostly T ≤ 10 s; sometimes T as large as τ < 10^15 allows, to check exactness near the limit. */
 const policies = fc
