@@ -133,6 +133,8 @@ describe('createRequestLimiter', () => {
       capacity: 1,
       refillRate: 1,
       statusCode: 503,
+      // A stopped clock: with the real one the 1 s wait could read 999 ms on a slow machine.
+      store: new MemoryStore({ clock: () => 0 }),
       onLimited: (decision) => seen.push(decision),
       body: (decision: Decision) => ({ wait: decision.retryAfterMs }),
     })
