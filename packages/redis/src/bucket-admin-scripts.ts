@@ -12,9 +12,6 @@ local interval_us = tonumber(ARGV[1])
 local burst_us = tonumber(ARGV[2])
 local time = redis.call('TIME')
 local now_us = tonumber(time[1]) * 1000000 + tonumber(time[2])
-local function int(x)
-  return string.format('%.0f', x)
-end
 local raw = redis.pcall('GET', key)
 local stored_us = nil
 local poisoned = false
@@ -63,7 +60,7 @@ local new_tat_us = math.max(now_us, tat_us - tokens * interval_us)
 if new_tat_us <= now_us then
   redis.call('DEL', key)
 else
-  redis.call('SET', key, int(new_tat_us), 'PX', int(math.ceil((new_tat_us - now_us) / 1000) + 1))
+  redis.call('SET', key, new_tat_us, 'PX', math.ceil((new_tat_us - now_us) / 1000) + 1)
 end
 local debt_us = new_tat_us - now_us
 return {debt_us + interval_us <= burst_us and 1 or 0, debt_us}

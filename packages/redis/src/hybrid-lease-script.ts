@@ -35,7 +35,7 @@ local function int(x)
 end
 
 local function store(key, tat_us)
-  redis.call('SET', key, int(tat_us), 'PX', int(math.ceil((tat_us - now_us) / 1000) + 1))
+  redis.call('SET', key, tat_us, 'PX', math.ceil((tat_us - now_us) / 1000) + 1)
 end
 
 -- The bucket as token bucket v2 reads it: absent = full; digits = tat (clamped to now + burst); else empty.

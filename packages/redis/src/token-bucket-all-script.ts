@@ -26,9 +26,6 @@ if redis.replicate_commands then redis.replicate_commands() end
 local time = redis.call('TIME')
 local now_us = tonumber(time[1]) * 1000000 + tonumber(time[2])
 
-local function int(x)
-  return string.format('%.0f', x)
-end
 
 -- Reads as token bucket v2: absent = full; digits = tat; anything else = empty (rewritten below).
 local function read(key)
@@ -95,7 +92,7 @@ for i = 1, n do
   if entry.dirty then
     entry.dirty = false
     if entry.tat > now_us then
-      redis.call('SET', key, int(entry.tat), 'PX', int(math.ceil((entry.tat - now_us) / 1000) + 1))
+      redis.call('SET', key, entry.tat, 'PX', math.ceil((entry.tat - now_us) / 1000) + 1)
     else
       redis.call('DEL', key)
     end

