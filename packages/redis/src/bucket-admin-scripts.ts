@@ -1,28 +1,18 @@
 // The Lua scripts that read, reset and refund one token bucket inside Redis, on Redis TIME; each with its SHA1.
 import { createHash } from 'node:crypto'
+import { LUA_BUCKET_PRELUDE } from './lua-bucket.js'
 import type { LuaScript } from './run-script.js'
 
 /**
  * What every script below shares with the token bucket script: Redis TIME, the stored `tat` read as a
  * string of digits, and anything else (another type, `'nan'`, `'-5'`…) taken as an empty bucket.
  */
-const READ_BUCKET = `if redis.replicate_commands then redis.replicate_commands() end
+const READ_BUCKET = `${LUA_BUCKET_PRELUDE}
 local key = KEYS[1]
 local interval_us = tonumber(ARGV[1])
 local burst_us = tonumber(ARGV[2])
-local time = redis.call('TIME')
-local now_us = tonumber(time[1]) * 1000000 + tonumber(time[2])
-local raw = redis.pcall('GET', key)
-local stored_us = nil
-local poisoned = false
-if type(raw) == 'string' and string.find(raw, '^%d+$') then
-  stored_us = tonumber(raw)
-elseif raw then
-  poisoned = true
-end
--- The clock policy of stepBucket: a forward jump is a full bucket, a backward one clamps to empty.
-local tat_us = math.min(math.max(stored_us or now_us, now_us), now_us + burst_us)
-if poisoned then tat_us = now_us + burst_us end
+local stored_us, poisoned = read_bucket(key)
+local tat_us = clamped_tat(stored_us, poisoned, burst_us)
 `
 
 /**
@@ -60,7 +50,7 @@ local new_tat_us = math.max(now_us, tat_us - tokens * interval_us)
 if new_tat_us <= now_us then
   redis.call('DEL', key)
 else
-  redis.call('SET', key, new_tat_us, 'PX', math.ceil((new_tat_us - now_us) / 1000) + 1)
+  store_bucket(key, new_tat_us)
 end
 local debt_us = new_tat_us - now_us
 return {debt_us + interval_us <= burst_us and 1 or 0, debt_us}

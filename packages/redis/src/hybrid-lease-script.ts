@@ -1,5 +1,6 @@
 // The Lua script of HybridStore's sync call: returns and leases on many GCRA buckets plus one heartbeat, one TIME; with its SHA1.
 import { createHash } from 'node:crypto'
+import { LUA_BUCKET_PRELUDE } from './lua-bucket.js'
 import type { LuaScript } from './run-script.js'
 
 /**
@@ -25,29 +26,16 @@ import type { LuaScript } from './run-script.js'
  * ```
  */
 export const hybridLeaseScript = `-- spillway hybrid lease v1: returns, leases and a heartbeat in one call, one TIME
-if redis.replicate_commands then redis.replicate_commands() end
-
-local time = redis.call('TIME')
-local now_us = tonumber(time[1]) * 1000000 + tonumber(time[2])
-
+${LUA_BUCKET_PRELUDE}
 local function int(x)
   return string.format('%.0f', x)
 end
 
-local function store(key, tat_us)
-  redis.call('SET', key, tat_us, 'PX', math.ceil((tat_us - now_us) / 1000) + 1)
-end
-
--- The bucket as token bucket v2 reads it: absent = full; digits = tat (clamped to now + burst); else empty.
+-- The bucket as token bucket v2 reads it, and whether it must be rewritten (poisoned, or clamped after a
+-- backward clock jump).
 local function read_tat(key, burst_us)
-  local raw = redis.pcall('GET', key)
-  if type(raw) == 'string' and string.find(raw, '^%d+$') then
-    local stored_us = tonumber(raw)
-    return math.min(math.max(stored_us, now_us), now_us + burst_us), stored_us > now_us + burst_us
-  elseif raw then
-    return now_us + burst_us, true
-  end
-  return now_us, false
+  local stored_us, poisoned = read_bucket(key)
+  return clamped_tat(stored_us, poisoned, burst_us), poisoned or (stored_us ~= nil and stored_us > now_us + burst_us)
 end
 
 local function lease(key, interval_us, burst_us, returned, want, need)
@@ -63,7 +51,7 @@ local function lease(key, interval_us, burst_us, returned, want, need)
     tat_us = tat_us + granted * interval_us
     dirty = true
   end
-  if dirty then store(key, tat_us) end
+  if dirty then store_bucket(key, tat_us) end
   local wait_us = math.max(0, tat_us + math.max(need, 1) * interval_us - burst_us - now_us)
   return granted, tat_us - now_us, wait_us
 end

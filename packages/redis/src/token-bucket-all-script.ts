@@ -1,5 +1,6 @@
 // The Lua script that decides several token buckets all-or-nothing, on one Redis TIME; with its SHA1.
 import { createHash } from 'node:crypto'
+import { LUA_BUCKET_PRELUDE } from './lua-bucket.js'
 import type { LuaScript } from './run-script.js'
 
 /**
@@ -21,26 +22,13 @@ import type { LuaScript } from './run-script.js'
  * ```
  */
 export const tokenBucketAllScript = `-- spillway token bucket all-or-nothing v2: every step taken, or none (held ones given back); clamp window per step
-if redis.replicate_commands then redis.replicate_commands() end
-
-local time = redis.call('TIME')
-local now_us = tonumber(time[1]) * 1000000 + tonumber(time[2])
-
-
--- Reads as token bucket v2: absent = full; digits = tat; anything else = empty (rewritten below).
-local function read(key)
-  local raw = redis.pcall('GET', key)
-  if type(raw) == 'string' and string.find(raw, '^%d+$') then return tonumber(raw), false end
-  if raw then return nil, true end
-  return nil, false
-end
-
+${LUA_BUCKET_PRELUDE}
 -- Each key's state: stored tat, poisoned, and the tat this decision leaves (clamped as a step clamps).
 local state = {}
 local function tat_of(key, window_us)
   local entry = state[key]
   if entry == nil then
-    local stored_us, poisoned = read(key)
+    local stored_us, poisoned = read_bucket(key)
     entry = { stored = stored_us, poisoned = poisoned, dirty = poisoned }
     if poisoned then entry.tat = now_us + window_us else entry.tat = stored_us or now_us end
     state[key] = entry
@@ -92,7 +80,7 @@ for i = 1, n do
   if entry.dirty then
     entry.dirty = false
     if entry.tat > now_us then
-      redis.call('SET', key, entry.tat, 'PX', math.ceil((entry.tat - now_us) / 1000) + 1)
+      store_bucket(key, entry.tat)
     else
       redis.call('DEL', key)
     end

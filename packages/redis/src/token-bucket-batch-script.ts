@@ -1,5 +1,6 @@
 // The Lua script that steps many token buckets in one call, each in turn, on one Redis TIME; with its SHA1.
 import { createHash } from 'node:crypto'
+import { LUA_BUCKET_PRELUDE } from './lua-bucket.js'
 import type { LuaScript } from './run-script.js'
 
 /**
@@ -16,37 +17,18 @@ import type { LuaScript } from './run-script.js'
  * ```
  */
 export const tokenBucketBatchScript = `-- spillway token bucket batch v1: GCRA steps on many keys, one TIME (see token bucket v2)
-if redis.replicate_commands then redis.replicate_commands() end
-
-local time = redis.call('TIME')
-local now_us = tonumber(time[1]) * 1000000 + tonumber(time[2])
-
-
--- Keep tat until the bucket would be full again (+1 ms so it never expires early). SET replaces any type.
--- Numbers, not strings: Redis writes an integral Lua number as its digits, cheaper than string.format.
-local function store(key, tat_us)
-  redis.call('SET', key, tat_us, 'PX', math.ceil((tat_us - now_us) / 1000) + 1)
-end
-
--- One step, exactly as token bucket v2: absent key = full; digits = tat; anything else = empty, rewritten.
+${LUA_BUCKET_PRELUDE}
+-- One step, exactly as token bucket v2.
 local function step(key, interval_us, burst_us, cost)
-  local raw = redis.pcall('GET', key)
-  local stored_us = nil
-  local poisoned = false
-  if type(raw) == 'string' and string.find(raw, '^%d+$') then
-    stored_us = tonumber(raw)
-  elseif raw then
-    poisoned = true
-  end
-  local tat_us = math.min(math.max(stored_us or now_us, now_us), now_us + burst_us)
-  if poisoned then tat_us = now_us + burst_us end
+  local stored_us, poisoned = read_bucket(key)
+  local tat_us = clamped_tat(stored_us, poisoned, burst_us)
   local new_tat_us = tat_us + cost * interval_us
   if new_tat_us - now_us <= burst_us then
-    store(key, new_tat_us)
+    store_bucket(key, new_tat_us)
     return 1, new_tat_us - now_us
   end
   if poisoned or (stored_us ~= nil and stored_us > tat_us) then
-    store(key, tat_us)
+    store_bucket(key, tat_us)
   end
   return 0, tat_us - now_us
 end

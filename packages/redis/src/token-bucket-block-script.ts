@@ -1,6 +1,7 @@
 // The Lua script for a policy with blockDuration: the bucket step and its block, atomically, on Redis TIME; with its SHA1.
 import { createHash } from 'node:crypto'
 import type { Policy, StepResult } from '@spillway/core'
+import { LUA_BUCKET_PRELUDE } from './lua-bucket.js'
 import { type LuaScript, runScript } from './run-script.js'
 import type { ScriptRunner } from './script-runner.js'
 
@@ -23,8 +24,7 @@ import type { ScriptRunner } from './script-runner.js'
  * ```
  */
 export const tokenBucketBlockScript = `-- spillway token bucket with block v1: GCRA step and blockDuration on Redis TIME (see stepBlockedBucket)
-if redis.replicate_commands then redis.replicate_commands() end
-
+${LUA_BUCKET_PRELUDE}
 local key = KEYS[1]
 local block_key = KEYS[2]
 local interval_us = tonumber(ARGV[1])
@@ -34,27 +34,12 @@ local first_block_us = tonumber(ARGV[4])
 local max_block_us = tonumber(ARGV[5])
 local factor = tonumber(ARGV[6])
 
-local time = redis.call('TIME')
-local now_us = tonumber(time[1]) * 1000000 + tonumber(time[2])
-
 local function int(x)
   return string.format('%.0f', x)
 end
 
-local function store(tat_us)
-  redis.call('SET', key, tat_us, 'PX', math.ceil((tat_us - now_us) / 1000) + 1)
-end
-
-local raw = redis.pcall('GET', key)
-local stored_us = nil
-local poisoned = false
-if type(raw) == 'string' and string.find(raw, '^%d+$') then
-  stored_us = tonumber(raw)
-elseif raw then
-  poisoned = true
-end
-local tat_us = math.min(math.max(stored_us or now_us, now_us), now_us + burst_us)
-if poisoned then tat_us = now_us + burst_us end
+local stored_us, poisoned = read_bucket(key)
+local tat_us = clamped_tat(stored_us, poisoned, burst_us)
 
 -- The block: until (clamped to now + max after a backward clock jump) and level; anything else is none.
 local until_us = nil
@@ -73,11 +58,11 @@ end
 
 local new_tat_us = tat_us + cost * interval_us
 if new_tat_us - now_us <= burst_us then
-  store(new_tat_us)
+  store_bucket(key, new_tat_us)
   return {1, new_tat_us - now_us, 0}
 end
 if poisoned or (stored_us ~= nil and stored_us > tat_us) then
-  store(tat_us)
+  store_bucket(key, tat_us)
 end
 if cost * interval_us > burst_us then
   return {0, tat_us - now_us, 0}
