@@ -21,8 +21,21 @@ export class CallbackTimeoutError extends Error {
  * ```
  */
 export function withinBudget<T>(value: PromiseLike<T> | T, budgetMs: number, stage: FailureStage): Promise<T> {
+  return settleWithin(value, budgetMs, () => new CallbackTimeoutError(stage, budgetMs))
+}
+
+/**
+ * Resolves or rejects like `value`, or rejects with `timeoutError()` once `ms` have passed first. The timer
+ * is cleared as soon as `value` settles and never keeps the process alive; a late settlement is ignored.
+ *
+ * @example
+ * ```ts
+ * const reply = await settleWithin(client.evalsha(sha, 1, key), 50, () => new Error('Redis took over 50 ms'))
+ * ```
+ */
+export function settleWithin<T>(value: PromiseLike<T> | T, ms: number, timeoutError: () => Error): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new CallbackTimeoutError(stage, budgetMs)), budgetMs)
+    const timer = setTimeout(() => reject(timeoutError()), ms)
     timer.unref?.()
     Promise.resolve(value).then(
       (settled) => {

@@ -1,4 +1,5 @@
 // withTimeout: a store whose every decision settles within a time budget of its own, whatever the client does.
+import { settleWithin } from './budget.js'
 import { SpillwayConfigError } from './errors.js'
 import type { ConsumeStep, Policy, Store } from './types.js'
 import { rejectUnknownOptions, requireObject, requirePositiveNumber } from './validate.js'
@@ -92,21 +93,11 @@ export function checkTimeoutMs(value: unknown, option: string): number {
 
 /** Runs `call`, settling like it or rejecting with a {@link StoreTimeoutError} after `timeoutMs`. */
 function withinTime<T>(store: Store, timeoutMs: number, call: () => Promise<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new StoreTimeoutError(store.name, timeoutMs)), timeoutMs)
-    timer.unref?.()
-    const settle =
-      <T>(finish: (value: T) => void) =>
-      (value: T) => {
-        clearTimeout(timer)
-        finish(value)
-      }
-    let pending: Promise<T>
-    try {
-      pending = call()
-    } catch (error) {
-      pending = Promise.reject(error)
-    }
-    Promise.resolve(pending).then(settle(resolve), settle(reject))
-  })
+  let pending: Promise<T>
+  try {
+    pending = call()
+  } catch (error) {
+    pending = Promise.reject(error)
+  }
+  return settleWithin(pending, timeoutMs, () => new StoreTimeoutError(store.name, timeoutMs))
 }

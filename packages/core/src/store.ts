@@ -16,6 +16,7 @@ export {
   refundBucket,
   stepBucket,
 } from './bucket.js'
+export { settleWithin } from './budget.js'
 export { type ClockUs, monotonicClockUs } from './clock.js'
 export { parseDurationMs } from './duration.js'
 export { errorHelp } from './errors.js'

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Policy, StepResult, Store } from '@spillway/core'
-import { cachedSharePolicy, monotonicClockUs, publishEvent, stepBucket } from '@spillway/core/store'
+import { cachedSharePolicy, monotonicClockUs, publishEvent, settleWithin, stepBucket } from '@spillway/core/store'
 import { peekBucket, refundBucket, resetBucket } from './bucket-admin-scripts.js'
 import { KeyLease } from './hybrid-key-lease.js'
 import {
@@ -11,7 +11,7 @@ import {
   resolveHybridStoreOptions,
 } from './hybrid-store-options.js'
 import { type FleetAction, type LeaseReply, type SyncItem, sendSyncCall } from './hybrid-sync-call.js'
-import { keySlot } from './key-slot.js'
+import { groupBySlot } from './key-slot.js'
 import { runScript } from './run-script.js'
 import type { RedisStoreClient } from './script-runner.js'
 import { parseStep } from './step-reply.js'
@@ -285,7 +285,7 @@ export class HybridStore implements Store {
       return
     }
     if (beat) this.#track([], fleet)
-    for (const group of groupBySlot(items)) this.#track(group, { kind: 'none' })
+    for (const group of groupBySlot(items, (item) => item.redisKey)) this.#track(group, { kind: 'none' })
   }
 
   #item(key: string, entry: KeyLease, request: SyncItem['request']): SyncItem {
@@ -307,7 +307,10 @@ export class HybridStore implements Store {
     const anchorKey = fleet.kind === 'none' && items[0] !== undefined ? items[0].redisKey : this.fleetKey
     try {
       const call = sendSyncCall(this.#settings.runner, { anchorKey, processId: this.#processId, fleet, items })
-      const { fleetSize, replies } = await withBudget(call, this.#settings.timeoutMs)
+      const { fleetSize, replies } = await settleWithin(call, this.#settings.timeoutMs, () => {
+        // Its late reply is ignored: those leases are lost, never resent.
+        return new Error(`[spillway] HybridStore: Redis did not answer within ${this.#settings.timeoutMs} ms`)
+      })
       if (fleet.kind === 'beat' && fleetSize > 0) this.#fleetSize = fleetSize
       this.#published(items.length, sentAtUs)
       this.#recover()
@@ -382,31 +385,6 @@ export class HybridStore implements Store {
     entry.waiters = []
     for (const waiter of waiting) waiter.resolve(this.#decideOnShare(entry, waiter.cost, nowUs))
   }
-}
-
-/** Items in order, split by hash slot (a script's keys must share one on a Cluster). */
-function groupBySlot(items: readonly SyncItem[]): SyncItem[][] {
-  const bySlot = new Map<number, SyncItem[]>()
-  for (const item of items) {
-    const slot = keySlot(item.redisKey)
-    const group = bySlot.get(slot)
-    if (group === undefined) bySlot.set(slot, [item])
-    else group.push(item)
-  }
-  return [...bySlot.values()]
-}
-
-/** Rejects when `call` takes longer than `timeoutMs`; its late reply is ignored (leases lost, never resent). */
-function withBudget<T>(call: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`[spillway] HybridStore: Redis did not answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    )
-  })
-  call.catch(() => undefined)
-  return Promise.race([call, timeout]).finally(() => clearTimeout(timer))
 }
 
 function report(hook: ((error: unknown) => void) | undefined, error: unknown): void {

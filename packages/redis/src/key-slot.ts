@@ -38,3 +38,23 @@ export function keySlot(key: string): number {
     crc = ((crc << 8) & 0xffff) ^ (TABLE[((crc >> 8) ^ (bytes[i] as number)) & 0xff] as number)
   return crc & 0x3fff
 }
+
+/**
+ * `items` in order, split by the hash slot of each one's key (order kept within a slot): a script's keys
+ * must share one slot on a Cluster.
+ *
+ * @example
+ * ```ts
+ * for (const group of groupBySlot(steps, (step) => step.key)) send(group)
+ * ```
+ */
+export function groupBySlot<T>(items: readonly T[], keyOf: (item: T) => string): T[][] {
+  const bySlot = new Map<number, T[]>()
+  for (const item of items) {
+    const slot = keySlot(keyOf(item))
+    const group = bySlot.get(slot)
+    if (group === undefined) bySlot.set(slot, [item])
+    else group.push(item)
+  }
+  return [...bySlot.values()]
+}
