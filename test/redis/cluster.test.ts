@@ -1,6 +1,12 @@
 // RedisStore through an ioredis Cluster client on a private 3-master Redis Cluster: exact, spread, survives a restart.
 import { createPolicy, storeKey } from '@spillway/core/store'
-import { RedisStore, type RedisStoreOptions, tokenBucketBatchScript, tokenBucketScript } from '@spillway/redis'
+import {
+  HybridStore,
+  RedisStore,
+  type RedisStoreOptions,
+  tokenBucketBatchScript,
+  tokenBucketScript,
+} from '@spillway/redis'
 import { type Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { keySlot as keySlotOf } from '../../packages/redis/src/key-slot.js'
@@ -69,6 +75,42 @@ for (const kind of ['iovalkey', 'node-redis'] as const) {
     expect(adaptClient(clientOf())).toMatchObject({ isCluster: true })
   })
 }
+
+testStore('HybridStore (3-master Cluster)', () => new HybridStore({ client, prefix: randomKeyPrefix('hybrid') }))
+
+describe('HybridStore on a 3-master Redis Cluster', () => {
+  it('leases for clients on every master, exact per client, and gives back what it did not spend on close', async () => {
+    const prefix = randomKeyPrefix('hybrid-spread')
+    const store = new HybridStore({ client, prefix, syncIntervalMs: 1000 })
+    const policy = createPolicy({ name: 'lease', capacity: 10, refillRate: 0.01 })
+    const ids = Array.from({ length: 30 }, (_, i) => `198.51.100.${i}`)
+    // 12 decisions per client, all in one tick: one process (N = 1) may spend at most B = 10 of each.
+    const requests = ids.flatMap((key) => Array.from({ length: 12 }, () => ({ key, policy, cost: 1 })))
+    const decisions = await decideAll(store, requests)
+    for (const [index] of ids.entries()) {
+      const own = decisions.slice(12 * index, 12 * (index + 1))
+      expect(own.filter((d) => d.allowed)).toHaveLength(10)
+    }
+    const perNode = await Promise.all(direct.map((connection) => connection.keys(`${prefix}lease:*`)))
+    expect(perNode.map((keys) => keys.length > 0)).toEqual([true, true, true])
+    expect(store.fleetSize()).toBe(1)
+    await store.close()
+
+    // Spend 3 of a fresh client's tokens through leases, close: Redis holds exactly the 3 spent.
+    const other = new HybridStore({ client, prefix, syncIntervalMs: 1000 })
+    const fresh = ids.map((id) => `fresh:${id}`)
+    await decideAll(
+      other,
+      fresh.flatMap((key) => [1, 2, 3].map(() => ({ key, policy, cost: 1 }))),
+    )
+    await other.close()
+    const reader = new RedisStore({ client, heartbeat: false, prefix })
+    for (const key of fresh) {
+      const { debtUs } = await reader.peek(storeKey(policy.name, key), policy)
+      expect(Math.round(debtUs / policy.emissionIntervalUs)).toBe(3)
+    }
+  })
+})
 
 // In file order, after the suite: the last test stops the cluster.
 describe('RedisStore on a 3-master Redis Cluster', () => {

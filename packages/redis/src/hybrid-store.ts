@@ -144,7 +144,7 @@ export class HybridStore implements Store {
       if (returned > 0) items.push(this.#item(key, entry, { returned, want: 0, need: 0 }))
     }
     this.#entries.clear()
-    await this.#send(items, { kind: 'leave' }).catch(() => undefined)
+    await Promise.allSettled(this.#callsFor(items, { kind: 'leave' }).map(([group, fleet]) => this.#send(group, fleet)))
   }
 
   /** Decisions still waiting once the last calls settled (they arrived during close): rejected. */
@@ -280,12 +280,18 @@ export class HybridStore implements Store {
     const fleet: FleetAction = beat
       ? { kind: 'beat', staleMs: STALE_INTERVALS * this.syncIntervalMs }
       : { kind: 'none' }
-    if (!this.#settings.runner.isCluster) {
-      this.#track(items, fleet)
-      return
-    }
-    if (beat) this.#track([], fleet)
-    for (const group of groupBySlot(items, (item) => item.redisKey)) this.#track(group, { kind: 'none' })
+    for (const [group, action] of this.#callsFor(items, fleet)) this.#track(group, action)
+  }
+
+  /**
+   * The calls that carry `items` and `fleet`: one on a single node; on a Cluster (a script's keys must
+   * share a slot) the fleet action alone on the fleet key, then one call per slot.
+   */
+  #callsFor(items: SyncItem[], fleet: FleetAction): Array<[SyncItem[], FleetAction]> {
+    if (!this.#settings.runner.isCluster) return [[items, fleet]]
+    const calls: Array<[SyncItem[], FleetAction]> = fleet.kind === 'none' ? [] : [[[], fleet]]
+    for (const group of groupBySlot(items, (item) => item.redisKey)) calls.push([group, { kind: 'none' }])
+    return calls
   }
 
   #item(key: string, entry: KeyLease, request: SyncItem['request']): SyncItem {
