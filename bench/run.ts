@@ -1,6 +1,5 @@
 // `pnpm bench`: HTTP, library-level and memory benchmarks in interleaved rounds; writes benchmarks.md and charts.
 // Run from the repository root: node --import tsx bench/run.ts [--quick] [--only …] [--out DIR]
-import { readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { FRAMEWORKS } from './http/apps.js'
 import { measureHttpCase } from './http/measure-case.js'
@@ -10,7 +9,7 @@ import { measureHeapBytes } from './memory/heap.js'
 import { measureRedisBytes } from './memory/redis-bytes.js'
 import { type BenchOptions, parseOptions, selected } from './options.js'
 import { connectClient, startRedisServer } from './redis.js'
-import { writeReport } from './report/write-report.js'
+import { writeReport, writeReportFrom } from './report/write-report.js'
 import { type BenchResults, type HttpCase, type LibraryCase, runRound } from './results.js'
 
 /** HTTP cases of every framework with a selected case; its no-limiter baseline always comes along. */
@@ -38,8 +37,7 @@ async function main(): Promise<void> {
   const started = performance.now()
   const options = parseOptions(process.argv.slice(2))
   if (options.from !== undefined) {
-    const saved = JSON.parse(readFileSync(options.from, 'utf8')) as BenchResults
-    console.log(`wrote ${writeReport(saved, options.outDir)} from ${options.from}`)
+    console.log(`wrote ${writeReportFrom(options.from, options.outDir)} from ${options.from}`)
     return
   }
   const redis = await startRedisServer()
