@@ -3,7 +3,7 @@
 import { cpus } from 'node:os'
 import { FRAMEWORKS } from './http/apps.js'
 import { measureHttpCase } from './http/measure-case.js'
-import { caseLabel, frameworkCases } from './http/server-config.js'
+import { caseLabel, frameworkCases, httpCaseId } from './http/server-config.js'
 import { LIBRARY_CASE_SPECS, measureLibraryCase } from './library/measure-case.js'
 import { measureHeapBytes } from './memory/heap.js'
 import { measureRedisBytes } from './memory/redis-bytes.js'
@@ -12,11 +12,21 @@ import { connectClient, startRedisServer } from './redis.js'
 import { writeReport, writeReportFrom } from './report/write-report.js'
 import { type BenchResults, type HttpCase, type LibraryCase, runRound } from './results.js'
 
+/** The memory figures' case id: Redis bytes and heap bytes per key. */
+const MEMORY = 'memory'
+
+/** Every case id, for `--only` to check its prefixes against. */
+const CASE_IDS = [
+  ...FRAMEWORKS.flatMap((framework) => frameworkCases(framework, 0).map(httpCaseId)),
+  ...LIBRARY_CASE_SPECS.map(({ id }) => id),
+  MEMORY,
+]
+
 /** HTTP cases of every framework with a selected case; its no-limiter baseline always comes along. */
 function httpCases(options: BenchOptions, redisPort: number): HttpCase[] {
   return FRAMEWORKS.flatMap((framework) => {
     const cases = frameworkCases(framework, redisPort).map((config) => ({
-      id: `http-${framework}-${config.limiter}-${config.verdict}`,
+      id: httpCaseId(config),
       config,
       rounds: [],
     }))
@@ -35,7 +45,7 @@ function libraryCases(options: BenchOptions): LibraryCase[] {
 
 async function main(): Promise<void> {
   const started = performance.now()
-  const options = parseOptions(process.argv.slice(2))
+  const options = parseOptions(process.argv.slice(2), CASE_IDS)
   if (options.from !== undefined) {
     console.log(`wrote ${writeReportFrom(options.from, options.outDir)} from ${options.from}`)
     return
@@ -55,7 +65,7 @@ async function main(): Promise<void> {
         await runRound(entry, () => measureLibraryCase(entry.id, options, admin, redis.port))
       }
     }
-    const memory = selected(options, 'memory')
+    const memory = selected(options, MEMORY)
     if (memory)
       console.log(`memory: Redis bytes per key (${options.redisKeys} clients), heap at ${options.heapKeys} keys`)
     const results: BenchResults = {

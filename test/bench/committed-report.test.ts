@@ -18,7 +18,7 @@ const REGENERATE = 'regenerate it: pnpm bench --from docs/benchmarks/results.jso
 describe('the committed benchmark report', () => {
   let written: string
   beforeAll(() => {
-    const options = parseOptions(['--from', join(docs, 'benchmarks', 'results.json'), '--out', outDir])
+    const options = parseOptions(['--from', join(docs, 'benchmarks', 'results.json'), '--out', outDir], [])
     written = writeReportFrom(options.from!, options.outDir)
   })
 

@@ -1,6 +1,16 @@
 // bench/options.ts: what `pnpm bench …` runs and, above all, where it writes (docs/ only for a full run).
 import { describe, expect, it } from 'vitest'
-import { parseOptions, selected, USAGE } from '../../bench/options.js'
+import { frameworkCases, httpCaseId } from '../../bench/http/server-config.js'
+import { parseOptions as parse, selected, USAGE } from '../../bench/options.js'
+
+/** Case ids as run.ts lists them: each framework's HTTP cases, a few library cases, memory. */
+const CASE_IDS = [
+  ...(['express', 'fastify', 'koa'] as const).flatMap((framework) => frameworkCases(framework, 0).map(httpCaseId)),
+  'library-memory-spillway',
+  'library-redis-rlf',
+  'memory',
+]
+const parseOptions = (argv: readonly string[]) => parse(argv, CASE_IDS)
 
 describe('parseOptions', () => {
   it('runs everything, 3 rounds of full length, into docs/ by default', () => {
@@ -53,6 +63,18 @@ describe('parseOptions', () => {
     expect(() => parseOptions(['--only', 'http-express,redis'])).toThrow(
       `--only http-express,redis: no case id starts with that\n${USAGE}`,
     )
+  })
+
+  it('--only accepts any prefix of a case id, short or long', () => {
+    for (const prefix of ['h', 'http-', 'http-fastify-spillway', 'http-koa-peer-memory-reject', 'library', 'memory']) {
+      expect(parseOptions(['--only', prefix]).only).toEqual([prefix])
+    }
+  })
+
+  it('--only rejects a typo inside a family of cases, which would otherwise run nothing', () => {
+    for (const prefix of ['http-fastfy', 'library-redis-rlfx', 'memory-x']) {
+      expect(() => parseOptions(['--only', prefix])).toThrow(`--only ${prefix}: no case id starts with that`)
+    }
   })
 
   it('--out overrides the directory, for a full run and a partial one', () => {
