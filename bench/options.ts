@@ -28,8 +28,11 @@ export const USAGE = `pnpm bench [--quick] [--only http-express,http-fastify,htt
   --from    render a saved results.json again (e.g. docs/benchmarks/results.json) without measuring
   --out     where to write benchmarks.md and its charts (default: docs/ for a full run, bench/out/ otherwise)`
 
-/** Parses argv; a full run of everything writes docs/, anything else bench/out/ so docs stay whole. */
-export function parseOptions(argv: readonly string[]): BenchOptions {
+/**
+ * Parses argv; a full run of everything writes docs/, anything else bench/out/ so docs stay whole. Each `--only`
+ * prefix must start one of `caseIds`, so a typo fails at once instead of running nothing.
+ */
+export function parseOptions(argv: readonly string[], caseIds: readonly string[]): BenchOptions {
   const { values } = parseArgs({
     args: argv.filter((arg) => arg !== '--'),
     options: {
@@ -47,8 +50,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const quick = values.quick === true
   const only = (values.only ?? '').split(',').filter((id) => id !== '')
   const outDir = values.out ?? (quick || only.length > 0 || values.from ? 'bench/out' : 'docs')
-  const known = (prefix: string) =>
-    ['http-', 'library-', 'memory'].some((id) => id.startsWith(prefix) || prefix.startsWith(id))
+  const known = (prefix: string) => caseIds.some((id) => id.startsWith(prefix))
   if (!only.every(known)) throw new Error(`--only ${values.only}: no case id starts with that\n${USAGE}`)
   return {
     quick,

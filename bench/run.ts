@@ -1,23 +1,32 @@
 // `pnpm bench`: HTTP, library-level and memory benchmarks in interleaved rounds; writes benchmarks.md and charts.
 // Run from the repository root: node --import tsx bench/run.ts [--quick] [--only …] [--out DIR]
-import { readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { FRAMEWORKS } from './http/apps.js'
 import { measureHttpCase } from './http/measure-case.js'
-import { caseLabel, frameworkCases } from './http/server-config.js'
+import { caseLabel, frameworkCases, httpCaseId } from './http/server-config.js'
 import { LIBRARY_CASE_SPECS, measureLibraryCase } from './library/measure-case.js'
 import { measureHeapBytes } from './memory/heap.js'
 import { measureRedisBytes } from './memory/redis-bytes.js'
 import { type BenchOptions, parseOptions, selected } from './options.js'
 import { connectClient, startRedisServer } from './redis.js'
-import { writeReport } from './report/write-report.js'
+import { writeReport, writeReportFrom } from './report/write-report.js'
 import { type BenchResults, type HttpCase, type LibraryCase, runRound } from './results.js'
+
+/** The memory figures' case id: Redis bytes and heap bytes per key. */
+const MEMORY = 'memory'
+
+/** Every case id, for `--only` to check its prefixes against. */
+const CASE_IDS = [
+  ...FRAMEWORKS.flatMap((framework) => frameworkCases(framework, 0).map(httpCaseId)),
+  ...LIBRARY_CASE_SPECS.map(({ id }) => id),
+  MEMORY,
+]
 
 /** HTTP cases of every framework with a selected case; its no-limiter baseline always comes along. */
 function httpCases(options: BenchOptions, redisPort: number): HttpCase[] {
   return FRAMEWORKS.flatMap((framework) => {
     const cases = frameworkCases(framework, redisPort).map((config) => ({
-      id: `http-${framework}-${config.limiter}-${config.verdict}`,
+      id: httpCaseId(config),
       config,
       rounds: [],
     }))
@@ -36,10 +45,9 @@ function libraryCases(options: BenchOptions): LibraryCase[] {
 
 async function main(): Promise<void> {
   const started = performance.now()
-  const options = parseOptions(process.argv.slice(2))
+  const options = parseOptions(process.argv.slice(2), CASE_IDS)
   if (options.from !== undefined) {
-    const saved = JSON.parse(readFileSync(options.from, 'utf8')) as BenchResults
-    console.log(`wrote ${writeReport(saved, options.outDir)} from ${options.from}`)
+    console.log(`wrote ${writeReportFrom(options.from, options.outDir)} from ${options.from}`)
     return
   }
   const redis = await startRedisServer()
@@ -57,7 +65,7 @@ async function main(): Promise<void> {
         await runRound(entry, () => measureLibraryCase(entry.id, options, admin, redis.port))
       }
     }
-    const memory = selected(options, 'memory')
+    const memory = selected(options, MEMORY)
     if (memory)
       console.log(`memory: Redis bytes per key (${options.redisKeys} clients), heap at ${options.heapKeys} keys`)
     const results: BenchResults = {

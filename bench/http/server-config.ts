@@ -35,6 +35,11 @@ export function frameworkCases(framework: Framework, redisPort: number): ServerC
   ]
 }
 
+/** `http-fastify-peer-admit`: the case's id, which `--only` selects by prefix. */
+export function httpCaseId({ framework, limiter, verdict }: Omit<ServerConfig, 'redisPort'>): string {
+  return `http-${framework}-${limiter}-${verdict}`
+}
+
 /** Whether the case's limiter keeps its state on the bench's Redis. */
 export function usesRedis(limiter: LimiterKind): boolean {
   return limiter === 'peer' || limiter === 'spillway-redis'

@@ -1,5 +1,5 @@
 // Writes benchmarks.md and its SVG charts (in a benchmarks/ folder next to it).
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { BenchResults } from '../results.js'
 import { renderCharts } from './charts.js'
@@ -35,4 +35,17 @@ export function writeReport(results: BenchResults, outDir: string): string {
   writeFileSync(path, markdown)
   writeFileSync(join(outDir, 'benchmarks', 'results.json'), `${JSON.stringify(results, null, 2)}\n`)
   return path
+}
+
+/**
+ * Renders a saved results.json again (`pnpm bench --from`): the page and charts come from the run's figures, never
+ * from today's date or machine, so re-rendering the committed results reproduces the committed page.
+ *
+ * @example
+ * ```ts
+ * writeReportFrom('docs/benchmarks/results.json', 'bench/out')
+ * ```
+ */
+export function writeReportFrom(resultsPath: string, outDir: string): string {
+  return writeReport(JSON.parse(readFileSync(resultsPath, 'utf8')) as BenchResults, outDir)
 }
