@@ -194,6 +194,8 @@ describe('createRequestLimiter', () => {
     const limiter = createRequestLimiter<FakeRequest>({
       capacity: 1,
       refillRate: 1,
+      // A stopped clock: with the real one the 1 s wait could read 999 ms on a slow machine.
+      store: new MemoryStore({ clock: () => 0 }),
       body: async (decision: Decision) => ({ retryInMs: decision.retryAfterMs }),
     })
     await limiter.check(request, '1.2.3.4')
