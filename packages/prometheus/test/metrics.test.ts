@@ -1,6 +1,6 @@
 // collectSpillwayMetrics: each Spillway event lands in its Prometheus metric, on a registry of the test's own.
 
-import { SpillwayConfigError, type Store } from '@spillway/core'
+import { MemoryStore, SpillwayConfigError, type Store } from '@spillway/core'
 import { createRequestLimiter } from '@spillway/core/adapter'
 import { Registry } from 'prom-client'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -38,7 +38,9 @@ describe('collectSpillwayMetrics', () => {
 
   it('counts held requests and how long they waited', async () => {
     const registry = collect()
-    const limiter = createRequestLimiter({ name: 'queue', capacity: 1, refillRate: 50, maxWait: 500 })
+    // A stopped store clock: on the real one, 20 ms between the two checks (T) and the second is not held.
+    const store = new MemoryStore({ clock: () => 0 })
+    const limiter = createRequestLimiter({ name: 'queue', capacity: 1, refillRate: 50, maxWait: 500, store })
     limiter.check({}, '203.0.113.7')
     await limiter.check({}, '203.0.113.7')
     const text = await registry.metrics()
