@@ -133,7 +133,11 @@ const fakeResponse = () => Object.assign(new EventEmitter(), { statusCode: 200 }
 describe('the request pipeline with maxWait', () => {
   const request = {}
   it('holds an admitted request until its tokens are there, in order, then lets it go on', async () => {
-    const limiter = createRequestLimiter({ capacity: 1, refillRate: 20, maxWait: 1000 }) // T = 50 ms
+    // The store's clock stands still, so all four are decided at one instant (waits 0, 50, 100, 150 ms);
+    // the holds run on the real clock. On the real store clock, a stall of 100 ms between two checks would
+    // let a later request find its token there and go on at once, before an earlier one still held.
+    const store = new MemoryStore({ clock: () => 0 })
+    const limiter = createRequestLimiter({ capacity: 1, refillRate: 20, maxWait: 1000, store }) // T = 50 ms
     const startedMs = performance.now()
     const done: { index: number; afterMs: number; kind: string }[] = []
     const checks = [0, 1, 2, 3].map(async (index) => {
