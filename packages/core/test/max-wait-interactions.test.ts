@@ -32,7 +32,8 @@ describe('maxWait with blockDuration', () => {
     const policy = createPolicy({ capacity: 1, refillRate: 20, maxWait: 1000, blockDuration: '1m' })
     expect(policy.maxWaitUs).toBeUndefined()
     expect(policy.block?.durationUs).toBe(60_000_000)
-    const limiter = createRequestLimiter({ capacity: 1, refillRate: 20, maxWait: 1000, blockDuration: '1m' })
+    const store = new MemoryStore({ clock: frozenClock }) // on the real one, 50 ms between the checks refill the token
+    const limiter = createRequestLimiter({ capacity: 1, refillRate: 20, maxWait: 1000, blockDuration: '1m', store })
     expect((limiter.check({}, ip, fakeResponse()) as LimitOutcome).kind).toBe('allowed')
     // Alone it would wait 50 ms; with a block it is rejected synchronously and blocked for a minute.
     const second = limiter.check({}, ip, fakeResponse())
