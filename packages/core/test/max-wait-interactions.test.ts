@@ -1,6 +1,6 @@
 // maxWait with main's other features: blockDuration, stacked (all-or-nothing) decisions, per-request limits, known rejections.
 import { EventEmitter } from 'node:events'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createPolicyStack, createRequestLimiter, type LimitOutcome, type RequestLimiter } from '../src/adapter.js'
 import { decideStack, type StackStep } from '../src/decide-together.js'
 import { createLimiter, MemoryStore, type Policy, SpillwayConfigError, type Store } from '../src/index.js'
@@ -173,26 +173,34 @@ describe('maxWait with the rest', () => {
   })
 
   it('a store that answers later is asked again once a rejected key fits the window τ + D', async () => {
-    const inner = new MemoryStore() // the real clock: the in-process memory of rejections runs on it too
-    let calls = 0
-    const remote: Store = {
-      name: 'remote',
-      consume: (key, policy, cost) => {
-        calls++
-        return inner.consume(key, policy, cost)
-      },
+    // The limiter's memory of rejections reads performance.now(), which no option injects: fake it, so that
+    // memory and the store (on the same default clock) see only the time the test lets pass.
+    vi.useFakeTimers({ toFake: ['performance'] })
+    try {
+      const inner = new MemoryStore()
+      let calls = 0
+      const remote: Store = {
+        name: 'remote',
+        consume: (key, policy, cost) => {
+          calls++
+          return inner.consume(key, policy, cost)
+        },
+      }
+      // T = 100 ms, τ = 100 ms, D = 1 s: eleven admitted at once (one now, ten on credit), the twelfth rejected.
+      const limiter = createLimiter({ capacity: 1, refillRate: 10, maxWait: 1000, store: remote })
+      const decisions = []
+      for (let i = 0; i < 12; i++) decisions.push(await limiter.consume('k'))
+      expect(decisions.map((decision) => decision.allowed)).toEqual([...Array(11).fill(true), false])
+      expect(calls).toBe(12)
+      expect((await limiter.consume('k')).allowed).toBe(false) // known empty: rejected in-process
+      expect(calls).toBe(12)
+      vi.advanceTimersByTime(300)
+      // 0.8 s of credit is left: this one waits 0.8 s (under D) instead of being rejected in-process.
+      const later = await limiter.consume('k')
+      expect(calls).toBe(13)
+      expect(later).toMatchObject({ allowed: true, waitMs: 800 })
+    } finally {
+      vi.useRealTimers()
     }
-    // T = 100 ms, τ = 100 ms, D = 1 s: eleven admitted at once (one now, ten on credit), the twelfth rejected.
-    const limiter = createLimiter({ capacity: 1, refillRate: 10, maxWait: 1000, store: remote })
-    const decisions = []
-    for (let i = 0; i < 12; i++) decisions.push(await limiter.consume('k'))
-    expect(decisions.map((decision) => decision.allowed)).toEqual([...Array(11).fill(true), false])
-    expect(calls).toBe(12)
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    // About 0.8 s of credit is left: this one waits ~0.8 s (under D) instead of being rejected in-process.
-    const later = await limiter.consume('k')
-    expect(calls).toBe(13)
-    expect(later.allowed).toBe(true)
-    expect(later.waitMs).toBeGreaterThan(100)
   })
 })
