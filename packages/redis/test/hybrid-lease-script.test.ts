@@ -6,8 +6,16 @@ import { hybridLeaseScript, hybridLeaseScriptSha1, tokenBucketScript, tokenBucke
 
 const T = 1_000_000 // 1 s per token
 const BURST = 10 * T // B = 10
-/** Debts shrink as Redis time passes between calls: compare within 100 ms. */
-const about = (us: number) => expect.closeTo(us, -5)
+
+/**
+ * A debt of `fullUs` when a bucket was last written, read by a later call: smaller by the Redis time between
+ * the two calls, which is at most the time this process saw pass since `sinceMs` (taken before the first).
+ */
+function expectDebt(debtUs: number | undefined, fullUs: number, sinceMs: number): void {
+  const elapsedUs = Math.ceil((performance.now() - sinceMs) * 1000)
+  expect(debtUs).toBeLessThanOrEqual(fullUs)
+  expect(debtUs).toBeGreaterThanOrEqual(fullUs - elapsedUs)
+}
 
 describe('hybrid lease script', () => {
   let server: RedisServer
@@ -58,21 +66,30 @@ describe('hybrid lease script', () => {
   it('a return gives tokens back once per call, and never fills the bucket above B', async () => {
     const prefix = randomKeyPrefix('lease')
     const key = `${prefix}k`
+    const startedMs = performance.now()
     await lease(`${prefix}fleet`, [key, 0, 5, 5])
-    // Return 3 of the 5: debt 2 T, and a 0-token request reports it.
-    expect((await lease(`${prefix}fleet`, [key, 3, 0, 0])).slice(1)).toEqual([0, about(2 * T), 0])
-    // Returning 50 (more than was ever taken) leaves a full bucket, not 58 tokens.
+    // Return 3 of the 5: debt 2 T (less the time since), and a 0-token request reports it.
+    const [, granted, debtUs, waitUs] = await lease(`${prefix}fleet`, [key, 3, 0, 0])
+    expect([granted, waitUs]).toEqual([0, 0])
+    expectDebt(debtUs, 2 * T, startedMs)
+    // Returning 50 (more than was ever taken) leaves a full bucket, not 58 tokens: a lease of 10 owes exactly τ.
     expect((await lease(`${prefix}fleet`, [key, 50, 0, 0])).slice(1)).toEqual([0, 0, 0])
-    expect((await lease(`${prefix}fleet`, [key, 0, 100, 1])).slice(1, 3)).toEqual([10, about(BURST)])
+    expect((await lease(`${prefix}fleet`, [key, 0, 100, 1])).slice(1, 3)).toEqual([10, BURST])
   })
 
   it('shares buckets with the token bucket script (same key, same tat)', async () => {
     const prefix = randomKeyPrefix('lease')
     const key = `${prefix}k`
+    const startedMs = performance.now()
     await lease(`${prefix}fleet`, [key, 0, 7, 1])
     await client.script('LOAD', tokenBucketScript)
-    expect(await client.evalsha(tokenBucketScriptSha1, 1, key, T, BURST, 4)).toEqual([0, about(7 * T)])
-    expect(await client.evalsha(tokenBucketScriptSha1, 1, key, T, BURST, 3)).toEqual([1, about(BURST)])
+    const step = (cost: number) => client.evalsha(tokenBucketScriptSha1, 1, key, T, BURST, cost) as Promise<number[]>
+    const [rejected, owedUs] = await step(4) // 7 taken by the lease: 4 more do not fit in 10
+    expect(rejected).toBe(0)
+    expectDebt(owedUs, 7 * T, startedMs)
+    const [admitted, fullUs] = await step(3)
+    expect(admitted).toBe(1)
+    expectDebt(fullUs, BURST, startedMs)
   })
 
   it('beats into the fleet set (N), and leaves it', async () => {
