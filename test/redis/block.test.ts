@@ -43,7 +43,8 @@ function redisStore(prefix: string) {
 
 it('keeps the block in Redis, next to the bucket: another process sees it, Retry-After the remaining block', async () => {
   const prefix = randomKeyPrefix('block')
-  const policy = { name: 'login', capacity: 2, refillRate: 10, blockDuration: '1m' }
+  // One token a second: the third call finds the bucket empty (at 10/s, 100 ms of round trips refilled it).
+  const policy = { name: 'login', capacity: 2, refillRate: 1, blockDuration: '1m' }
   const one = createLimiter({ ...policy, store: redisStore(prefix) })
   expect((await one.consume('alice')).allowed).toBe(true)
   expect((await one.consume('alice')).allowed).toBe(true)
