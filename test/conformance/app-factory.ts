@@ -176,6 +176,12 @@ export async function withApp(ctx: ScenarioContext, spec: AppSpec, body: (app: R
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** Waits `ms` at least, as a client honouring Retry-After does: a timer may fire a millisecond early. */
+export async function sleepAtLeast(ms: number): Promise<void> {
+  const untilMs = performance.now() + ms
+  for (let leftMs = ms; leftMs > 0; leftMs = untilMs - performance.now()) await sleep(Math.ceil(leftMs))
+}
+
 /** Listens where `spec` says and returns the running app, closing every connection on close. */
 export async function serve(server: Server, spec: AppSpec): Promise<RunningApp> {
   server.listen(listenTarget(spec))
