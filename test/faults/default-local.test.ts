@@ -50,13 +50,15 @@ describe("onStoreError: 'local' is the default for a RedisStore", () => {
 
     expect(unexpected(samples)).toEqual([])
     expect(slowest(outage)).toBeLessThan(DEFAULT_TIMEOUT_MS + MARGIN_MS)
+    // D as measured, from the kill to the last answer: however long a loaded machine made it.
+    const outageMs = Math.max(...outage.map((s) => s.at + s.ms)) - killedAt
     for (const { name } of ADAPTERS) {
       const hot = outage.filter((s) => s.adapter === name)
       expect(hot.length, name).toBeGreaterThan(10)
       expect(hot.filter((s) => s.status === 429).length, name).toBeGreaterThan(hot.length / 2)
       // The local share of one process (N = 1) is the whole limit: at most B + R·D during the outage.
       expect(hot.filter((s) => s.status === 200).length, name).toBeLessThanOrEqual(
-        HOT.capacity + HOT.refillRate * 2.5 + 1,
+        HOT.capacity + (HOT.refillRate * outageMs) / 1000 + 1,
       )
     }
   }, 20_000)
