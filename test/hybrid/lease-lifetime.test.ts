@@ -34,7 +34,9 @@ describe(`lease lifetime L = syncIntervalMs = ${SYNC_INTERVAL_MS} ms`, () => {
     try {
       await many(10) // a lease of 10, all spent
       await many(5) // a lease of 15 for 5: 10 held
-      await sleep(2.5 * SYNC_INTERVAL_MS) // expired, then returned by a sync
+      // Expired L after its request, returned by the next sync: at most 2 L after it, plus a late timer and a
+      // round trip (2.5 L left 100 ms for those). The later syncs must not return it again.
+      await sleep(3.5 * SYNC_INTERVAL_MS)
       const redis = new RedisStore({ client, prefix })
       // 15 tokens spent in all: 100 − 15 − 1 = 84 left (+ ~1 refilled), not 74 (the 10 still held).
       const seen = await decide(redis, 'A', policy, 1)
