@@ -76,12 +76,16 @@ for (const kind of ['iovalkey', 'node-redis'] as const) {
   })
 }
 
-testStore('HybridStore (3-master Cluster)', () => new HybridStore({ client, prefix: randomKeyPrefix('hybrid') }))
+// A 1 s budget: a reply a loaded machine delays past the default 250 ms would be decided on the local share.
+testStore(
+  'HybridStore (3-master Cluster)',
+  () => new HybridStore({ client, prefix: randomKeyPrefix('hybrid'), timeoutMs: 1000 }),
+)
 
 describe('HybridStore on a 3-master Redis Cluster', () => {
   it('leases for clients on every master, exact per client, and gives back what it did not spend on close', async () => {
     const prefix = randomKeyPrefix('hybrid-spread')
-    const store = new HybridStore({ client, prefix, syncIntervalMs: 1000 })
+    const store = new HybridStore({ client, prefix, syncIntervalMs: 1000, timeoutMs: 1000 })
     const policy = createPolicy({ name: 'lease', capacity: 10, refillRate: 0.01 })
     const ids = Array.from({ length: 30 }, (_, i) => `198.51.100.${i}`)
     // 12 decisions per client, all in one tick: one process (N = 1) may spend at most B = 10 of each.
@@ -97,7 +101,7 @@ describe('HybridStore on a 3-master Redis Cluster', () => {
     await store.close()
 
     // Spend 3 of a fresh client's tokens through leases, close: Redis holds exactly the 3 spent.
-    const other = new HybridStore({ client, prefix, syncIntervalMs: 1000 })
+    const other = new HybridStore({ client, prefix, syncIntervalMs: 1000, timeoutMs: 1000 })
     const fresh = ids.map((id) => `fresh:${id}`)
     await decideAll(
       other,
