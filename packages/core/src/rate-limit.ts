@@ -368,26 +368,36 @@ function setCost<Req>(options: ResolvedRateLimit<Req>, exchange: Exchange<Req>, 
 
 /** The last step: the store decides (synchronously when it can), then the decision becomes the outcome. */
 function decideStep<Req>(options: ResolvedRateLimit<Req>) {
-  const { waits } = options
-  return function decideRequest({ request, key, cost, raw, variant }: Exchange<Req>): MaybePromise<LimitOutcome> {
-    const { decide, actions } = variant
+  return function decideRequest(exchange: Exchange<Req>): MaybePromise<LimitOutcome> {
     // Timed only while someone listens: an unobserved decision reads one property more.
     const startedMs = spillwayChannels.decision.hasSubscribers ? performance.now() : -1
-    const onDecision = (decision: Decision) => {
-      if (startedMs >= 0) publishDecision(key, decision, performance.now() - startedMs)
-      const outcome = decisionOutcome(options, request, decision, key, actions)
-      if (decision.waitMs === undefined || waits === undefined || isPromiseLike(outcome)) return outcome
-      if (outcome.kind !== 'allowed') return outcome
-      return holdForTokens(options, waits, outcome, { request, raw })
-    }
-    const onFailure = (error: unknown) => failed(options, request, 'store', error)
     let decision: MaybePromise<Decision>
     try {
-      decision = decide(key, cost)
+      decision = exchange.variant.decide(exchange.key, exchange.cost)
     } catch (error) {
-      return onFailure(error)
+      return failed(options, exchange.request, 'store', error)
     }
-    if (!isPromiseLike(decision)) return onDecision(decision)
-    return decision.then(onDecision, onFailure)
+    // In memory the decision is there at once: no closure, no promise.
+    if (!isPromiseLike(decision)) return outcomeOfDecision(options, exchange, decision, startedMs)
+    return decision.then(
+      (settled) => outcomeOfDecision(options, exchange, settled, startedMs),
+      (error: unknown) => failed(options, exchange.request, 'store', error),
+    )
   }
+}
+
+/** A decision as the request's outcome; an admission on credit (`maxWait`) waits for its tokens first. */
+function outcomeOfDecision<Req>(
+  options: ResolvedRateLimit<Req>,
+  exchange: Exchange<Req>,
+  decision: Decision,
+  startedMs: number,
+): MaybePromise<LimitOutcome> {
+  const { request, key, variant } = exchange
+  if (startedMs >= 0) publishDecision(key, decision, performance.now() - startedMs)
+  const outcome = decisionOutcome(options, request, decision, key, variant.actions)
+  const { waits } = options
+  if (decision.waitMs === undefined || waits === undefined || isPromiseLike(outcome)) return outcome
+  if (outcome.kind !== 'allowed') return outcome
+  return holdForTokens(options, waits, outcome, { request, raw: exchange.raw })
 }
