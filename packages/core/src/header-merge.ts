@@ -40,15 +40,18 @@ const GROUPED = new Set<string>(SINGLE_POLICY_GROUPS.flat())
  * ```
  */
 export function mergeHeaderFields(fields: readonly HeaderField[], existing: ReadHeader): HeaderField[] {
-  const incomingRetry = integerOf(fieldValue(fields, 'Retry-After'))
-  const currentRetry = integerOf(existing('Retry-After'))
-  const retryAfter = incomingRetry === undefined ? currentRetry : Math.max(incomingRetry, currentRetry ?? 0)
   const merged: HeaderField[] = []
   let grouped = false
   for (const field of fields) {
     if (GROUPED.has(field.name)) grouped = true
     else if (field.name !== 'Retry-After') merged.push(mergedField(existing(field.name), field))
   }
+  const incomingRetry = integerOf(fieldValue(fields, 'Retry-After'))
+  // The response's Retry-After only counts for a Retry-After or a Reset field sent now: an admission under
+  // draft-10/11 does not read it.
+  if (incomingRetry === undefined && !grouped) return merged
+  const currentRetry = integerOf(existing('Retry-After'))
+  const retryAfter = incomingRetry === undefined ? currentRetry : Math.max(incomingRetry, currentRetry ?? 0)
   if (grouped) {
     for (const group of SINGLE_POLICY_GROUPS) {
       const incoming = groupValues(group, (name) => fieldValue(fields, name), incomingRetry)
