@@ -1,9 +1,9 @@
 // The per-request path every adapter shares: skip → allow list → key → cost → store, as a chain of named steps.
+import { addressKeyCache } from './address-key.js'
 import { CallbackTimeoutError } from './budget.js'
 import { type RawResponse, refundByOutcome, type WatchedExchange } from './count-by-outcome.js'
 import type { PolicyVariant } from './dynamic-policies.js'
 import { publishDecision, spillwayChannels } from './events.js'
-import { ipKey } from './ip-key.js'
 import { InvalidRequestInputError, type LimitOutcome } from './limit-outcome.js'
 import { countedBefore } from './policy-claims.js'
 import {
@@ -266,13 +266,13 @@ function keyFunctionStep<Req>(
 }
 
 function addressKeyStep<Req>(options: ResolvedRateLimit<Req>) {
-  const { ipv6Subnet } = options
+  const keyOfAddress = addressKeyCache(options.ipv6Subnet)
   return function keyFromAddress(exchange: Exchange<Req>): StepOutcome {
     const { address } = exchange
     // Koa reports a missing address as ''.
     if (address === undefined || address === '') return noClientAddress(options, exchange.request)
     // An address that is not an IP (a proxy header the framework trusted) is still a key: hashed if long.
-    exchange.key = ipKey(address, ipv6Subnet) ?? address
+    exchange.key = keyOfAddress(address)
     return undefined
   }
 }
