@@ -40,24 +40,40 @@ const GROUPED = new Set<string>(SINGLE_POLICY_GROUPS.flat())
  * ```
  */
 export function mergeHeaderFields(fields: readonly HeaderField[], existing: ReadHeader): HeaderField[] {
-  const incomingRetry = integerOf(fields.find((field) => field.name === 'Retry-After')?.value)
-  const currentRetry = integerOf(existing('Retry-After'))
-  const retryAfter = incomingRetry === undefined ? currentRetry : Math.max(incomingRetry, currentRetry ?? 0)
   const merged: HeaderField[] = []
   let grouped = false
   for (const field of fields) {
     if (GROUPED.has(field.name)) grouped = true
-    else if (field.name !== 'Retry-After') merged.push({ ...field, value: mergeListField(existing(field.name), field) })
+    else if (field.name !== 'Retry-After') merged.push(mergedField(existing(field.name), field))
   }
-  for (const group of grouped ? SINGLE_POLICY_GROUPS : []) {
-    const incoming = groupValues(group, (name) => fields.find((field) => field.name === name)?.value, incomingRetry)
-    if (!incoming) continue
-    const current = groupValues(group, existing, currentRetry)
-    const chosen = current && closerToLimit(current, incoming) ? current : incoming
-    merged.push(...groupFields(group, chosen, retryAfter))
+  const incomingRetry = integerOf(fieldValue(fields, 'Retry-After'))
+  // The response's Retry-After only counts for a Retry-After or a Reset field sent now: an admission under
+  // draft-10/11 does not read it.
+  if (incomingRetry === undefined && !grouped) return merged
+  const currentRetry = integerOf(existing('Retry-After'))
+  const retryAfter = incomingRetry === undefined ? currentRetry : Math.max(incomingRetry, currentRetry ?? 0)
+  if (grouped) {
+    for (const group of SINGLE_POLICY_GROUPS) {
+      const incoming = groupValues(group, (name) => fieldValue(fields, name), incomingRetry)
+      if (!incoming) continue
+      const current = groupValues(group, existing, currentRetry)
+      const chosen = current && closerToLimit(current, incoming) ? current : incoming
+      merged.push(...groupFields(group, chosen, retryAfter))
+    }
   }
   if (incomingRetry !== undefined) merged.push({ name: 'Retry-After', value: String(retryAfter), list: false })
   return merged
+}
+
+/** A field with the response's value merged in; the field itself on the usual response, which has none yet. */
+function mergedField(existing: unknown, field: HeaderField): HeaderField {
+  if (isAbsent(existing)) return field
+  return { ...field, value: mergeListField(existing, field) }
+}
+
+function fieldValue(fields: readonly HeaderField[], name: string): string | undefined {
+  for (const field of fields) if (field.name === name) return field.value
+  return undefined
 }
 
 /** True when `a` is at least as close to its limit as `b` (a tie keeps `a`, the one already sent). */

@@ -44,13 +44,18 @@ interface TimeHints {
  */
 export function rateLimitHeaders(decision: Decision, options: HeaderOptions): HeaderField[] {
   const hints = timeHints(decision, jitterDelayMs(options.jitterMaxMs ?? 0, options.random))
-  const fields: HeaderField[] = []
-  if (options.standard === 'draft-11') fields.push(...draft11(decision, hints))
-  if (options.standard === 'draft-10') fields.push(...draft10(decision, hints))
-  if (options.standard === 'draft-6') fields.push(...draft6(decision, hints))
+  // The draft's writer makes the array the others append to: one array per response, no spreads.
+  const fields = standardFields(decision, hints, options.standard)
   if (options.legacy) fields.push(...legacy(decision, hints))
   if (hints.retryAfter !== undefined) fields.push({ name: 'Retry-After', value: String(hints.retryAfter), list: false })
   return fields
+}
+
+function standardFields(decision: Decision, hints: TimeHints, standard: StandardHeaders): HeaderField[] {
+  if (standard === 'draft-11') return draft11(decision, hints)
+  if (standard === 'draft-10') return draft10(decision, hints)
+  if (standard === 'draft-6') return draft6(decision, hints)
+  return []
 }
 
 /** `Retry-After` in whole seconds, rounded up and never 0; undefined when allowed or never admissible. */

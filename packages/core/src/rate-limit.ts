@@ -1,10 +1,9 @@
 // The per-request path every adapter shares: skip → allow list → key → cost → store, as a chain of named steps.
+import { addressKeyCache } from './address-key.js'
 import { CallbackTimeoutError } from './budget.js'
 import { type RawResponse, refundByOutcome, type WatchedExchange } from './count-by-outcome.js'
 import type { PolicyVariant } from './dynamic-policies.js'
 import { publishDecision, spillwayChannels } from './events.js'
-import { ipKey } from './ip-key.js'
-import { boundedKey } from './keys.js'
 import { InvalidRequestInputError, type LimitOutcome } from './limit-outcome.js'
 import { countedBefore } from './policy-claims.js'
 import {
@@ -26,7 +25,6 @@ import {
   type StepOutcome,
 } from './request-outcome.js'
 import { decidePolicies, type ReadyPolicy, releaseHolds } from './stack-decision.js'
-import { storeKey } from './store-key.js'
 import type { Decision, Policy } from './types.js'
 import { holdForTokens } from './wait-outcome.js'
 
@@ -170,24 +168,39 @@ function afterHolds(outcome: MaybePromise<LimitOutcome>, holds: readonly Hold[])
 
 function recordOutcome<Req>(options: ResolvedRateLimit<Req>, outcome: LimitOutcome, exchange: RecordExchange<Req>) {
   if (outcome.kind === 'skipped' || outcome.kind === 'failed') return
-  const { holder } = exchange
-  if (outcome.decision) holder.rateLimit = outcome.decision
-  if (outcome.counted === undefined) return
-  if (holder.rateLimitBuckets === undefined) holder.rateLimitBuckets = new RequestBuckets()
-  holder.rateLimitBuckets.add(outcome.counted)
+  const { decision, counted } = outcome
+  if (counted === undefined) {
+    if (decision) exchange.holder.rateLimit = decision
+    return
+  }
+  const buckets = recordCount(exchange.holder, decision, counted)
   // A later policy of this request decides together with these tokens (all-or-nothing); not a blocking policy.
-  const { policy } = outcome.counted.actions.limiter
-  if (outcome.kind === 'allowed' && outcome.counted.admitted && policy.block === undefined) {
-    addHold(exchange.request, holdOf(options, outcome.counted))
+  const { policy } = counted.actions.limiter
+  if (outcome.kind === 'allowed' && counted.admitted && policy.block === undefined) {
+    addHold(buckets, exchange, holdOf(options, counted))
   }
   const count = options.countByOutcome
-  if (count !== undefined && outcome.kind === 'allowed') refundByOutcome(options, count, outcome.counted, exchange)
+  if (count !== undefined && outcome.kind === 'allowed') refundByOutcome(options, count, counted, exchange)
+}
+
+/** Sets `holder.rateLimit` and adds the count to `holder.rateLimitBuckets`, made at the request's first policy. */
+function recordCount(holder: RateLimitHolder, decision: Decision | undefined, counted: CountedRequest): RequestBuckets {
+  if (decision) holder.rateLimit = decision
+  // Own fields only (the frameworks' holders have them own, or not at all): on an Express `req` a read of an
+  // absent property walks its prototype chain uncached, ~0.4 µs.
+  let buckets = Object.hasOwn(holder, 'rateLimitBuckets') ? holder.rateLimitBuckets : undefined
+  if (buckets === undefined) {
+    buckets = new RequestBuckets()
+    holder.rateLimitBuckets = buckets
+  }
+  buckets.add(counted)
+  return buckets
 }
 
 /** An admitted request's tokens under this policy, which a later policy of the request gives back if it rejects. */
 function holdOf<Req>(options: ResolvedRateLimit<Req>, counted: CountedRequest): Hold {
   const { policy, store } = counted.actions.limiter
-  return { counted, store, storeKey: storeKey(policy.name, boundedKey(counted.key)), policy, headers: options.headers }
+  return { counted, store, policy, headers: options.headers }
 }
 
 function buildSteps<Req>(options: ResolvedRateLimit<Req>): RequestStep<Req>[] {
@@ -253,13 +266,13 @@ function keyFunctionStep<Req>(
 }
 
 function addressKeyStep<Req>(options: ResolvedRateLimit<Req>) {
-  const { ipv6Subnet } = options
+  const keyOfAddress = addressKeyCache(options.ipv6Subnet)
   return function keyFromAddress(exchange: Exchange<Req>): StepOutcome {
     const { address } = exchange
     // Koa reports a missing address as ''.
     if (address === undefined || address === '') return noClientAddress(options, exchange.request)
     // An address that is not an IP (a proxy header the framework trusted) is still a key: hashed if long.
-    exchange.key = ipKey(address, ipv6Subnet) ?? address
+    exchange.key = keyOfAddress(address)
     return undefined
   }
 }
@@ -355,26 +368,36 @@ function setCost<Req>(options: ResolvedRateLimit<Req>, exchange: Exchange<Req>, 
 
 /** The last step: the store decides (synchronously when it can), then the decision becomes the outcome. */
 function decideStep<Req>(options: ResolvedRateLimit<Req>) {
-  const { waits } = options
-  return function decideRequest({ request, key, cost, raw, variant }: Exchange<Req>): MaybePromise<LimitOutcome> {
-    const { decide, actions } = variant
+  return function decideRequest(exchange: Exchange<Req>): MaybePromise<LimitOutcome> {
     // Timed only while someone listens: an unobserved decision reads one property more.
     const startedMs = spillwayChannels.decision.hasSubscribers ? performance.now() : -1
-    const onDecision = (decision: Decision) => {
-      if (startedMs >= 0) publishDecision(key, decision, performance.now() - startedMs)
-      const outcome = decisionOutcome(options, request, decision, key, actions)
-      if (decision.waitMs === undefined || waits === undefined || isPromiseLike(outcome)) return outcome
-      if (outcome.kind !== 'allowed') return outcome
-      return holdForTokens(options, waits, outcome, { request, raw })
-    }
-    const onFailure = (error: unknown) => failed(options, request, 'store', error)
     let decision: MaybePromise<Decision>
     try {
-      decision = decide(key, cost)
+      decision = exchange.variant.decide(exchange.key, exchange.cost)
     } catch (error) {
-      return onFailure(error)
+      return failed(options, exchange.request, 'store', error)
     }
-    if (!isPromiseLike(decision)) return onDecision(decision)
-    return decision.then(onDecision, onFailure)
+    // In memory the decision is there at once: no closure, no promise.
+    if (!isPromiseLike(decision)) return outcomeOfDecision(options, exchange, decision, startedMs)
+    return decision.then(
+      (settled) => outcomeOfDecision(options, exchange, settled, startedMs),
+      (error: unknown) => failed(options, exchange.request, 'store', error),
+    )
   }
+}
+
+/** A decision as the request's outcome; an admission on credit (`maxWait`) waits for its tokens first. */
+function outcomeOfDecision<Req>(
+  options: ResolvedRateLimit<Req>,
+  exchange: Exchange<Req>,
+  decision: Decision,
+  startedMs: number,
+): MaybePromise<LimitOutcome> {
+  const { request, key, variant } = exchange
+  if (startedMs >= 0) publishDecision(key, decision, performance.now() - startedMs)
+  const outcome = decisionOutcome(options, request, decision, key, variant.actions)
+  const { waits } = options
+  if (decision.waitMs === undefined || waits === undefined || isPromiseLike(outcome)) return outcome
+  if (outcome.kind !== 'allowed') return outcome
+  return holdForTokens(options, waits, outcome, { request, raw: exchange.raw })
 }

@@ -1,5 +1,6 @@
 // The buckets that counted one request: what a handler can read, reset or refund (req.rateLimitBuckets).
 import type { Limiter } from './limiter.js'
+import type { Hold } from './request-holds.js'
 import type { Decision, StepResult } from './types.js'
 
 /** What one policy offers the requests it counted: its limiter, and a refund that is synchronous in memory. */
@@ -20,6 +21,11 @@ export interface CountedRequest {
   settled: boolean
 }
 
+/** The holds of the request these buckets counted, in the order they were taken (see request-holds.ts). */
+export let holdsIn: (buckets: RequestBuckets) => readonly Hold[] | undefined
+/** Adds a hold of the request these buckets counted. */
+export let addHoldTo: (buckets: RequestBuckets, hold: Hold) => void
+
 /**
  * The buckets that counted this request, one per policy (app-wide and route policies alike), on
  * `req.rateLimitBuckets` (Express), `request.rateLimitBuckets` (Fastify) and `ctx.state.rateLimitBuckets`
@@ -36,6 +42,16 @@ export interface CountedRequest {
  */
 export class RequestBuckets {
   readonly #counted: CountedRequest[] = []
+  /** The request's holds (see request-holds.ts): kept here, as nothing else per request is cheap to attach. */
+  #holds: Hold[] | undefined
+
+  static {
+    holdsIn = (buckets) => buckets.#holds
+    addHoldTo = (buckets, hold) => {
+      buckets.#holds ??= []
+      buckets.#holds.push(hold)
+    }
+  }
 
   /** Adds one policy's count (adapters call it for every decided outcome). */
   add(counted: CountedRequest): void {

@@ -1,35 +1,64 @@
 // The tokens a request holds under earlier policies (an app-wide middleware before a route's), until it is decided.
 import type { HeaderOptions } from './headers.js'
-import type { CountedRequest } from './request-buckets.js'
+import type { RateLimitHolder } from './rate-limit.js'
+import { addHoldTo, type CountedRequest, holdsIn, RequestBuckets } from './request-buckets.js'
 import type { Policy, Store } from './types.js'
 
 /** One earlier policy's admission of a request: what a later policy gives back when it rejects the request. */
 export interface Hold {
   readonly counted: CountedRequest
   readonly store: Store
-  /** The bucket's key as the store knows it (`<policy>:{<client key>}`). */
-  readonly storeKey: string
   readonly policy: Policy
   /** How the earlier policy writes its headers, to restate them after a give-back. */
   readonly headers: HeaderOptions
 }
 
-const holdsByRequest = new WeakMap<object, Hold[]>()
+/**
+ * Holds live in the request's `RequestBuckets`, which the request carries anyway: nothing more is attached
+ * to an Express `req` or a Fastify `request` (their own holder). An Express request changes prototype, and
+ * V8 then gives it a new hidden class for every property added, ~1.5 µs each; a `WeakMap` entry per request
+ * costs as much in GC. A request that is not its own holder (a Koa ctx: its holder is `ctx.state`) links
+ * to its buckets under this symbol, a cheap property on an ordinary object.
+ */
+const BUCKETS = Symbol('spillway.buckets')
 
-/** Records that `request` holds tokens under an earlier policy. */
-export function addHold(request: unknown, hold: Hold): void {
-  if (typeof request !== 'object' || request === null) return
-  const holds = holdsByRequest.get(request)
-  if (holds === undefined) holdsByRequest.set(request, [hold])
-  else holds.push(hold)
+interface LinkedRequest {
+  [BUCKETS]?: RequestBuckets
+}
+
+/** Links of requests that take no property (frozen objects a custom adapter passes): the rare case. */
+const bucketsOfSealed = new WeakMap<object, RequestBuckets>()
+
+/** Records that `request` holds tokens under an earlier policy, in `buckets` (its holder's `rateLimitBuckets`). */
+export function addHold(
+  buckets: RequestBuckets,
+  { request, holder }: { request: unknown; holder: RateLimitHolder },
+  hold: Hold,
+): void {
+  addHoldTo(buckets, hold)
+  if (request === holder || typeof request !== 'object' || request === null) return
+  if (Object.isExtensible(request)) (request as LinkedRequest)[BUCKETS] = buckets
+  else bucketsOfSealed.set(request, buckets)
 }
 
 /** The tokens `request` still holds (admitted and neither refunded nor reset since): none for most requests. */
 export function holdsOf(request: unknown): readonly Hold[] {
-  if (typeof request !== 'object' || request === null) return NO_HOLDS
-  const holds = holdsByRequest.get(request)
+  const buckets = bucketsOf(request)
+  if (buckets === undefined) return NO_HOLDS
+  const holds = holdsIn(buckets)
   if (holds === undefined) return NO_HOLDS
   return holds.filter((hold) => hold.counted.admitted && !hold.counted.settled)
+}
+
+function bucketsOf(request: unknown): RequestBuckets | undefined {
+  if (typeof request !== 'object' || request === null) return undefined
+  if (Object.hasOwn(request, BUCKETS)) return (request as LinkedRequest)[BUCKETS]
+  // Own fields only, as they are set: on an Express `req` a read of an absent property is slow (see recordCount).
+  if (Object.hasOwn(request, 'rateLimitBuckets')) {
+    const own = (request as RateLimitHolder).rateLimitBuckets
+    if (own instanceof RequestBuckets) return own
+  }
+  return Object.isExtensible(request) ? undefined : bucketsOfSealed.get(request)
 }
 
 const NO_HOLDS: readonly Hold[] = Object.freeze([])

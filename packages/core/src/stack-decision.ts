@@ -75,8 +75,8 @@ function stepOf<Req>({ variant, key, cost }: ReadyPolicy<Req>): StackStep {
   return { store, key: storeKey(policy.name, boundedKey(key)), policy, cost }
 }
 
-function heldStepOf(hold: Hold): StackStep {
-  return { store: hold.store, key: hold.storeKey, policy: hold.policy, cost: hold.counted.cost, held: true }
+function heldStepOf({ store, policy, counted }: Hold): StackStep {
+  return { store, key: storeKey(policy.name, boundedKey(counted.key)), policy, cost: counted.cost, held: true }
 }
 
 function outcomesOf<Req>(

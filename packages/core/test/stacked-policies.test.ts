@@ -144,29 +144,47 @@ function runMiddleware(limiter: RequestLimiter<FakeRequest>, request: FakeReques
   return outcome
 }
 
-describe('the request pipeline', () => {
-  it('an earlier middleware keeps no token when a later one rejects the request (Express, Koa)', () => {
-    const store = new MemoryStore()
-    const appWide = createRequestLimiter<FakeRequest>({ name: 'global', capacity: 3, refillRate: 1 / 3600, store })
-    const route = createRequestLimiter<FakeRequest>({ name: 'login', capacity: 1, refillRate: 1 / 3600, store })
-    const kinds: string[] = []
-    for (let id = 0; id < 7; id++) {
+/** Where an adapter records: on a holder of its own (Koa's ctx.state), on the request (Express, Fastify). */
+const HOLDER_SHAPES = [
+  { shape: 'a holder apart from the request (Koa)', make: (id: number) => ({ request: { id }, holder: {} }) },
+  {
+    shape: 'the request as its own holder (Express)',
+    make: (id: number) => {
       const request = { id }
-      const holder: { rateLimitBuckets?: RequestBuckets } = {}
-      const first = runMiddleware(appWide, request, holder)
-      if (first.kind !== 'allowed') throw new Error('the app-wide policy has room')
-      const second = runMiddleware(route, request, holder)
-      kinds.push(second.kind)
-      if (second.kind === 'rejected') {
-        // The rejection restates the app-wide policy with its bucket after the give-back.
-        const rateLimit = second.headers.find((field) => field.name === 'RateLimit')?.value
-        expect(rateLimit).toMatch(/^"global";r=2;t=\d+, "login";r=0;t=\d+$/)
-        expect(first.counted.settled).toBe(true)
+      return { request, holder: request }
+    },
+  },
+  {
+    shape: 'a frozen request (a custom adapter)',
+    make: (id: number) => ({ request: Object.freeze({ id }), holder: {} }),
+  },
+]
+
+describe('the request pipeline', () => {
+  it.each(HOLDER_SHAPES)(
+    'an earlier middleware keeps no token when a later one rejects the request, with $shape',
+    ({ make }) => {
+      const store = new MemoryStore()
+      const appWide = createRequestLimiter<FakeRequest>({ name: 'global', capacity: 3, refillRate: 1 / 3600, store })
+      const route = createRequestLimiter<FakeRequest>({ name: 'login', capacity: 1, refillRate: 1 / 3600, store })
+      const kinds: string[] = []
+      for (let id = 0; id < 7; id++) {
+        const { request, holder } = make(id) as { request: FakeRequest; holder: { rateLimitBuckets?: RequestBuckets } }
+        const first = runMiddleware(appWide, request, holder)
+        if (first.kind !== 'allowed') throw new Error('the app-wide policy has room')
+        const second = runMiddleware(route, request, holder)
+        kinds.push(second.kind)
+        if (second.kind === 'rejected') {
+          // The rejection restates the app-wide policy with its bucket after the give-back.
+          const rateLimit = second.headers.find((field) => field.name === 'RateLimit')?.value
+          expect(rateLimit).toMatch(/^"global";r=2;t=\d+, "login";r=0;t=\d+$/)
+          expect(first.counted.settled).toBe(true)
+        }
       }
-    }
-    expect(kinds).toEqual(['allowed', 'rejected', 'rejected', 'rejected', 'rejected', 'rejected', 'rejected'])
-    expect(remaining(store, global, '203.0.113.7')).toBe(2)
-  })
+      expect(kinds).toEqual(['allowed', 'rejected', 'rejected', 'rejected', 'rejected', 'rejected', 'rejected'])
+      expect(remaining(store, global, '203.0.113.7')).toBe(2)
+    },
+  )
 
   it('a policy stack (Fastify) decides synchronously in memory, naming every policy that rejected', () => {
     const store = new MemoryStore()

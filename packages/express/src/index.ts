@@ -112,9 +112,16 @@ function callHandler(handler: Handler, { req, res, next }: Exchange, rejection: 
   }
 }
 
-/** Sets each field, merged with what an earlier policy set (lists append; see mergeHeaderFields). */
+/**
+ * Sets each field, merged with what an earlier policy set (lists append; see mergeHeaderFields). Each method
+ * is looked up once: an Express `res` has a hidden class of its own, so every property read is an uncached
+ * walk up its prototype chain.
+ */
 function setHeaders(res: Response, fields: readonly HeaderField[]): void {
-  for (const field of mergeHeaderFields(fields, (name) => res.getHeader(name))) res.setHeader(field.name, field.value)
+  const { getHeader, setHeader } = res
+  for (const field of mergeHeaderFields(fields, (name) => getHeader.call(res, name))) {
+    setHeader.call(res, field.name, field.value)
+  }
 }
 
 /** `rateLimit`, and `rateLimit.withDefaults(shared)` for policies that share options. */

@@ -231,31 +231,39 @@ interface Exchange {
 
 /** Writes the policies' outcomes: a failure goes to Fastify; else every header, then the first rejection or done(). */
 function applyOutcomes(chain: readonly Policy[], outcomes: readonly LimitOutcome[], exchange: Exchange): void {
-  const { request, reply, done } = exchange
-  const failure = outcomes.find((outcome) => outcome.kind === 'failed')
-  if (failure?.kind === 'failed') {
-    done(failure.error)
+  const failure = outcomes.find(isFailure)
+  if (failure !== undefined) {
+    exchange.done(failure.error)
     return
   }
-  let rejection: { outcome: Rejection; policy: Policy } | undefined
-  const record = (outcome: LimitOutcome, { limiter }: Policy) =>
-    limiter.record(outcome, { holder: request, request, response: reply, raw: reply.raw })
-  outcomes.forEach((outcome, i) => {
-    const policy = chain[i] as Policy
-    if (outcome.kind === 'skipped' || outcome.kind === 'failed') return
-    setHeaders(reply, outcome.headers)
-    if (outcome.kind === 'allowed') record(outcome, policy)
-    else rejection ??= { outcome, policy }
-  })
-  if (rejection === undefined) {
-    done()
+  // Plain loops, no closure: this runs for every request.
+  let rejected = -1
+  for (let i = 0; i < outcomes.length; i++) {
+    const outcome = outcomes[i] as LimitOutcome
+    if (outcome.kind === 'skipped' || outcome.kind === 'failed') continue
+    setHeaders(exchange.reply, outcome.headers)
+    if (outcome.kind === 'allowed') record(chain[i] as Policy, outcome, exchange)
+    else if (rejected === -1) rejected = i
+  }
+  if (rejected === -1) {
+    exchange.done()
     return
   }
   // Rejections are recorded last, so `request.rateLimit` is a rejecting policy's decision.
-  outcomes.forEach((outcome, i) => {
-    if (outcome.kind === 'rejected') record(outcome, chain[i] as Policy)
-  })
-  reject(exchange, rejection.outcome, rejection.policy.handler)
+  for (let i = 0; i < outcomes.length; i++) {
+    const outcome = outcomes[i] as LimitOutcome
+    if (outcome.kind === 'rejected') record(chain[i] as Policy, outcome, exchange)
+  }
+  const policy = chain[rejected] as Policy
+  reject(exchange, outcomes[rejected] as Rejection, policy.handler)
+}
+
+function isFailure(outcome: LimitOutcome): outcome is Extract<LimitOutcome, { kind: 'failed' }> {
+  return outcome.kind === 'failed'
+}
+
+function record({ limiter }: Policy, outcome: LimitOutcome, { request, reply }: Exchange): void {
+  limiter.record(outcome, { holder: request, request, response: reply, raw: reply.raw })
 }
 
 /** Sends the rejection; a custom handler's throw or rejection goes to Fastify's error handling. */

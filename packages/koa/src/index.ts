@@ -47,13 +47,14 @@ type Handler = NonNullable<RateLimitOptions['handler']>
 function createRateLimit(options: RateLimitOptions): Middleware {
   const { handler, rest } = takeHandlerOption(options)
   const limiter = createRequestLimiter<Context, Context['response']>(rest)
+  const policy: Policy = { limiter, handler }
   const checkProxy = proxyCheck(limiter)
   return function spillwayRateLimit(ctx: Context, next: Next): Promise<void> {
     checkProxy?.(ctx)
     const outcome = limiter.check(ctx, ctx.ip, ctx.res)
     // In memory the outcome is there at once: no extra promise on the hot path.
-    if (!isPromiseLike(outcome)) return applyOutcome(ctx, next, outcome, { limiter, handler })
-    return outcome.then((settled) => applyOutcome(ctx, next, settled, { limiter, handler }))
+    if (!isPromiseLike(outcome)) return applyOutcome(ctx, next, outcome, policy)
+    return outcome.then((settled) => applyOutcome(ctx, next, settled, policy))
   }
 }
 
@@ -65,13 +66,16 @@ function proxyCheck(limiter: RequestLimiter<Context>): ((ctx: Context) => void) 
   if (!limiter.keysByAddress) return undefined
   const warnings = createProxyWarnings(`policy "${limiter.policy.name}"`, 'koa')
   let trustsProxy: boolean | undefined
+  /** The proxy header as Node keys it (lower case), read with the setting. */
+  let proxyHeader = ''
   return function checkProxySetting(ctx: Context): void {
-    const { app } = ctx
     if (trustsProxy === undefined) {
+      const { app } = ctx
       trustsProxy = app.proxy === true
+      proxyHeader = app.proxyIpHeader.toLowerCase()
       if (trustsProxy && !(app.maxIpsCount > 0)) warnings.permissiveTrustProxy()
     }
-    if (!trustsProxy && !warnings.untrustedWarned && ctx.req.headers[app.proxyIpHeader.toLowerCase()] !== undefined) {
+    if (!trustsProxy && !warnings.untrustedWarned && ctx.req.headers[proxyHeader] !== undefined) {
       warnings.untrustedForwardedFor()
     }
   }
@@ -99,9 +103,16 @@ async function reject(ctx: Context, rejection: Rejection, handler: Handler | und
   ctx.body = body
 }
 
-/** Sets each field, merged with what an earlier policy set (lists append; see mergeHeaderFields). */
+/**
+ * Sets each field, merged with what an earlier policy set (lists append; see mergeHeaderFields). Straight on
+ * `ctx.res`, as `ctx.set` and `ctx.response.get` do in the end (later middleware reads them there) without
+ * their per-call delegation and, in Koa 2, a copy of every header per read.
+ */
 function setHeaders(ctx: Context, fields: readonly HeaderField[]): void {
-  for (const field of mergeHeaderFields(fields, (name) => ctx.response.get(name))) ctx.set(field.name, field.value)
+  const { res } = ctx
+  // As ctx.set: nothing once the headers are out (a middleware before this one answered by hand).
+  if (res.headersSent) return
+  for (const field of mergeHeaderFields(fields, (name) => res.getHeader(name))) res.setHeader(field.name, field.value)
 }
 
 /** `rateLimit`, and `rateLimit.withDefaults(shared)` for policies that share options. */
