@@ -134,9 +134,7 @@ export class RedisStore implements Store {
     if (policy.maxWaitUs !== undefined && cost > policy.capacity) return this.#refuseOverCapacity(key, policy)
     const redisKey = this.prefix + key
     if (policy.block !== undefined) return consumeBlocking(this.runner, redisKey, policy, cost)
-    if (this.#batcher !== undefined) {
-      return this.#batcher.step(redisKey, policy.emissionIntervalUs, admissionWindowUs(policy), cost)
-    }
+    if (this.#batcher !== undefined) return this.#batcher.step(redisKey, policy, cost)
     return consumeAlone(this.runner, redisKey, policy, cost)
   }
 

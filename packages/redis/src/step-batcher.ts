@@ -1,5 +1,6 @@
 // Collects the decisions of one tick and sends them as one batch script call (per Cluster slot).
-import type { StepResult } from '@spillway/core'
+import type { Policy, StepResult } from '@spillway/core'
+import { admissionWindowUs } from '@spillway/core/store'
 import { keySlot } from './key-slot.js'
 import { runScript } from './run-script.js'
 import type { ScriptArg, ScriptRunner } from './script-runner.js'
@@ -10,9 +11,8 @@ import { tokenBucket } from './token-bucket-script.js'
 /** One decision waiting for the end of the tick. */
 interface PendingStep {
   readonly key: string
-  readonly intervalUs: number
-  readonly burstUs: number
-  readonly cost: number
+  readonly policyArgs: PolicyArgs
+  readonly cost: string
   readonly resolve: (step: StepResult) => void
   readonly reject: (error: unknown) => void
 }
@@ -35,10 +35,10 @@ export class StepBatcher {
     this.#maxBatchSize = maxBatchSize
   }
 
-  /** Queues one step on `key` (a full Redis key); resolves with its own result. */
-  step(key: string, intervalUs: number, burstUs: number, cost: number): Promise<StepResult> {
+  /** Queues one step of `policy` on `key` (a full Redis key); resolves with its own result. */
+  step(key: string, policy: Policy, cost: number): Promise<StepResult> {
     return new Promise((resolve, reject) => {
-      this.#pending.push({ key, intervalUs, burstUs, cost, resolve, reject })
+      this.#pending.push({ key, policyArgs: policyArgsOf(policy), cost: costArg(cost), resolve, reject })
       if (!this.#runner.isCluster && this.#pending.length >= this.#maxBatchSize) this.#flush()
       else if (!this.#scheduled) {
         this.#scheduled = true
@@ -64,6 +64,29 @@ export class StepBatcher {
   }
 }
 
+/** A policy's per-step script arguments, emission interval and burst (µs), as the decimal strings sent. */
+interface PolicyArgs {
+  readonly intervalUs: string
+  readonly burstUs: string
+}
+
+const policyArgs = new WeakMap<Policy, PolicyArgs>()
+
+/**
+ * Built once per policy (policies are immutable): a batch then converts no numbers. The burst argument
+ * is the admission window `τ + D`, so `maxWait` reserves on credit inside the script.
+ */
+function policyArgsOf(policy: Policy): PolicyArgs {
+  let args = policyArgs.get(policy)
+  if (args === undefined) {
+    args = { intervalUs: String(policy.emissionIntervalUs), burstUs: String(admissionWindowUs(policy)) }
+    policyArgs.set(policy, args)
+  }
+  return args
+}
+
+const costArg = (cost: number): string => (cost === 1 ? '1' : String(cost))
+
 /** Steps in arrival order, split by hash slot (order kept within each slot). */
 function groupBySlot(steps: readonly PendingStep[]): PendingStep[][] {
   const bySlot = new Map<number, PendingStep[]>()
@@ -88,7 +111,8 @@ async function send(runner: ScriptRunner, steps: readonly PendingStep[]): Promis
 }
 
 async function sendOne(runner: ScriptRunner, step: PendingStep): Promise<StepResult> {
-  return parseStep(await runScript(runner, tokenBucket, [step.key], [step.intervalUs, step.burstUs, step.cost]))
+  const args = [step.policyArgs.intervalUs, step.policyArgs.burstUs, step.cost]
+  return parseStep(await runScript(runner, tokenBucket, [step.key], args))
 }
 
 async function sendMany(runner: ScriptRunner, steps: readonly PendingStep[]): Promise<StepResult[]> {
@@ -97,8 +121,8 @@ async function sendMany(runner: ScriptRunner, steps: readonly PendingStep[]): Pr
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i] as PendingStep
     keys[i] = step.key
-    args[3 * i] = step.intervalUs
-    args[3 * i + 1] = step.burstUs
+    args[3 * i] = step.policyArgs.intervalUs
+    args[3 * i + 1] = step.policyArgs.burstUs
     args[3 * i + 2] = step.cost
   }
   return parseSteps(await runScript(runner, tokenBucketBatch, keys, args), steps.length)
