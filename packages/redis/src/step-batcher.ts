@@ -1,4 +1,4 @@
-// Collects the decisions of one tick and sends them as one batch script call (per Cluster slot).
+// Collects the decisions of one tick and sends them as batch script calls (per Cluster slot), keeping Redis busy.
 import type { Policy, StepResult } from '@spillway/core'
 import { admissionWindowUs } from '@spillway/core/store'
 import { keySlot } from './key-slot.js'
@@ -18,10 +18,21 @@ interface PendingStep {
 }
 
 /**
+ * A tick's batch of at least twice this many steps, sent while none of this batcher's calls is in flight,
+ * goes out as two calls: Redis runs the second while this process handles the first one's answers (and
+ * sends what they lead to), instead of each side waiting for the other. Once split, each answer brings
+ * back about half the callers, so two calls stay in flight. Smaller batches go whole: their overlap is
+ * short and a call costs both sides a write and a read (the threshold is a judgement, not a measurement).
+ */
+const MIN_SPLIT_CALL_SIZE = 16
+
+/**
  * Queues token bucket steps and flushes them at the end of the tick (`process.nextTick`, never a
  * timer, so a lone decision waits for nothing), or as soon as `maxBatchSize` are queued on a single
- * node. One flush sends one call per group of at most `maxBatchSize` steps: one group on a single
- * node, one per hash slot on a Cluster (a script's keys must share a slot). A group of one uses the
+ * node. A flush sends the steps in arrival order as calls of at most `maxBatchSize` steps, of even
+ * sizes: on a single node, at least two calls (see {@link MIN_SPLIT_CALL_SIZE}) when none is in
+ * flight; on a Cluster one group per hash slot (a script's keys must share a slot). Calls on one
+ * connection run in the order sent, so splitting changes no decision. A group of one uses the
  * single-key script. A failed call rejects each of its steps with the error; nothing is ever resent.
  */
 export class StepBatcher {
@@ -29,6 +40,8 @@ export class StepBatcher {
   readonly #maxBatchSize: number
   #pending: PendingStep[] = []
   #scheduled = false
+  /** This batcher's calls sent and not answered yet. */
+  #inFlight = 0
 
   constructor(runner: ScriptRunner, maxBatchSize: number) {
     this.#runner = runner
@@ -56,11 +69,40 @@ export class StepBatcher {
     const pending = this.#pending
     if (pending.length === 0) return
     this.#pending = []
-    for (const group of this.#runner.isCluster ? groupBySlot(pending) : [pending]) {
-      for (let start = 0; start < group.length; start += this.#maxBatchSize) {
-        void send(this.#runner, group.slice(start, start + this.#maxBatchSize))
-      }
+    if (this.#runner.isCluster) {
+      for (const group of groupBySlot(pending)) this.#sendInCalls(group, 1)
+    } else {
+      this.#sendInCalls(pending, this.#inFlight === 0 && pending.length >= 2 * MIN_SPLIT_CALL_SIZE ? 2 : 1)
     }
+  }
+
+  /** Sends `steps` in order as at least `minCalls` calls of at most `maxBatchSize`, sizes as even as can be. */
+  #sendInCalls(steps: PendingStep[], minCalls: number): void {
+    const calls = Math.max(minCalls, Math.ceil(steps.length / this.#maxBatchSize))
+    if (calls === 1) {
+      void this.#send(steps)
+      return
+    }
+    const size = Math.ceil(steps.length / calls)
+    for (let start = 0; start < steps.length; start += size) void this.#send(steps.slice(start, start + size))
+  }
+
+  /** One script call for `steps` (one slot); settles each step's promise. */
+  async #send(steps: readonly PendingStep[]): Promise<void> {
+    this.#inFlight++
+    let results: StepResult[]
+    try {
+      results =
+        steps.length === 1
+          ? [await sendOne(this.#runner, steps[0] as PendingStep)]
+          : await sendMany(this.#runner, steps)
+    } catch (error) {
+      for (const step of steps) step.reject(error)
+      return
+    } finally {
+      this.#inFlight--
+    }
+    for (let i = 0; i < steps.length; i++) (steps[i] as PendingStep).resolve(results[i] as StepResult)
   }
 }
 
@@ -97,17 +139,6 @@ function groupBySlot(steps: readonly PendingStep[]): PendingStep[][] {
     else group.push(step)
   }
   return [...bySlot.values()]
-}
-
-/** One script call for `steps` (one slot); settles each step's promise. */
-async function send(runner: ScriptRunner, steps: readonly PendingStep[]): Promise<void> {
-  try {
-    const results =
-      steps.length === 1 ? [await sendOne(runner, steps[0] as PendingStep)] : await sendMany(runner, steps)
-    for (let i = 0; i < steps.length; i++) (steps[i] as PendingStep).resolve(results[i] as StepResult)
-  } catch (error) {
-    for (const step of steps) step.reject(error)
-  }
 }
 
 async function sendOne(runner: ScriptRunner, step: PendingStep): Promise<StepResult> {
