@@ -1,7 +1,7 @@
 // Collects the decisions of one tick and sends them as batch script calls (per Cluster slot), keeping Redis busy.
 import type { Policy, StepResult } from '@spillway/core'
 import { admissionWindowUs } from '@spillway/core/store'
-import { keySlot } from './key-slot.js'
+import { groupBySlot } from './key-slot.js'
 import { runScript } from './run-script.js'
 import type { ScriptArg, ScriptRunner } from './script-runner.js'
 import { parseStep, parseSteps } from './step-reply.js'
@@ -70,7 +70,7 @@ export class StepBatcher {
     if (pending.length === 0) return
     this.#pending = []
     if (this.#runner.isCluster) {
-      for (const group of groupBySlot(pending)) this.#sendInCalls(group, 1)
+      for (const group of groupBySlot(pending, (step) => step.key)) this.#sendInCalls(group, 1)
     } else {
       this.#sendInCalls(pending, this.#inFlight === 0 && pending.length >= 2 * MIN_SPLIT_CALL_SIZE ? 2 : 1)
     }
@@ -128,18 +128,6 @@ function policyArgsOf(policy: Policy): PolicyArgs {
 }
 
 const costArg = (cost: number): string => (cost === 1 ? '1' : String(cost))
-
-/** Steps in arrival order, split by hash slot (order kept within each slot). */
-function groupBySlot(steps: readonly PendingStep[]): PendingStep[][] {
-  const bySlot = new Map<number, PendingStep[]>()
-  for (const step of steps) {
-    const slot = keySlot(step.key)
-    const group = bySlot.get(slot)
-    if (group === undefined) bySlot.set(slot, [step])
-    else group.push(step)
-  }
-  return [...bySlot.values()]
-}
 
 async function sendOne(runner: ScriptRunner, step: PendingStep): Promise<StepResult> {
   const args = [step.policyArgs.intervalUs, step.policyArgs.burstUs, step.cost]
