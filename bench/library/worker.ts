@@ -41,11 +41,17 @@ const client = await connectClient(Number(port))
 const subject = contender(spec.id, spec.redis ? client : undefined)
 await run(subject, WARMUP_MS)
 const cpuBefore = await redisCpuSeconds(client)
+const nodeCpuBefore = process.cpuUsage()
 const started = performance.now()
 const decisions = await run(subject, Number(seconds) * 1000)
 const elapsedS = (performance.now() - started) / 1000
+const nodeCpu = process.cpuUsage(nodeCpuBefore)
 const redisCpuUs = ((await redisCpuSeconds(client)) - cpuBefore) * 1e6
-console.log(
-  `result ${JSON.stringify({ decisionsPerSecond: decisions / elapsedS, redisCpuUsPerDecision: redisCpuUs / decisions })}`,
-)
+const result = {
+  decisionsPerSecond: decisions / elapsedS,
+  redisCpuUsPerDecision: redisCpuUs / decisions,
+  /** This process's CPU (user + system, all threads) per decision: what a contender costs the app server. */
+  nodeCpuUsPerDecision: (nodeCpu.user + nodeCpu.system) / decisions,
+}
+console.log(`result ${JSON.stringify(result)}`)
 client.disconnect()

@@ -179,7 +179,7 @@ function libraryTable(library: readonly LibraryFigures[]): string[] {
     'time, over 1,000 keys, everything admitted; 1 s warm-up, then a fixed time. Spillway is called through',
     '`createLimiter(…).consume(key)`, rate-limiter-flexible through `consume(key)`. `consumeSync(key)` (MemoryStore',
     'only) is called in a plain loop by one caller instead: no promise, no await. RedisStore runs with its default',
-    '`batch: true` (the decisions of one tick share one `EVALSHA` of `tokenBucketBatchScript`, at most 128 keys) and',
+    '`batch: true` (the decisions of one tick share `EVALSHA`s of `tokenBucketBatchScript`: two of 50 here) and',
     'with `batch: false` (one `EVALSHA` of `tokenBucketScript` per decision).',
     '',
     `The ceilings are \`redis-benchmark -c ${CONNECTIONS} -P ${PIPELINE} -r ${KEY_RANGE} EVALSHA <script> …\`: Spillway's own`,

@@ -44,14 +44,26 @@ const policy = createPolicy({ name: 'batch', capacity: 25, refillRate: { tokens:
 const many = (count: number, key = 'k') => Array.from({ length: count }, () => ({ key, policy, cost: 1 }))
 
 describe('RedisStore batching', () => {
-  it('decides the 100 decisions of one tick with one EVALSHA, exactly', async () => {
+  it('decides the 100 decisions of one tick with two EVALSHAs when no call is in flight, exactly', async () => {
     const store = new RedisStore({ client, heartbeat: false, prefix })
     const decisions = await decideAll(store, [...many(50, 'a'), ...many(50, 'b')])
-    expect(await scriptCalls()).toEqual({ evalsha: 1, eval: 0 })
+    // Two calls, so Redis runs the second while the process handles the first one's answers.
+    expect(await scriptCalls()).toEqual({ evalsha: 2, eval: 0 })
     expect(decisions.filter((d) => d.allowed)).toHaveLength(50)
     // In arrival order: the first 25 of each key pass, with remaining counting down.
     expect(decisions.slice(0, 26).map((d) => d.remaining)).toEqual([...Array.from({ length: 25 }, (_, i) => 24 - i), 0])
     expect(decisions[25]?.allowed).toBe(false)
+  })
+
+  it('sends the decisions of a tick as one call while a call is in flight, exactly', async () => {
+    const store = new RedisStore({ client, heartbeat: false, prefix })
+    const first = decideAll(store, many(40))
+    // The first tick's flush has run (two calls); their answers cannot arrive before this tick ends.
+    await new Promise<void>((resolve) => process.nextTick(resolve))
+    const second = decideAll(store, many(40))
+    const decisions = [...(await first), ...(await second)]
+    expect(await scriptCalls()).toEqual({ evalsha: 3, eval: 0 })
+    expect(decisions.map((d) => d.allowed)).toEqual([...Array(25).fill(true), ...Array(55).fill(false)])
   })
 
   it('caps a batch at maxBatchSize: 100 decisions, batches of 30 → 4 calls', async () => {

@@ -19,8 +19,9 @@ import { tokenBucket } from './token-bucket-script.js'
  * is one atomic step of a Lua script, timed by Redis `TIME` (app clocks never matter), reloaded
  * transparently after `NOSCRIPT`. An idle key expires once its bucket is full. The decisions that
  * arrive within one tick share one `EVALSHA` of {@link tokenBucketBatchScript} (one per Cluster slot,
- * at most `maxBatchSize` each), sent at the end of the tick; a lone decision uses
- * {@link tokenBucketScript}. `batch: false` sends one call per decision.
+ * at most `maxBatchSize` each; two when no call is in flight and there are at least 32, so Redis works
+ * on one while this process handles the other's answers), sent at the end of the tick; a lone decision
+ * uses {@link tokenBucketScript}. `batch: false` sends one call per decision.
  *
  * `maxWait`: a policy with `maxWaitUs` D is stepped with `τ + D` as the scripts' burst argument (core's
  * `admissionWindowUs`), so tokens are reserved on credit in the same atomic step, on Redis `TIME`.
@@ -134,9 +135,7 @@ export class RedisStore implements Store {
     if (policy.maxWaitUs !== undefined && cost > policy.capacity) return this.#refuseOverCapacity(key, policy)
     const redisKey = this.prefix + key
     if (policy.block !== undefined) return consumeBlocking(this.runner, redisKey, policy, cost)
-    if (this.#batcher !== undefined) {
-      return this.#batcher.step(redisKey, policy.emissionIntervalUs, admissionWindowUs(policy), cost)
-    }
+    if (this.#batcher !== undefined) return this.#batcher.step(redisKey, policy, cost)
     return consumeAlone(this.runner, redisKey, policy, cost)
   }
 

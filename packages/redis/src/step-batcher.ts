@@ -1,6 +1,7 @@
-// Collects the decisions of one tick and sends them as one batch script call (per Cluster slot).
-import type { StepResult } from '@spillway/core'
-import { keySlot } from './key-slot.js'
+// Collects the decisions of one tick and sends them as batch script calls (per Cluster slot), keeping Redis busy.
+import type { Policy, StepResult } from '@spillway/core'
+import { admissionWindowUs } from '@spillway/core/store'
+import { groupBySlot } from './key-slot.js'
 import { runScript } from './run-script.js'
 import type { ScriptArg, ScriptRunner } from './script-runner.js'
 import { parseStep, parseSteps } from './step-reply.js'
@@ -10,18 +11,28 @@ import { tokenBucket } from './token-bucket-script.js'
 /** One decision waiting for the end of the tick. */
 interface PendingStep {
   readonly key: string
-  readonly intervalUs: number
-  readonly burstUs: number
-  readonly cost: number
+  readonly policyArgs: PolicyArgs
+  readonly cost: string
   readonly resolve: (step: StepResult) => void
   readonly reject: (error: unknown) => void
 }
 
 /**
+ * A tick's batch of at least twice this many steps, sent while none of this batcher's calls is in flight,
+ * goes out as two calls: Redis runs the second while this process handles the first one's answers (and
+ * sends what they lead to), instead of each side waiting for the other. Once split, each answer brings
+ * back about half the callers, so two calls stay in flight. Smaller batches go whole: their overlap is
+ * short and a call costs both sides a write and a read (the threshold is a judgement, not a measurement).
+ */
+const MIN_SPLIT_CALL_SIZE = 16
+
+/**
  * Queues token bucket steps and flushes them at the end of the tick (`process.nextTick`, never a
  * timer, so a lone decision waits for nothing), or as soon as `maxBatchSize` are queued on a single
- * node. One flush sends one call per group of at most `maxBatchSize` steps: one group on a single
- * node, one per hash slot on a Cluster (a script's keys must share a slot). A group of one uses the
+ * node. A flush sends the steps in arrival order as calls of at most `maxBatchSize` steps, of even
+ * sizes: on a single node, at least two calls (see {@link MIN_SPLIT_CALL_SIZE}) when none is in
+ * flight; on a Cluster one group per hash slot (a script's keys must share a slot). Calls on one
+ * connection run in the order sent, so splitting changes no decision. A group of one uses the
  * single-key script. A failed call rejects each of its steps with the error; nothing is ever resent.
  */
 export class StepBatcher {
@@ -29,16 +40,18 @@ export class StepBatcher {
   readonly #maxBatchSize: number
   #pending: PendingStep[] = []
   #scheduled = false
+  /** This batcher's calls sent and not answered yet. */
+  #inFlight = 0
 
   constructor(runner: ScriptRunner, maxBatchSize: number) {
     this.#runner = runner
     this.#maxBatchSize = maxBatchSize
   }
 
-  /** Queues one step on `key` (a full Redis key); resolves with its own result. */
-  step(key: string, intervalUs: number, burstUs: number, cost: number): Promise<StepResult> {
+  /** Queues one step of `policy` on `key` (a full Redis key); resolves with its own result. */
+  step(key: string, policy: Policy, cost: number): Promise<StepResult> {
     return new Promise((resolve, reject) => {
-      this.#pending.push({ key, intervalUs, burstUs, cost, resolve, reject })
+      this.#pending.push({ key, policyArgs: policyArgsOf(policy), cost: costArg(cost), resolve, reject })
       if (!this.#runner.isCluster && this.#pending.length >= this.#maxBatchSize) this.#flush()
       else if (!this.#scheduled) {
         this.#scheduled = true
@@ -56,39 +69,69 @@ export class StepBatcher {
     const pending = this.#pending
     if (pending.length === 0) return
     this.#pending = []
-    for (const group of this.#runner.isCluster ? groupBySlot(pending) : [pending]) {
-      for (let start = 0; start < group.length; start += this.#maxBatchSize) {
-        void send(this.#runner, group.slice(start, start + this.#maxBatchSize))
-      }
+    if (this.#runner.isCluster) {
+      for (const group of groupBySlot(pending, (step) => step.key)) this.#sendInCalls(group, 1)
+    } else {
+      this.#sendInCalls(pending, this.#inFlight === 0 && pending.length >= 2 * MIN_SPLIT_CALL_SIZE ? 2 : 1)
     }
   }
-}
 
-/** Steps in arrival order, split by hash slot (order kept within each slot). */
-function groupBySlot(steps: readonly PendingStep[]): PendingStep[][] {
-  const bySlot = new Map<number, PendingStep[]>()
-  for (const step of steps) {
-    const slot = keySlot(step.key)
-    const group = bySlot.get(slot)
-    if (group === undefined) bySlot.set(slot, [step])
-    else group.push(step)
+  /** Sends `steps` in order as at least `minCalls` calls of at most `maxBatchSize`, sizes as even as can be. */
+  #sendInCalls(steps: PendingStep[], minCalls: number): void {
+    const calls = Math.max(minCalls, Math.ceil(steps.length / this.#maxBatchSize))
+    if (calls === 1) {
+      void this.#send(steps)
+      return
+    }
+    const size = Math.ceil(steps.length / calls)
+    for (let start = 0; start < steps.length; start += size) void this.#send(steps.slice(start, start + size))
   }
-  return [...bySlot.values()]
-}
 
-/** One script call for `steps` (one slot); settles each step's promise. */
-async function send(runner: ScriptRunner, steps: readonly PendingStep[]): Promise<void> {
-  try {
-    const results =
-      steps.length === 1 ? [await sendOne(runner, steps[0] as PendingStep)] : await sendMany(runner, steps)
+  /** One script call for `steps` (one slot); settles each step's promise. */
+  async #send(steps: readonly PendingStep[]): Promise<void> {
+    this.#inFlight++
+    let results: StepResult[]
+    try {
+      results =
+        steps.length === 1
+          ? [await sendOne(this.#runner, steps[0] as PendingStep)]
+          : await sendMany(this.#runner, steps)
+    } catch (error) {
+      for (const step of steps) step.reject(error)
+      return
+    } finally {
+      this.#inFlight--
+    }
     for (let i = 0; i < steps.length; i++) (steps[i] as PendingStep).resolve(results[i] as StepResult)
-  } catch (error) {
-    for (const step of steps) step.reject(error)
   }
 }
+
+/** A policy's per-step script arguments, emission interval and burst (µs), as the decimal strings sent. */
+interface PolicyArgs {
+  readonly intervalUs: string
+  readonly burstUs: string
+}
+
+const policyArgs = new WeakMap<Policy, PolicyArgs>()
+
+/**
+ * Built once per policy (policies are immutable): a batch then converts no numbers. The burst argument
+ * is the admission window `τ + D`, so `maxWait` reserves on credit inside the script.
+ */
+function policyArgsOf(policy: Policy): PolicyArgs {
+  let args = policyArgs.get(policy)
+  if (args === undefined) {
+    args = { intervalUs: String(policy.emissionIntervalUs), burstUs: String(admissionWindowUs(policy)) }
+    policyArgs.set(policy, args)
+  }
+  return args
+}
+
+const costArg = (cost: number): string => (cost === 1 ? '1' : String(cost))
 
 async function sendOne(runner: ScriptRunner, step: PendingStep): Promise<StepResult> {
-  return parseStep(await runScript(runner, tokenBucket, [step.key], [step.intervalUs, step.burstUs, step.cost]))
+  const args = [step.policyArgs.intervalUs, step.policyArgs.burstUs, step.cost]
+  return parseStep(await runScript(runner, tokenBucket, [step.key], args))
 }
 
 async function sendMany(runner: ScriptRunner, steps: readonly PendingStep[]): Promise<StepResult[]> {
@@ -97,8 +140,8 @@ async function sendMany(runner: ScriptRunner, steps: readonly PendingStep[]): Pr
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i] as PendingStep
     keys[i] = step.key
-    args[3 * i] = step.intervalUs
-    args[3 * i + 1] = step.burstUs
+    args[3 * i] = step.policyArgs.intervalUs
+    args[3 * i + 1] = step.policyArgs.burstUs
     args[3 * i + 2] = step.cost
   }
   return parseSteps(await runScript(runner, tokenBucketBatch, keys, args), steps.length)
