@@ -397,7 +397,8 @@ function outcomeOfDecision<Req>(
   if (startedMs >= 0) publishDecision(key, decision, performance.now() - startedMs)
   const outcome = decisionOutcome(options, request, decision, key, variant.actions)
   const { waits } = options
-  if (decision.waitMs === undefined || waits === undefined || isPromiseLike(outcome)) return outcome
-  if (outcome.kind !== 'allowed') return outcome
+  if (waits === undefined || isPromiseLike(outcome) || outcome.kind !== 'allowed') return outcome
+  // Its tokens are there, but after an event-loop stall an earlier request may still be held: queue behind it.
+  if (decision.waitMs === undefined && !waits.isHolding(outcome.counted.key)) return outcome
   return holdForTokens(options, waits, outcome, { request, raw: exchange.raw })
 }

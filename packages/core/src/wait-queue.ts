@@ -43,6 +43,14 @@ export class WaitQueue {
   }
 
   /**
+   * True while a request of `key` is held. A later request of that key queues behind it even when its own
+   * tokens are there already: after an event-loop stall it would otherwise go on first.
+   */
+  isHolding(key: string): boolean {
+    return this.#byKey.has(key)
+  }
+
+  /**
    * Resolves `true` once `waitMs` have passed and every earlier request of `key` was released, or
    * `false` as soon as `raw` closes first (the client went away). Never rejects.
    */

@@ -152,6 +152,23 @@ describe('the request pipeline with maxWait', () => {
     expect(request).toEqual({})
   })
 
+  it('queues a request whose tokens are there behind an earlier one still held (an event-loop stall)', async () => {
+    const clock = { nowUs: 0 }
+    const store = new MemoryStore({ clock: () => clock.nowUs })
+    const limiter = createRequestLimiter({ capacity: 1, refillRate: 10, maxWait: 1000, store }) // T = 100 ms
+    const done: number[] = []
+    const track = (index: number, outcome: LimitOutcome | Promise<LimitOutcome>) =>
+      Promise.resolve(outcome).then((settled) => done.push(settled.kind === 'allowed' ? index : -index))
+    await track(0, limiter.check({}, '203.0.113.7', fakeResponse()))
+    const held = track(1, limiter.check({}, '203.0.113.7', fakeResponse())) // waits 100 ms on the real clock
+    // The store's clock runs 200 ms ahead (a stall that the hold's timer has not caught up with):
+    // the next request finds its token there, but the one before it has not gone on yet.
+    clock.nowUs += 200_000
+    const later = track(2, limiter.check({}, '203.0.113.7', fakeResponse()))
+    await Promise.all([held, later])
+    expect(done).toEqual([0, 1, 2])
+  })
+
   it('answers synchronously when there is nothing to wait for', () => {
     const limiter = createRequestLimiter({ capacity: 5, refillRate: 1, maxWait: 1000 })
     const outcome = limiter.check({}, '203.0.113.7', fakeResponse()) as LimitOutcome
