@@ -41,7 +41,7 @@ export async function scriptCeiling(client: Redis, port: number, options: Ceilin
   await client.script('LOAD', script)
   await checkAdmits(client, sha, keysPerCall)
   const keys = Array.from({ length: keysPerCall }, () => 'bench:{__rand_int__}')
-  const argv = Array.from({ length: keysPerCall }, scriptArguments).flat()
+  const argv = argumentsFor(keysPerCall)
   const command = ['EVALSHA', sha, String(keysPerCall), ...keys, ...argv]
   const args = ['-p', String(port), '-c', String(CONNECTIONS), '-P', String(PIPELINE), '-n', String(calls)]
   const cpuBefore = await redisCpuSeconds(client)
@@ -58,7 +58,7 @@ export async function scriptCeiling(client: Redis, port: number, options: Ceilin
 /** One call on fresh keys must admit every step, or the ceiling would measure rejections or errors. */
 async function checkAdmits(client: Redis, sha: string, keysPerCall: number): Promise<void> {
   const keys = Array.from({ length: keysPerCall }, (_, i) => `bench:{check${i}}`)
-  const argv = Array.from({ length: keysPerCall }, scriptArguments).flat()
+  const argv = argumentsFor(keysPerCall)
   const reply = (await client.evalsha(sha, keysPerCall, ...keys, ...argv)) as number[]
   const allowed = reply.filter((_, i) => i % 2 === 0)
   if (allowed.length !== keysPerCall || allowed.some((a) => a !== 1)) {
@@ -66,6 +66,13 @@ async function checkAdmits(client: Redis, sha: string, keysPerCall: number): Pro
       `the script did not admit the check call (${JSON.stringify(reply)}): the ceiling would measure rejections`,
     )
   }
+}
+
+/** The single-key script's interval, burst, cost; the batch script's one run of n steps: interval, burst, n, n costs. */
+function argumentsFor(keysPerCall: number): string[] {
+  const [intervalUs, burstUs, cost] = scriptArguments() as [string, string, string]
+  if (keysPerCall === 1) return [intervalUs, burstUs, cost]
+  return [intervalUs, burstUs, String(keysPerCall), ...Array.from({ length: keysPerCall }, () => cost)]
 }
 
 function runRedisBenchmark(args: readonly string[]): Promise<string> {

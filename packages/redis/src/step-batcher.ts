@@ -135,14 +135,24 @@ async function sendOne(runner: ScriptRunner, step: PendingStep): Promise<StepRes
 }
 
 async function sendMany(runner: ScriptRunner, steps: readonly PendingStep[]): Promise<StepResult[]> {
-  const keys: string[] = new Array(steps.length)
-  const args: ScriptArg[] = new Array(3 * steps.length)
-  for (let i = 0; i < steps.length; i++) {
-    const step = steps[i] as PendingStep
-    keys[i] = step.key
-    args[3 * i] = step.policyArgs.intervalUs
-    args[3 * i + 1] = step.policyArgs.burstUs
-    args[3 * i + 2] = step.cost
+  return parseSteps(await runScript(runner, tokenBucketBatch, steps.map(keyOf), batchArgs(steps)), steps.length)
+}
+
+const keyOf = (step: PendingStep): string => step.key
+
+/** The batch script's arguments: per run of consecutive steps of one policy, interval, burst, n, n costs. */
+function batchArgs(steps: readonly PendingStep[]): ScriptArg[] {
+  const args: ScriptArg[] = []
+  let runLengthAt = -1
+  let runPolicy: PolicyArgs | undefined
+  for (const step of steps) {
+    if (step.policyArgs !== runPolicy) {
+      runPolicy = step.policyArgs
+      args.push(runPolicy.intervalUs, runPolicy.burstUs, 0)
+      runLengthAt = args.length - 1
+    }
+    args[runLengthAt] = (args[runLengthAt] as number) + 1
+    args.push(step.cost)
   }
-  return parseSteps(await runScript(runner, tokenBucketBatch, keys, args), steps.length)
+  return args
 }

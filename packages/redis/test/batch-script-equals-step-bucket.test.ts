@@ -90,10 +90,20 @@ it('decides a batch as stepBucket decides its steps one after another at one now
       const multi = client.multi()
       for (const [i, seed] of seeds.entries()) multi.set(keys[i] as string, String(seed ?? 0))
       for (const [i, seed] of seeds.entries()) if (seed === undefined) multi.del(keys[i] as string)
-      const args = steps.flatMap(({ index, cost }) => {
+      // Runs of consecutive steps of one bucket's policy: interval, burst, n, then the n costs.
+      const runs: { policy: Policy; costs: number[] }[] = []
+      for (const { index, cost } of steps) {
         const policy = (buckets[index] as Bucket).policy
-        return [policy.emissionIntervalUs, admissionWindowUs(policy), cost]
-      })
+        const last = runs.at(-1)
+        if (last?.policy === policy) last.costs.push(cost)
+        else runs.push({ policy, costs: [cost] })
+      }
+      const args = runs.flatMap(({ policy, costs }) => [
+        policy.emissionIntervalUs,
+        admissionWindowUs(policy),
+        costs.length,
+        ...costs,
+      ])
       multi.evalsha(
         tokenBucketBatchScriptSha1,
         steps.length,

@@ -62,18 +62,33 @@ describe('token bucket script', () => {
 
   it('batch script: integer pairs, one per key in order, the same key twice sees its first step', async () => {
     const prefix = randomKeyPrefix('script')
-    // interval 1 s, burst 2 s: a then a again (second rejected: 2 tokens asked, 1 left), then b.
+    // interval 1 s, burst 2 s: a then a again (second rejected: 2 tokens asked, 1 left), then b; one run.
     const reply = await client.evalsha(
       tokenBucketBatchScriptSha1,
       3,
       `${prefix}a`,
       `${prefix}a`,
       `${prefix}b`,
-      ...[1_000_000, 2_000_000, 1],
-      ...[1_000_000, 2_000_000, 2],
-      ...[1_000_000, 2_000_000, 2],
+      ...[1_000_000, 2_000_000, 3, 1, 2, 2],
     )
     expect(reply).toEqual([1, 1_000_000, 0, 1_000_000, 1, 2_000_000])
+  })
+
+  it('batch script: runs of policies, each step with the interval and burst of its run', async () => {
+    const prefix = randomKeyPrefix('script')
+    // a (interval 1 s, burst 2 s), then b and c (interval 100 ms, burst 300 ms), then a again (first run's).
+    const reply = await client.evalsha(
+      tokenBucketBatchScriptSha1,
+      4,
+      `${prefix}a`,
+      `${prefix}b`,
+      `${prefix}c`,
+      `${prefix}a`,
+      ...[1_000_000, 2_000_000, 1, 1],
+      ...[100_000, 300_000, 2, 3, 4],
+      ...[1_000_000, 2_000_000, 1, 2],
+    )
+    expect(reply).toEqual([1, 1_000_000, 1, 300_000, 0, 0, 0, 1_000_000])
   })
 
   it('returns integers only, and stores tat as plain epoch-µs digits', async () => {
