@@ -1,11 +1,12 @@
 // Spillway's batched RedisStore against rate-limiter-flexible's RateLimiterRedis (and optionally another checkout's Spillway) on one private Redis, in interleaved rounds.
 // Run from the repository root after `pnpm build`:
 //   TSX_TSCONFIG_PATH=bench/tsconfig.json node --import tsx bench/library/redis-speed.ts \
-//     [--rounds 3] [--seconds 5] [--profile <dir>] [--baseline <checkout, built>]
+//     [--rounds 3] [--seconds 5] [--callers 100] [--profile <dir>] [--baseline <checkout, built>]
 // Each round runs each contender in its own worker process (bench/library/worker.ts, as `pnpm bench`
 // does). --baseline adds that checkout's worker and Spillway build as a third contender (before/after
 // in one run). --profile runs this checkout's Spillway workers under `node --cpu-prof`, profiles in <dir>.
 import { spawn } from 'node:child_process'
+import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { connectClient, startRedisServer } from '../redis.js'
 
@@ -28,6 +29,7 @@ const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '5' },
+    callers: { type: 'string', default: '100' },
     profile: { type: 'string' },
     baseline: { type: 'string' },
   },
@@ -51,7 +53,16 @@ const contenders: Contender[] = [
 /** One worker process to its natural exit (so `--cpu-prof` writes its profile); its result line. */
 function runWorker(contender: Contender, port: number): Promise<Round> {
   const profile = contender.profiled ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []
-  const args = [...profile, '--import', 'tsx', 'bench/library/worker.ts', contender.caseId, seconds, String(port)]
+  const args = [
+    ...profile,
+    '--import',
+    'tsx',
+    'bench/library/worker.ts',
+    contender.caseId,
+    seconds,
+    String(port),
+    values.callers,
+  ]
   const child = spawn(process.execPath, args, { cwd: contender.root, stdio: ['ignore', 'pipe', 'inherit'] })
   let output = ''
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
@@ -76,13 +87,27 @@ try {
       rounds.get(contender)?.push(result)
       console.log(
         `round ${round} ${contender.label}: ${Math.round(result.decisionsPerSecond)} decisions/s, CPU µs/decision: ` +
-          `Redis ${result.redisCpuUsPerDecision.toFixed(2)}, Node ${result.nodeCpuUsPerDecision?.toFixed(2) ?? '?'}`,
+          `Redis ${result.redisCpuUsPerDecision.toFixed(2)}, Node ${result.nodeCpuUsPerDecision?.toFixed(2) ?? '?'} ` +
+          `(machine load ${loadavg()[0]?.toFixed(1)})`,
       )
     }
   }
 } finally {
   admin.disconnect()
   await redis.stop()
+}
+// Each round's contenders ran back to back: the median of per-round ratios resists a machine whose load changes.
+const ratioToFirst = (other: Contender) => {
+  const first = rounds.get(contenders[0] as Contender) ?? []
+  const ratios = (rounds.get(other) ?? []).map(
+    (r, i) => (first[i]?.decisionsPerSecond ?? Number.NaN) / r.decisionsPerSecond,
+  )
+  return median(ratios)
+}
+for (const contender of contenders.slice(1)) {
+  console.log(
+    `median of per-round ratios, ${contenders[0]?.label} / ${contender.label}: ×${ratioToFirst(contender).toFixed(2)}`,
+  )
 }
 const rlf = median((rounds.get(contenders.at(-1) as Contender) ?? []).map((r) => r.decisionsPerSecond))
 for (const [contender, results] of rounds) {

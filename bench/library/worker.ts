@@ -1,9 +1,8 @@
 // The process of one library-level case: CONCURRENCY callers (or one loop, for a sync API) decide over KEYS keys for a fixed time.
-// Run: node --import tsx bench/library/worker.ts <case id> <seconds> <redis port>   (from the repository root)
+// Run: node --import tsx bench/library/worker.ts <case id> <seconds> <redis port> [callers, default 100]   (from the repository root)
 import { connectClient, redisCpuSeconds } from '../redis.js'
 import { type Contender, contender, type Decide, type DecideSync, LIBRARY_CASES } from './contenders.js'
 
-const CONCURRENCY = 100
 const KEYS = Array.from({ length: 1000 }, (_, i) => `k${i}`)
 const WARMUP_MS = 1000
 /** Sync decisions between two looks at the clock. */
@@ -34,7 +33,8 @@ function run(subject: Contender, durationMs: number): Promise<number> {
   return subject.sync ? Promise.resolve(driveSync(subject.decide, durationMs)) : drive(subject.decide, durationMs)
 }
 
-const [id, seconds, port] = process.argv.slice(2)
+const [id, seconds, port, callers = '100'] = process.argv.slice(2)
+const CONCURRENCY = Number(callers)
 const spec = LIBRARY_CASES.find((c) => c.id === id)
 if (!spec) throw new Error(`unknown library case ${id}`)
 const client = await connectClient(Number(port))
