@@ -1,12 +1,13 @@
-// Spillway's batched RedisStore against rate-limiter-flexible's RateLimiterRedis (and optionally another checkout's Spillway) on one private Redis, in interleaved rounds.
+// Spillway's batched RedisStore against rate-limiter-flexible's RateLimiterRedis (and optionally other checkouts' Spillway) on one private Redis, in interleaved rounds.
 // Run from the repository root after `pnpm build`:
 //   TSX_TSCONFIG_PATH=bench/tsconfig.json node --import tsx bench/library/redis-speed.ts \
-//     [--rounds 3] [--seconds 5] [--callers 100] [--profile <dir>] [--baseline <checkout, built>]
+//     [--rounds 3] [--seconds 5] [--callers 100] [--profile <dir>] [--baseline <checkout, built>]...
 // Each round runs each contender in its own worker process (bench/library/worker.ts, as `pnpm bench`
-// does). --baseline adds that checkout's worker and Spillway build as a third contender (before/after
-// in one run). --profile runs this checkout's Spillway workers under `node --cpu-prof`, profiles in <dir>.
+// does). Each --baseline adds that checkout's worker and Spillway build as a contender (before/after
+// in one run; its worker must take the same arguments). --profile runs this checkout's Spillway workers under `node --cpu-prof`, profiles in <dir>.
 import { spawn } from 'node:child_process'
 import { loadavg } from 'node:os'
+import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
 import { connectClient, startRedisServer } from '../redis.js'
 
@@ -31,22 +32,18 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     callers: { type: 'string', default: '100' },
     profile: { type: 'string' },
-    baseline: { type: 'string' },
+    baseline: { type: 'string', multiple: true },
   },
 })
 const seconds = values.seconds
 const contenders: Contender[] = [
   { label: 'Spillway batched', caseId: 'library-redis-spillway', root: '.', profiled: values.profile !== undefined },
-  ...(values.baseline === undefined
-    ? []
-    : [
-        {
-          label: 'baseline Spillway batched',
-          caseId: 'library-redis-spillway',
-          root: values.baseline,
-          profiled: false,
-        },
-      ]),
+  ...(values.baseline ?? []).map((root) => ({
+    label: `Spillway batched at ${basename(root)}`,
+    caseId: 'library-redis-spillway',
+    root,
+    profiled: false,
+  })),
   { label: 'rate-limiter-flexible', caseId: 'library-redis-rlf', root: '.', profiled: false },
 ]
 
