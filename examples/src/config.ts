@@ -61,6 +61,7 @@ export async function readConfig(): Promise<ExampleConfig> {
     retryStrategy: (times) => Math.min(times * 100, 1000),
   })
   client.on('error', (error: Error) => console.error(`redis: ${error.message}`))
+  client.on('ready', () => console.log(`redis: ready at ${redisUrl}`))
   const hybrid = storeKindFromEnv() === 'hybrid'
   // Hybrid: local decisions on leases taken from the same Redis buckets, synced once a second.
   const store = hybrid

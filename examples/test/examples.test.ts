@@ -53,6 +53,15 @@ async function statuses(url: string, count: number, init?: RequestInit): Promise
   return out
 }
 
+/** Waits until the example has printed a line matching `pattern` (10 s at most). */
+async function waitForOutput(example: RunningExample, pattern: RegExp): Promise<void> {
+  const deadline = Date.now() + 10_000
+  while (!pattern.test(example.output())) {
+    if (Date.now() > deadline) throw new Error(`no ${pattern} from the example within 10 s:\n${example.output()}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
 afterAll(() => {
   for (const child of children) child.kill('SIGTERM')
 })
@@ -95,6 +104,9 @@ describe('a mixed fleet of examples on one Redis', () => {
       RATE_LIMIT_STORE_TIMEOUT_MS: '2000',
     }
     const fleet = await Promise.all(['express', 'fastify', 'koa'].map((framework) => startExample(framework, env)))
+    // The examples listen before Redis answers (a request meanwhile is decided in-process, by design): wait
+    // until each says its client is ready, so every decision below is made on Redis.
+    await Promise.all(fleet.map((example) => waitForOutput(example, /redis: ready/)))
     const results: number[] = []
     for (let round = 0; round < 3; round++) {
       for (const example of fleet) results.push(...(await statuses(`${example.url}/`, 1)))
