@@ -6,12 +6,8 @@ import type { PolicyVariant } from './dynamic-policies.js'
 import { publishDecision, spillwayChannels } from './events.js'
 import { InvalidRequestInputError, type LimitOutcome } from './limit-outcome.js'
 import { countedBefore } from './policy-claims.js'
-import {
-  type DynamicLimits,
-  type RateLimitOptions,
-  type ResolvedRateLimit,
-  resolveRateLimitOptions,
-} from './rate-limit-options.js'
+import type { DynamicLimits, RateLimitOptions, ResolvedRateLimit } from './rate-limit-option-types.js'
+import { resolveRateLimitOptions } from './rate-limit-options.js'
 import { type CountedRequest, RequestBuckets } from './request-buckets.js'
 import { addHold, type Hold, holdsOf } from './request-holds.js'
 import {
