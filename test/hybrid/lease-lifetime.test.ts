@@ -1,34 +1,21 @@
 // A lease is spent only within L of its request: after that its leftover goes back to Redis at the next sync, once.
-
 import { createPolicy, storeKey } from '@spillway/core/store'
 import { HybridStore, RedisStore } from '@spillway/redis'
-import type { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { decide } from '../harness/decide.js'
-import { connectLimiterClient } from '../harness/redis-client.js'
-import { type RedisServer, randomKeyPrefix, startRedisServer } from '../harness/redis-server.js'
+import { useRedisServer } from '../harness/redis-fixture.js'
+import { randomKeyPrefix } from '../harness/redis-server.js'
 
 const SYNC_INTERVAL_MS = 200
 const policy = createPolicy({ name: 'life', capacity: 100, refillRate: 1 })
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-let server: RedisServer
-let client: Redis
-
-beforeAll(async () => {
-  server = await startRedisServer()
-  client = await connectLimiterClient(server.port)
-})
-
-afterAll(async () => {
-  client?.disconnect()
-  await server?.stop()
-})
+const redis = useRedisServer()
 
 describe(`lease lifetime L = syncIntervalMs = ${SYNC_INTERVAL_MS} ms`, () => {
   it('an expired lease’s leftover goes back to Redis at the next sync, once (and is no longer held)', async () => {
     const prefix = randomKeyPrefix('life')
-    const store = new HybridStore({ client, prefix, syncIntervalMs: SYNC_INTERVAL_MS })
+    const store = new HybridStore({ client: redis.client, prefix, syncIntervalMs: SYNC_INTERVAL_MS })
     const key = storeKey(policy.name, 'A')
     const many = (n: number) => Promise.all(Array.from({ length: n }, () => store.consume(key, policy, 1)))
     try {
@@ -37,16 +24,16 @@ describe(`lease lifetime L = syncIntervalMs = ${SYNC_INTERVAL_MS} ms`, () => {
       // Expired L after its request, returned by the next sync: at most 2 L after it, plus a late timer and a
       // round trip (2.5 L left 100 ms for those). The later syncs must not return it again.
       await sleep(3.5 * SYNC_INTERVAL_MS)
-      const redis = new RedisStore({ client, prefix })
+      const reader = new RedisStore({ client: redis.client, prefix })
       // 15 tokens spent in all: 100 − 15 − 1 = 84 left (+ ~1 refilled), not 74 (the 10 still held).
-      const seen = await decide(redis, 'A', policy, 1)
+      const seen = await decide(reader, 'A', policy, 1)
       expect(seen.remaining).toBeGreaterThanOrEqual(84)
       expect(seen.remaining).toBeLessThanOrEqual(85)
     } finally {
       await store.close()
     }
     // close() had nothing more to return: the expired 10 were returned once, at the sync.
-    const after = await decide(new RedisStore({ client, prefix }), 'A', policy, 1)
+    const after = await decide(new RedisStore({ client: redis.client, prefix }), 'A', policy, 1)
     expect(after.remaining).toBeGreaterThanOrEqual(83)
     expect(after.remaining).toBeLessThanOrEqual(84)
   })

@@ -2,11 +2,10 @@
 import type { StepResult } from '@spillway/core'
 import { createPolicy, storeKey } from '@spillway/core/store'
 import { HybridStore, RedisStore } from '@spillway/redis'
-import type { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { decide } from '../harness/decide.js'
-import { connectLimiterClient } from '../harness/redis-client.js'
-import { type RedisServer, randomKeyPrefix, startRedisServer } from '../harness/redis-server.js'
+import { useRedisServer } from '../harness/redis-fixture.js'
+import { randomKeyPrefix } from '../harness/redis-server.js'
 
 const SYNC_INTERVAL_MS = 1000
 const TIMEOUT_MS = 100
@@ -14,18 +13,10 @@ const TIMEOUT_MS = 100
 const policy = createPolicy({ name: 'outage', capacity: 100, refillRate: 1 })
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-let server: RedisServer
-let client: Redis
+const redis = useRedisServer()
 
-beforeAll(async () => {
-  server = await startRedisServer()
-  client = await connectLimiterClient(server.port)
-})
-
-afterAll(async () => {
-  server?.resume()
-  client?.disconnect()
-  await server?.stop()
+afterAll(() => {
+  redis.server.resume() // a test may leave it paused; the fixture stops it next
 })
 
 function consumeMany(store: HybridStore, key: string, count: number): Promise<StepResult[]> {
@@ -37,7 +28,7 @@ describe('HybridStore during a Redis outage (SIGSTOP) and after', () => {
     const prefix = randomKeyPrefix('outage')
     const errors: unknown[] = []
     const store = new HybridStore({
-      client,
+      client: redis.client,
       prefix,
       syncIntervalMs: SYNC_INTERVAL_MS,
       timeoutMs: TIMEOUT_MS,
@@ -48,7 +39,7 @@ describe('HybridStore during a Redis outage (SIGSTOP) and after', () => {
       expect((await consumeMany(store, 'A', 20)).every((s) => s.allowed && !s.fallbackPolicy)).toBe(true)
       expect((await consumeMany(store, 'A', 5)).every((s) => s.allowed && !s.fallbackPolicy)).toBe(true)
 
-      server.pause()
+      redis.server.pause()
       // A cold key needs Redis: the call exceeds its budget and the store falls back.
       const cold = await store.consume(storeKey(policy.name, 'B'), policy, 1)
       expect(cold.fallbackPolicy).toBeDefined()
@@ -64,7 +55,7 @@ describe('HybridStore during a Redis outage (SIGSTOP) and after', () => {
       expect(admittedDuring).toBeGreaterThanOrEqual(20)
       expect(admittedDuring).toBeLessThanOrEqual(21)
 
-      server.resume()
+      redis.server.resume()
       const resumedAt = performance.now()
       let back: StepResult | undefined
       while (performance.now() - resumedAt < 3 * SYNC_INTERVAL_MS) {
@@ -80,7 +71,7 @@ describe('HybridStore during a Redis outage (SIGSTOP) and after', () => {
       await store.close()
     }
     // Redis holds exactly the 45 tokens leased on A: neither the 20 spent in the outage replayed nor returned.
-    const redisStore = new RedisStore({ client, prefix })
+    const redisStore = new RedisStore({ client: redis.client, prefix })
     const after = await decide(redisStore, 'A', policy, 1)
     console.info(
       `outage: a RedisStore on the same prefix sees ${after.remaining} left on A after taking 1 (100 − 45 − 1 + refill)`,
@@ -91,12 +82,12 @@ describe('HybridStore during a Redis outage (SIGSTOP) and after', () => {
 
   it('close() returns unspent tokens, once', async () => {
     const prefix = randomKeyPrefix('close')
-    const store = new HybridStore({ client, prefix, syncIntervalMs: SYNC_INTERVAL_MS })
+    const store = new HybridStore({ client: redis.client, prefix, syncIntervalMs: SYNC_INTERVAL_MS })
     await consumeMany(store, 'A', 10) // lease of 10, all spent
     await consumeMany(store, 'A', 5) // lease of 15 for 5: 10 unspent
     await store.close()
     await store.close()
-    const after = await decide(new RedisStore({ client, prefix }), 'A', policy, 1)
+    const after = await decide(new RedisStore({ client: redis.client, prefix }), 'A', policy, 1)
     // 15 spent in all: 100 − 15 − 1 = 84 (+ refill), not 74 (nothing returned) nor more (returned twice).
     expect(after.remaining).toBeGreaterThanOrEqual(84)
     expect(after.remaining).toBeLessThanOrEqual(86)

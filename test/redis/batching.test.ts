@@ -7,35 +7,23 @@ import {
   tokenBucketScript,
   tokenBucketScriptSha1,
 } from '@spillway/redis'
-import type { Redis } from 'ioredis'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { decide, decideAll } from '../harness/decide.js'
-import { connectLimiterClient } from '../harness/redis-client.js'
-import { type RedisServer, randomKeyPrefix, startRedisServer } from '../harness/redis-server.js'
+import { useRedisServer } from '../harness/redis-fixture.js'
+import { randomKeyPrefix } from '../harness/redis-server.js'
 
-let server: RedisServer
-let client: Redis
+const redis = useRedisServer()
 let prefix: string
-
-beforeAll(async () => {
-  server = await startRedisServer()
-  client = await connectLimiterClient(server.port)
-})
-
-afterAll(async () => {
-  client?.disconnect()
-  await server?.stop()
-})
 
 beforeEach(async () => {
   prefix = randomKeyPrefix('batch')
-  await client.script('LOAD', tokenBucketScript)
-  await client.script('LOAD', tokenBucketBatchScript)
-  await client.config('RESETSTAT')
+  await redis.client.script('LOAD', tokenBucketScript)
+  await redis.client.script('LOAD', tokenBucketBatchScript)
+  await redis.client.config('RESETSTAT')
 })
 
 async function scriptCalls(): Promise<{ evalsha: number; eval: number }> {
-  const stats = await client.info('commandstats')
+  const stats = await redis.client.info('commandstats')
   const calls = (command: string) => Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(stats)?.[1] ?? 0)
   return { evalsha: calls('evalsha'), eval: calls('eval') }
 }
@@ -45,7 +33,7 @@ const many = (count: number, key = 'k') => Array.from({ length: count }, () => (
 
 describe('RedisStore batching', () => {
   it('decides the 100 decisions of one tick with two EVALSHAs when no call is in flight, exactly', async () => {
-    const store = new RedisStore({ client, heartbeat: false, prefix })
+    const store = new RedisStore({ client: redis.client, heartbeat: false, prefix })
     const decisions = await decideAll(store, [...many(50, 'a'), ...many(50, 'b')])
     // Two calls, so Redis runs the second while the process handles the first one's answers.
     expect(await scriptCalls()).toEqual({ evalsha: 2, eval: 0 })
@@ -56,7 +44,7 @@ describe('RedisStore batching', () => {
   })
 
   it('sends the decisions of a tick as one call while a call is in flight, exactly', async () => {
-    const store = new RedisStore({ client, heartbeat: false, prefix })
+    const store = new RedisStore({ client: redis.client, heartbeat: false, prefix })
     const first = decideAll(store, many(40))
     // The first tick's flush has run (two calls); their answers cannot arrive before this tick ends.
     await new Promise<void>((resolve) => process.nextTick(resolve))
@@ -67,31 +55,31 @@ describe('RedisStore batching', () => {
   })
 
   it('caps a batch at maxBatchSize: 100 decisions, batches of 30 → 4 calls', async () => {
-    const store = new RedisStore({ client, heartbeat: false, prefix, maxBatchSize: 30 })
+    const store = new RedisStore({ client: redis.client, heartbeat: false, prefix, maxBatchSize: 30 })
     const decisions = await decideAll(store, many(100))
     expect(await scriptCalls()).toEqual({ evalsha: 4, eval: 0 })
     expect(decisions.filter((d) => d.allowed)).toHaveLength(25)
   })
 
   it('sends a lone decision at once with the single-key script (no timer, no batch script)', async () => {
-    const store = new RedisStore({ client, heartbeat: false, prefix })
-    await client.script('FLUSH')
+    const store = new RedisStore({ client: redis.client, heartbeat: false, prefix })
+    await redis.client.script('FLUSH')
     const started = performance.now()
     expect((await decide(store, 'k', policy, 1)).allowed).toBe(true)
     expect(performance.now() - started).toBeLessThan(1000)
-    expect(await client.script('EXISTS', tokenBucketScriptSha1, tokenBucketBatchScriptSha1)).toEqual([1, 0])
+    expect(await redis.client.script('EXISTS', tokenBucketScriptSha1, tokenBucketBatchScriptSha1)).toEqual([1, 0])
   })
 
   it('with batch: false sends one EVALSHA per decision', async () => {
-    const store = new RedisStore({ client, heartbeat: false, prefix, batch: false })
+    const store = new RedisStore({ client: redis.client, heartbeat: false, prefix, batch: false })
     await decideAll(store, many(10))
     expect(await scriptCalls()).toEqual({ evalsha: 10, eval: 0 })
   })
 
   it('reloads on NOSCRIPT once per call when several batches of one tick meet it, each decision applied once', async () => {
-    const store = new RedisStore({ client, heartbeat: false, prefix, maxBatchSize: 10 })
-    await client.script('FLUSH')
-    await client.config('RESETSTAT')
+    const store = new RedisStore({ client: redis.client, heartbeat: false, prefix, maxBatchSize: 10 })
+    await redis.client.script('FLUSH')
+    await redis.client.config('RESETSTAT')
     const decisions = await decideAll(store, many(30))
     // The three calls are in flight together, so each meets NOSCRIPT and is sent again once as EVAL.
     expect(await scriptCalls()).toEqual({ evalsha: 3, eval: 3 })
@@ -100,16 +88,16 @@ describe('RedisStore batching', () => {
   })
 
   it('rejects every decision of a failed batch with its error, and never resends it', async () => {
-    const store = new RedisStore({ client, heartbeat: false, prefix })
+    const store = new RedisStore({ client: redis.client, heartbeat: false, prefix })
     await decide(store, 'warm', policy, 1) // both scripts cached: an error below is OOM, not NOSCRIPT
     await decideAll(store, many(2, 'warm'))
-    await client.config('SET', 'maxmemory', '1') // every write is refused with OOM
-    await client.config('RESETSTAT')
+    await redis.client.config('SET', 'maxmemory', '1') // every write is refused with OOM
+    await redis.client.config('RESETSTAT')
     let settled: PromiseSettledResult<unknown>[]
     try {
       settled = await Promise.allSettled(many(5).map(({ key, cost }) => decide(store, key, policy, cost)))
     } finally {
-      await client.config('SET', 'maxmemory', '0')
+      await redis.client.config('SET', 'maxmemory', '0')
     }
     expect(settled.map((result) => result.status)).toEqual(Array(5).fill('rejected'))
     for (const result of settled) expect(String((result as PromiseRejectedResult).reason)).toMatch(/OOM/)
@@ -118,12 +106,12 @@ describe('RedisStore batching', () => {
   })
 
   it('treats poisoned keys inside a batch as empty buckets, rewritten with a TTL; the other keys are unaffected', async () => {
-    const store = new RedisStore({ client, heartbeat: false, prefix })
+    const store = new RedisStore({ client: redis.client, heartbeat: false, prefix })
     // τ 1 s: a rewritten key cannot expire before it is read (at τ 100 ms, 100 ms of round trips let it).
     const small = createPolicy({ name: 'poison', capacity: 2, refillRate: 2 })
     const keyOf = (id: string) => store.redisKey(storeKey(small.name, id))
-    await client.lpush(keyOf('list'), 'x')
-    await client.set(keyOf('nan'), 'nan')
+    await redis.client.lpush(keyOf('list'), 'x')
+    await redis.client.set(keyOf('nan'), 'nan')
     const startedMs = performance.now()
     const decisions = await decideAll(store, [
       { key: 'list', policy: small, cost: 1 },
@@ -141,8 +129,8 @@ describe('RedisStore batching', () => {
       [true, 0],
     ])
     for (const id of ['list', 'nan']) {
-      expect(await client.get(keyOf(id))).toMatch(/^\d{16}$/)
-      const ttlMs = await client.pttl(keyOf(id))
+      expect(await redis.client.get(keyOf(id))).toMatch(/^\d{16}$/)
+      const ttlMs = await redis.client.pttl(keyOf(id))
       // τ + 1 ms when written, less the Redis time since: at most what passed here.
       expect(ttlMs).toBeLessThanOrEqual(1001)
       expect(ttlMs).toBeGreaterThanOrEqual(1001 - Math.ceil(performance.now() - startedMs))
@@ -151,7 +139,7 @@ describe('RedisStore batching', () => {
 
   it('rejects a bad maxBatchSize and batch option', () => {
     for (const options of [{ maxBatchSize: 0 }, { maxBatchSize: 1.5 }, { maxBatchSize: 1001 }, { batch: 'yes' }]) {
-      expect(() => new RedisStore({ client, heartbeat: false, ...options } as never)).toThrow(
+      expect(() => new RedisStore({ client: redis.client, heartbeat: false, ...options } as never)).toThrow(
         /ERR_SPILLWAY_INVALID_OPTION/,
       )
     }

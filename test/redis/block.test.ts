@@ -1,27 +1,15 @@
 // blockDuration on a real redis-server: the block lives in Redis (next to the bucket), and blocked or empty keys cost Redis nothing.
 import { createLimiter, type Limiter, resilient } from '@spillway/core'
 import { RedisStore } from '@spillway/redis'
-import type { Redis } from 'ioredis'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { connectLimiterClient } from '../harness/redis-client.js'
-import { type RedisServer, randomKeyPrefix, startRedisServer } from '../harness/redis-server.js'
+import { expect, it } from 'vitest'
+import { useRedisServer } from '../harness/redis-fixture.js'
+import { randomKeyPrefix } from '../harness/redis-server.js'
 
-let server: RedisServer
-let client: Redis
-
-beforeAll(async () => {
-  server = await startRedisServer()
-  client = await connectLimiterClient(server.port)
-})
-
-afterAll(async () => {
-  client?.disconnect()
-  await server?.stop()
-})
+const redis = useRedisServer()
 
 /** Commands Redis ran, from INFO commandstats (the INFO calls themselves left out). */
 async function commandsRun(): Promise<number> {
-  const info = await client.info('commandstats')
+  const info = await redis.client.info('commandstats')
   let calls = 0
   for (const match of info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)) if (match[1] !== 'info') calls += Number(match[2])
   return calls
@@ -38,7 +26,7 @@ async function redisCallsPerDecision(
 }
 
 function redisStore(prefix: string) {
-  return new RedisStore({ client, prefix, heartbeat: false })
+  return new RedisStore({ client: redis.client, prefix, heartbeat: false })
 }
 
 it('keeps the block in Redis, next to the bucket: another process sees it, Retry-After the remaining block', async () => {
@@ -49,7 +37,7 @@ it('keeps the block in Redis, next to the bucket: another process sees it, Retry
   expect((await one.consume('alice')).allowed).toBe(true)
   expect((await one.consume('alice')).allowed).toBe(true)
   expect(await one.consume('alice')).toMatchObject({ allowed: false, blockedMs: 60_000, retryAfterMs: 60_000 })
-  const ttlMs = await client.pttl(`${prefix}login:{alice}:block`)
+  const ttlMs = await redis.client.pttl(`${prefix}login:{alice}:block`)
   expect(ttlMs).toBeGreaterThan(60_000) // the level is remembered for max after the block ends
   // Another process (its own limiter, nothing known in-process) is rejected by Redis itself.
   const other = createLimiter({ ...policy, store: redisStore(prefix) })
@@ -58,7 +46,7 @@ it('keeps the block in Redis, next to the bucket: another process sees it, Retry
   expect(seen.retryAfterMs).toBeGreaterThan(50_000)
   expect(seen.retryAfterMs).toBeLessThanOrEqual(60_000)
   await other.reset('alice')
-  expect(await client.exists(`${prefix}login:{alice}:block`, `${prefix}login:{alice}`)).toBe(0)
+  expect(await redis.client.exists(`${prefix}login:{alice}:block`, `${prefix}login:{alice}`)).toBe(0)
   expect((await other.consume('alice')).allowed).toBe(true)
 })
 

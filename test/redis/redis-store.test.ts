@@ -3,41 +3,30 @@ import { createLimiter, SpillwayConfigError } from '@spillway/core'
 import { createPolicy, storeKey } from '@spillway/core/store'
 import { RedisStore, type RedisStoreOptions } from '@spillway/redis'
 import { Redis } from 'ioredis'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { decide, decideAll } from '../harness/decide.js'
-import { connectLimiterClient } from '../harness/redis-client.js'
-import { type RedisServer, randomKeyPrefix, startRedisServer } from '../harness/redis-server.js'
+import { useRedisServer } from '../harness/redis-fixture.js'
+import { randomKeyPrefix } from '../harness/redis-server.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-let server: RedisServer
-let client: Redis
+const redis = useRedisServer()
 let store: RedisStore
 let prefix: string
-
-beforeAll(async () => {
-  server = await startRedisServer()
-  client = await connectLimiterClient(server.port)
-})
-
-afterAll(async () => {
-  client?.disconnect()
-  await server?.stop()
-})
 
 beforeEach(() => {
   prefix = randomKeyPrefix('store')
   // No heartbeat: these tests count the keys and commands a decision leaves.
-  store = new RedisStore({ client, prefix, heartbeat: false })
+  store = new RedisStore({ client: redis.client, prefix, heartbeat: false })
 })
 
 async function redisNowUs(): Promise<number> {
-  const [seconds, micros] = (await client.time()) as [number | string, number | string]
+  const [seconds, micros] = (await redis.client.time()) as [number | string, number | string]
   return Number(seconds) * 1e6 + Number(micros)
 }
 
 async function commandCalls(command: string): Promise<number> {
-  const stats = await client.info('commandstats')
+  const stats = await redis.client.info('commandstats')
   const match = new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(stats)
   return match ? Number(match[1]) : 0
 }
@@ -53,30 +42,30 @@ describe('RedisStore options', () => {
     return expect.fail('expected a SpillwayConfigError')
   }
 
-  it('rejects a missing client, a non-client, an unknown option and a prefix with braces', () => {
+  it('rejects a missing redis.client, a non-redis.client, an unknown option and a prefix with braces', () => {
     expect(configError({})).toMatchObject({ code: 'ERR_SPILLWAY_MISSING_OPTION', option: 'RedisStore.client' })
     expect(configError({ client: {} })).toMatchObject({ code: 'ERR_SPILLWAY_INVALID_OPTION' })
-    expect(configError({ client, prefx: 'x:' })).toMatchObject({
+    expect(configError({ client: redis.client, prefx: 'x:' })).toMatchObject({
       code: 'ERR_SPILLWAY_UNKNOWN_OPTION',
       option: 'RedisStore.prefx',
     })
-    expect(configError({ client, prefix: 'app:{x}:' })).toMatchObject({ option: 'RedisStore.prefix' })
-    expect(configError({ client, prefix: 7 })).toMatchObject({ option: 'RedisStore.prefix' })
+    expect(configError({ client: redis.client, prefix: 'app:{x}:' })).toMatchObject({ option: 'RedisStore.prefix' })
+    expect(configError({ client: redis.client, prefix: 7 })).toMatchObject({ option: 'RedisStore.prefix' })
     expect(configError(null)).toMatchObject({ code: 'ERR_SPILLWAY_INVALID_OPTION' })
   })
 
   it('defaults the prefix to spillway:', () => {
-    expect(new RedisStore({ client }).prefix).toBe('spillway:')
+    expect(new RedisStore({ client: redis.client }).prefix).toBe('spillway:')
   })
 
-  it('warns once about a client that could replay decisions, and not about a safe one', async () => {
+  it('warns once about a redis.client that could replay decisions, and not about a safe one', async () => {
     const warnings: Error[] = []
     const onWarning = (warning: Error) => warnings.push(warning)
     process.on('warning', onWarning)
-    const risky = new Redis(server.port, '127.0.0.1', { lazyConnect: true })
+    const risky = new Redis(redis.server.port, '127.0.0.1', { lazyConnect: true })
     new RedisStore({ client: risky })
     new RedisStore({ client: risky })
-    new RedisStore({ client })
+    new RedisStore({ client: redis.client })
     await sleep(10)
     process.off('warning', onWarning)
     risky.disconnect()
@@ -84,12 +73,12 @@ describe('RedisStore options', () => {
     expect(warnings[0]?.message).toContain('enableOfflineQueue')
   })
 
-  it('knows two stores on one client and prefix share buckets: a second policy under a used name is an error', () => {
+  it('knows two stores on one redis.client and prefix share buckets: a second policy under a used name is an error', () => {
     const prefix = randomKeyPrefix('shared')
-    const first = new RedisStore({ client, prefix })
-    const second = new RedisStore({ client, prefix })
+    const first = new RedisStore({ client: redis.client, prefix })
+    const second = new RedisStore({ client: redis.client, prefix })
     expect(second.keySpace).toBe(first.keySpace)
-    expect(new RedisStore({ client, prefix: `${prefix}other:` }).keySpace).not.toBe(first.keySpace)
+    expect(new RedisStore({ client: redis.client, prefix: `${prefix}other:` }).keySpace).not.toBe(first.keySpace)
     createLimiter({ capacity: 100, refillRate: 10, store: first })
     let error: unknown
     try {
@@ -101,20 +90,20 @@ describe('RedisStore options', () => {
     expect(() => createLimiter({ capacity: 100, refillRate: 10, store: second })).not.toThrow()
   })
 
-  it('close() leaves the caller’s client open', async () => {
+  it('close() leaves the caller’s redis.client open', async () => {
     await store.close()
-    expect(await client.ping()).toBe('PONG')
+    expect(await redis.client.ping()).toBe('PONG')
   })
 })
 
 describe('RedisStore key layout and expiry', () => {
-  it('writes <prefix><policy>:{<key>}, the client key as the hash tag', async () => {
+  it('writes <prefix><policy>:{<key>}, the redis.client key as the hash tag', async () => {
     const login = createPolicy({ name: 'login', capacity: 5, refillRate: 1 })
     const api = createPolicy({ name: 'api', capacity: 5, refillRate: 1 })
     await decide(store, '203.0.113.7', login, 1)
     await decide(store, '203.0.113.7', api, 1)
     await decide(store, 'user:42', api, 1)
-    const [, keys] = await client.scan(0, 'MATCH', `${prefix}*`, 'COUNT', 1000)
+    const [, keys] = await redis.client.scan(0, 'MATCH', `${prefix}*`, 'COUNT', 1000)
     expect(keys.sort()).toEqual(
       [`${prefix}api:{203.0.113.7}`, `${prefix}api:{user:42}`, `${prefix}login:{203.0.113.7}`].sort(),
     )
@@ -129,23 +118,23 @@ describe('RedisStore key layout and expiry', () => {
     const startedMs = performance.now()
     const elapsedMs = () => Math.ceil(performance.now() - startedMs)
     await decide(store, 'k', policy, 1)
-    const afterOne = await client.pttl(key)
+    const afterOne = await redis.client.pttl(key)
     expect(afterOne).toBeLessThanOrEqual(1001)
     expect(afterOne).toBeGreaterThanOrEqual(1001 - elapsedMs())
     await decide(store, 'k', policy, 3)
-    const afterAll = await client.pttl(key)
+    const afterAll = await redis.client.pttl(key)
     expect(afterAll).toBeLessThanOrEqual(4001)
     expect(afterAll).toBeGreaterThanOrEqual(4000 - elapsedMs())
   })
 
   it('uses under 128 bytes of Redis memory per bucket key (MEMORY USAGE, default prefix, IPv4 key)', async () => {
-    const defaultStore = new RedisStore({ client, heartbeat: false })
+    const defaultStore = new RedisStore({ client: redis.client, heartbeat: false })
     const policy = createPolicy({ capacity: 100, refillRate: 1 })
     const key = defaultStore.redisKey(storeKey(policy.name, '203.0.113.7'))
     await decide(defaultStore, '203.0.113.7', policy, 1)
-    const bytes = Number(await client.call('MEMORY', 'USAGE', key))
-    const encoding = await client.object('ENCODING', key)
-    await client.del(key)
+    const bytes = Number(await redis.client.call('MEMORY', 'USAGE', key))
+    const encoding = await redis.client.object('ENCODING', key)
+    await redis.client.del(key)
     console.info(`MEMORY USAGE ${key}: ${bytes} bytes (value encoding: ${encoding})`)
     expect(encoding).toBe('int') // tat is stored as a plain integer string, never 1.8e+15
     expect(bytes).toBeGreaterThan(0)
@@ -160,8 +149,8 @@ describe('RedisStore NOSCRIPT handling', () => {
     const counting = createPolicy({ name: 'noscript-count', capacity: 10, refillRate: 1 })
     expect((await decide(store, 'k', counting, 1)).remaining).toBe(9)
     for (const remainingAfterReload of [8, 6]) {
-      await client.script('FLUSH')
-      await client.config('RESETSTAT')
+      await redis.client.script('FLUSH')
+      await redis.client.config('RESETSTAT')
       expect((await decide(store, 'k', counting, 1)).remaining).toBe(remainingAfterReload)
       expect(await commandCalls('eval')).toBe(1)
       // Cached again: the next call is a plain EVALSHA. Each call was applied exactly once.
@@ -172,8 +161,8 @@ describe('RedisStore NOSCRIPT handling', () => {
   })
 
   it('reloads once for a whole batch (one EVAL), each request applied once', async () => {
-    await client.script('FLUSH')
-    await client.config('RESETSTAT')
+    await redis.client.script('FLUSH')
+    await redis.client.config('RESETSTAT')
     const decisions = await decideAll(store, [
       { key: 'a', policy, cost: 2 },
       { key: 'a', policy, cost: 2 },
@@ -185,9 +174,9 @@ describe('RedisStore NOSCRIPT handling', () => {
   })
 
   it('with batch: false reloads per call, each request applied once', async () => {
-    const unbatched = new RedisStore({ client, prefix, batch: false, heartbeat: false })
-    await client.script('FLUSH')
-    await client.config('RESETSTAT')
+    const unbatched = new RedisStore({ client: redis.client, prefix, batch: false, heartbeat: false })
+    await redis.client.script('FLUSH')
+    await redis.client.config('RESETSTAT')
     const decisions = await decideAll(unbatched, [
       { key: 'a', policy, cost: 2 },
       { key: 'a', policy, cost: 2 },
@@ -199,12 +188,12 @@ describe('RedisStore NOSCRIPT handling', () => {
   })
 
   it('does not retry other errors', async () => {
-    await client.config('SET', 'maxmemory', '1') // every write is now refused with OOM
-    await client.config('RESETSTAT')
+    await redis.client.config('SET', 'maxmemory', '1') // every write is now refused with OOM
+    await redis.client.config('RESETSTAT')
     try {
       await expect(decide(store, 'oom', policy, 1)).rejects.toThrow(/OOM/)
     } finally {
-      await client.config('SET', 'maxmemory', '0')
+      await redis.client.config('SET', 'maxmemory', '0')
     }
     expect(await commandCalls('eval')).toBe(0)
     expect((await decide(store, 'oom', policy, 1)).allowed).toBe(true)
@@ -217,21 +206,21 @@ describe('RedisStore clock policy (Redis TIME)', () => {
 
   it('after a backward jump (tat an hour ahead) rejects, then refills at the normal rate', async () => {
     const key = store.redisKey(storeKey(policy.name, 'k'))
-    await client.set(key, String((await redisNowUs()) + 3_600_000_000))
+    await redis.client.set(key, String((await redisNowUs()) + 3_600_000_000))
     const rejected = await decide(store, 'k', policy, 1)
     expect(rejected.allowed).toBe(false)
     expect(rejected.retryAfterMs).toBeLessThanOrEqual(5000)
     expect(rejected.resetMs).toBeLessThanOrEqual(10_000)
     // The clamped tat (now + τ) was written back, with an expiry: the bucket is merely empty, not frozen.
-    expect(Number(await client.get(key)) - (await redisNowUs())).toBeLessThanOrEqual(policy.burstUs)
-    expect(await client.pttl(key)).toBeLessThanOrEqual(10_001)
+    expect(Number(await redis.client.get(key)) - (await redisNowUs())).toBeLessThanOrEqual(policy.burstUs)
+    expect(await redis.client.pttl(key)).toBeLessThanOrEqual(10_001)
     // One interval later (seeded on Redis's clock, not waited for) a token is there again.
-    await client.set(key, String((await redisNowUs()) + policy.burstUs - policy.emissionIntervalUs))
+    await redis.client.set(key, String((await redisNowUs()) + policy.burstUs - policy.emissionIntervalUs))
     expect((await decide(store, 'k', policy, 1)).allowed).toBe(true)
   })
 
   it('after a forward jump (tat an hour behind) the bucket is full: exactly B admitted', async () => {
-    await client.set(store.redisKey(storeKey(policy.name, 'k')), String((await redisNowUs()) - 3_600_000_000))
+    await redis.client.set(store.redisKey(storeKey(policy.name, 'k')), String((await redisNowUs()) - 3_600_000_000))
     const decisions = await decideAll(
       store,
       Array.from({ length: 4 }, () => ({ key: 'k', policy, cost: 1 })),

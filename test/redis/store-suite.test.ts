@@ -1,31 +1,20 @@
 // Runs the shared store suite against core's MemoryStore and against RedisStore on a private redis-server.
 import { MemoryStore } from '@spillway/core'
 import { RedisStore } from '@spillway/redis'
-import type { Redis } from 'ioredis'
-import { afterAll, beforeAll } from 'vitest'
 import { testConsumeAll } from '../harness/consume-all-suite.js'
 import { patientStore } from '../harness/patient-store.js'
-import { connectLimiterClient } from '../harness/redis-client.js'
-import { type RedisServer, randomKeyPrefix, startRedisServer } from '../harness/redis-server.js'
+import { useRedisServer } from '../harness/redis-fixture.js'
+import { randomKeyPrefix } from '../harness/redis-server.js'
 import { testStore } from '../harness/store-suite.js'
 
-let server: RedisServer
-let client: Redis
-
-beforeAll(async () => {
-  server = await startRedisServer()
-  client = await connectLimiterClient(server.port)
-})
-
-afterAll(async () => {
-  client?.disconnect()
-  await server?.stop()
-})
+const redis = useRedisServer()
 
 testStore('MemoryStore', () => new MemoryStore())
-testStore('RedisStore', () => new RedisStore({ client, prefix: randomKeyPrefix('suite') }))
+testStore('RedisStore', () => new RedisStore({ client: redis.client, prefix: randomKeyPrefix('suite') }))
 
 testConsumeAll('MemoryStore', () => new MemoryStore())
-testConsumeAll('RedisStore', () => new RedisStore({ client, prefix: randomKeyPrefix('all') }))
+testConsumeAll('RedisStore', () => new RedisStore({ client: redis.client, prefix: randomKeyPrefix('all') }))
 // resilient() with a 2 s budget: at the default 50 ms, a slow answer would be decided by a fresh local bucket.
-testConsumeAll('resilient(RedisStore)', () => patientStore(new RedisStore({ client, prefix: randomKeyPrefix('all') })))
+testConsumeAll('resilient(RedisStore)', () =>
+  patientStore(new RedisStore({ client: redis.client, prefix: randomKeyPrefix('all') })),
+)
