@@ -8,7 +8,7 @@
  * Redis 5 scripts replicate their effects (the `SET` with its value), not the script, and Redis 7 knows
  * no other mode; the first line turns that on for Redis 3.2–4.
  */
-export const LUA_NOW = `if redis.replicate_commands then redis.replicate_commands() end
+const LUA_NOW = `if redis.replicate_commands then redis.replicate_commands() end
 local time = redis.call('TIME')
 local now_us = tonumber(time[1]) * 1000000 + tonumber(time[2])
 `
@@ -18,7 +18,7 @@ local now_us = tonumber(time[1]) * 1000000 + tonumber(time[2])
  * digits is the stored `tat`; anything else (a WRONGTYPE error from another type, `'nan'`, `'-5'`, `'1.5'`,
  * `''`) was not written by Spillway: `nil, true`, an empty bucket that the caller rewrites.
  */
-export const LUA_READ_BUCKET = `local function read_bucket(key)
+const LUA_READ_BUCKET = `local function read_bucket(key)
   local raw = redis.pcall('GET', key)
   if type(raw) == 'string' and string.find(raw, '^%d+$') then return tonumber(raw), false end
   if raw then return nil, true end
@@ -31,7 +31,7 @@ end
  * leaves `tat ≤ now`: a full bucket, never more than B tokens. A backward jump leaves `tat > now + window`
  * (so does any huge number of digits): clamped to an empty bucket that refills normally. Poisoned: empty.
  */
-export const LUA_CLAMPED_TAT = `local function clamped_tat(stored_us, poisoned, window_us)
+const LUA_CLAMPED_TAT = `local function clamped_tat(stored_us, poisoned, window_us)
   if poisoned then return now_us + window_us end
   return math.min(math.max(stored_us or now_us, now_us), now_us + window_us)
 end
@@ -44,7 +44,7 @@ end
  * never `tostring`'s `1.8e+15`, and `string.format` cost about 0.6 µs of Redis CPU per decision. Every
  * value is an integer below 2^53 (epoch µs ≈ 1.8e15 plus τ ≤ 1e15).
  */
-export const LUA_STORE_BUCKET = `local function store_bucket(key, tat_us)
+const LUA_STORE_BUCKET = `local function store_bucket(key, tat_us)
   redis.call('SET', key, tat_us, 'PX', math.ceil((tat_us - now_us) / 1000) + 1)
 end
 `

@@ -143,16 +143,13 @@ const keyOf = (step: PendingStep): string => step.key
 /** The batch script's arguments: per run of consecutive steps of one policy, interval, burst, n, n costs. */
 function batchArgs(steps: readonly PendingStep[]): ScriptArg[] {
   const args: ScriptArg[] = []
-  let runLengthAt = -1
-  let runPolicy: PolicyArgs | undefined
-  for (const step of steps) {
-    if (step.policyArgs !== runPolicy) {
-      runPolicy = step.policyArgs
-      args.push(runPolicy.intervalUs, runPolicy.burstUs, 0)
-      runLengthAt = args.length - 1
-    }
-    args[runLengthAt] = (args[runLengthAt] as number) + 1
-    args.push(step.cost)
+  for (let start = 0; start < steps.length; ) {
+    const policy = (steps[start] as PendingStep).policyArgs
+    let end = start + 1
+    while (end < steps.length && (steps[end] as PendingStep).policyArgs === policy) end++
+    args.push(policy.intervalUs, policy.burstUs, end - start)
+    for (let i = start; i < end; i++) args.push((steps[i] as PendingStep).cost)
+    start = end
   }
   return args
 }
