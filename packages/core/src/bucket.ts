@@ -106,7 +106,8 @@ export function describeDecision(policy: Policy, step: StepResult, cost: number)
   const remaining = Math.floor((burstUs - Math.min(debtUs, burstUs)) / intervalUs)
   const nextTokenUs = debtUs === 0 ? 0 : debtUs - (burstUs - (remaining + 1) * intervalUs)
   const waitUs = step.allowed ? debtUs - burstUs : 0
-  return {
+  // One literal, no spreads: this runs for every decision, and the rare fields are added after.
+  const decision: { -readonly [Field in keyof Decision]: Decision[Field] } = {
     allowed: step.allowed,
     policy,
     cost,
@@ -115,9 +116,10 @@ export function describeDecision(policy: Policy, step: StepResult, cost: number)
     retryAfterMs: step.allowed ? 0 : retryAfterMs(policy, frame, debtUs, cost),
     nextTokenMs: usToMsCeil(nextTokenUs),
     resetMs: usToMsCeil(debtUs),
-    ...(waitUs > 0 && { waitMs: usToMsCeil(waitUs) }),
-    ...(step.fallbackPolicy !== undefined && { source: 'fallback' as const }),
   }
+  if (waitUs > 0) decision.waitMs = usToMsCeil(waitUs)
+  if (step.fallbackPolicy !== undefined) decision.source = 'fallback'
+  return decision
 }
 
 /**

@@ -24,7 +24,8 @@ const GROUPED = new Set<string>(SINGLE_POLICY_GROUPS.flat())
 
 /**
  * The fields to set on a response that may already carry an earlier policy's fields (an app-wide
- * policy, then a route's). Set each returned field as it is, replacing the response's value:
+ * policy, then a route's). Set each returned field as it is, replacing the response's value (on the usual
+ * response, which has none of them yet, the answer is `fields` itself):
  * - `RateLimit` and `RateLimit-Policy` lists gain this policy's item (it replaces an earlier item of the same
  *   policy name: a policy restated after a give-back); in draft-6's unnamed
  *   `RateLimit-Policy`, two items never share a quota value (the one with the longer window stays);
@@ -39,7 +40,8 @@ const GROUPED = new Set<string>(SINGLE_POLICY_GROUPS.flat())
  * }
  * ```
  */
-export function mergeHeaderFields(fields: readonly HeaderField[], existing: ReadHeader): HeaderField[] {
+export function mergeHeaderFields(fields: readonly HeaderField[], existing: ReadHeader): readonly HeaderField[] {
+  if (nothingToMerge(fields, existing)) return fields
   const merged: HeaderField[] = []
   let grouped = false
   for (const field of fields) {
@@ -63,6 +65,18 @@ export function mergeHeaderFields(fields: readonly HeaderField[], existing: Read
   }
   if (incomingRetry !== undefined) merged.push({ name: 'Retry-After', value: String(retryAfter), list: false })
   return merged
+}
+
+/**
+ * True on the usual response, the first policy's: the response carries none of the fields yet, and none is
+ * merged by group or as `Retry-After`. The fields are then set as they are, with no copy.
+ */
+function nothingToMerge(fields: readonly HeaderField[], existing: ReadHeader): boolean {
+  for (let i = 0; i < fields.length; i++) {
+    const { name } = fields[i] as HeaderField
+    if (GROUPED.has(name) || name === 'Retry-After' || !isAbsent(existing(name))) return false
+  }
+  return true
 }
 
 /** A field with the response's value merged in; the field itself on the usual response, which has none yet. */

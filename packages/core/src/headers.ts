@@ -98,8 +98,19 @@ interface PolicyConstants {
 }
 
 const constantsByPolicy = new WeakMap<Decision['policy'], PolicyConstants>()
+/** The policy of the last response and its constants: most responses in a row share one, and a WeakMap lookup costs more. */
+let lastPolicy: Decision['policy'] | undefined
+let lastConstants: PolicyConstants | undefined
 
 function constantsOf(decision: Decision): PolicyConstants {
+  if (decision.policy === lastPolicy) return lastConstants as PolicyConstants
+  const constants = constantsByPolicyOf(decision)
+  lastPolicy = decision.policy
+  lastConstants = constants
+  return constants
+}
+
+function constantsByPolicyOf(decision: Decision): PolicyConstants {
   const cached = constantsByPolicy.get(decision.policy)
   if (cached) return cached
   const quotedName = sfString(decision.policy.name)

@@ -52,12 +52,14 @@ export function holdsOf(request: unknown): readonly Hold[] {
 
 function bucketsOf(request: unknown): RequestBuckets | undefined {
   if (typeof request !== 'object' || request === null) return undefined
-  if (Object.hasOwn(request, BUCKETS)) return (request as LinkedRequest)[BUCKETS]
   // Own fields only, as they are set: on an Express `req` a read of an absent property is slow (see recordCount).
+  // First the holder's field: an Express `req` and a Fastify `request` are their own holders (Fastify's has
+  // the field from the start); then the link of a request that is not (a Koa ctx).
   if (Object.hasOwn(request, 'rateLimitBuckets')) {
     const own = (request as RateLimitHolder).rateLimitBuckets
     if (own instanceof RequestBuckets) return own
   }
+  if (Object.hasOwn(request, BUCKETS)) return (request as LinkedRequest)[BUCKETS]
   return Object.isExtensible(request) ? undefined : bucketsOfSealed.get(request)
 }
 
