@@ -1,5 +1,8 @@
 // CPU per request an adapter adds in process, for two checkouts (each built: pnpm build), next to the bare app and the peer.
 // Usage: node bench/adapter-compare.mjs <express|fastify|koa> <before-checkout> <after-checkout> [rounds]
+//        node bench/adapter-compare.mjs <express|fastify|koa> --floor <checkout> [rounds]
+// --floor puts Spillway beside what any limiter in front of the route costs at least: an empty middleware
+// (or hook), and one that only sets Spillway's two header fields, as constants.
 // Each case runs in its own process: the framework's request handler is driven with fresh IncomingMessage /
 // ServerResponse pairs (no socket, so no syscalls and no load generator on the same cores), and the process's
 // CPU time is divided by the requests. The frameworks and peers are this checkout's (bench/package.json).
@@ -18,12 +21,27 @@ const BODY = { hello: 'world' }
 
 if (process.argv[2] === '--case') {
   console.log(await measureCase(JSON.parse(process.argv[3])))
+} else if (process.argv[3] === '--floor') {
+  compare(process.argv[2], floorCases(process.argv[4]), Number(process.argv[5] ?? 7))
 } else {
-  compare(process.argv[2], process.argv[3], process.argv[4], Number(process.argv[5] ?? 7))
+  compare(process.argv[2], beforeAfterCases(process.argv[3], process.argv[4]), Number(process.argv[5] ?? 7))
 }
 
-function compare(framework, before, after, rounds) {
-  const cases = [
+/** Bare, an empty middleware, one setting constant headers, the peer and Spillway (admitted and rejected). */
+function floorCases(checkout) {
+  return [
+    { label: 'no limiter', limiter: 'none', verdict: 'admit' },
+    { label: 'empty hook', limiter: 'empty', verdict: 'admit' },
+    { label: 'headers only', limiter: 'headers', verdict: 'admit' },
+    { label: 'peer admitted', limiter: 'peer', verdict: 'admit' },
+    { label: 'peer rejected', limiter: 'peer', verdict: 'reject' },
+    { label: 'admitted', limiter: 'spillway', verdict: 'admit', checkout },
+    { label: 'rejected', limiter: 'spillway', verdict: 'reject', checkout },
+  ]
+}
+
+function beforeAfterCases(before, after) {
+  return [
     { label: 'no limiter', limiter: 'none', verdict: 'admit' },
     { label: 'peer admitted', limiter: 'peer', verdict: 'admit' },
     { label: 'peer rejected', limiter: 'peer', verdict: 'reject' },
@@ -36,6 +54,9 @@ function compare(framework, before, after, rounds) {
       })),
     ),
   ]
+}
+
+function compare(framework, cases, rounds) {
   const self = fileURLToPath(import.meta.url)
   const usPerRequest = new Map(cases.map(({ label }) => [label, []]))
   for (let round = 0; round < rounds; round++) {
@@ -96,10 +117,22 @@ async function handlerFor(framework, limiter, verdict, checkout) {
     return { ...POLICIES[verdict], store: new MemoryStore(), onStoreError: 'deny' }
   }
   const max = verdict === 'admit' ? 1e9 : 1
+  // What Spillway sets on an admitted request of the bench's policy, as constants.
+  const fields = [
+    ['RateLimit-Policy', '"default";q=100000000;w=100000000'],
+    ['RateLimit', '"default";r=99999999;t=99999999'],
+  ]
   const windowMs = 3_600_000
   if (framework === 'express') {
     const app = require('express')()
     if (limiter === 'spillway') app.use((await spillway('express')).rateLimit(await options()))
+    if (limiter === 'empty') app.use((_req, _res, next) => next())
+    if (limiter === 'headers') {
+      app.use((_req, res, next) => {
+        for (const [name, value] of fields) res.setHeader(name, value)
+        next()
+      })
+    }
     if (limiter === 'peer') {
       app.use(require('express-rate-limit').rateLimit({ windowMs, limit: max, standardHeaders: 'draft-8' }))
     }
@@ -110,6 +143,13 @@ async function handlerFor(framework, limiter, verdict, checkout) {
     const Koa = require('koa')
     const app = new Koa()
     if (limiter === 'spillway') app.use((await spillway('koa')).rateLimit(await options()))
+    if (limiter === 'empty') app.use((_ctx, next) => next())
+    if (limiter === 'headers') {
+      app.use((ctx, next) => {
+        for (const [name, value] of fields) ctx.res.setHeader(name, value)
+        return next()
+      })
+    }
     if (limiter === 'peer')
       app.use(require('koa-ratelimit')({ driver: 'memory', db: new Map(), duration: windowMs, max }))
     app.use((ctx) => {
@@ -119,6 +159,13 @@ async function handlerFor(framework, limiter, verdict, checkout) {
   }
   const app = require('fastify')()
   if (limiter === 'spillway') await app.register((await spillway('fastify')).rateLimit, await options())
+  if (limiter === 'empty') app.addHook('onRequest', (_req, _reply, done) => done())
+  if (limiter === 'headers') {
+    app.addHook('onRequest', (_req, reply, done) => {
+      for (const [name, value] of fields) reply.header(name, value)
+      done()
+    })
+  }
   if (limiter === 'peer') await app.register(require('@fastify/rate-limit'), { max, timeWindow: windowMs })
   app.get('/', async () => BODY)
   await app.ready()
