@@ -25,6 +25,7 @@ async function decide(policy: { name: string; capacity: number; refillRate: numb
 }
 
 const DRAFT6: HeaderOptions = { standard: 'draft-6', legacy: true }
+const DRAFT11: HeaderOptions = { standard: 'draft-11', legacy: false }
 const fieldsOf = (decision: Decision, options: HeaderOptions = DRAFT6) => rateLimitHeaders(decision, options)
 
 describe('draft-6: several policies on one response', () => {
@@ -123,5 +124,22 @@ describe('draft-10 and draft-11: several policies on one response', () => {
   it('appends to a value the framework holds as an array', () => {
     const field = { name: 'RateLimit', value: '"b";r=1;t=1', list: true }
     expect(mergeHeaderFields([field], () => ['"a";r=2;t=1'])).toEqual([{ ...field, value: '"a";r=2;t=1, "b";r=1;t=1' }])
+  })
+})
+
+describe('the first policy on a response', () => {
+  it('sets its fields as they are, with no copy, when the response carries none of them', async () => {
+    const fields = fieldsOf(await decide({ name: 'global', capacity: 5, refillRate: 1 }, 0), DRAFT11)
+    expect(mergeHeaderFields(fields, () => undefined)).toBe(fields)
+  })
+
+  it('merges (a new list) as soon as the response carries one of them, or a Retry-After is sent', async () => {
+    const admitted = fieldsOf(await decide({ name: 'global', capacity: 5, refillRate: 1 }, 0), DRAFT11)
+    const carried = (name: string) => (name === 'RateLimit' ? '"other";r=1;t=1' : undefined)
+    const merged = mergeHeaderFields(admitted, carried)
+    expect(merged).not.toBe(admitted)
+    expect(merged.find((field) => field.name === 'RateLimit')?.value).toBe('"other";r=1;t=1, "global";r=4;t=4')
+    const rejected = fieldsOf(await decide({ name: 'global', capacity: 1, refillRate: 1 }, 1), DRAFT11)
+    expect(mergeHeaderFields(rejected, () => undefined)).not.toBe(rejected)
   })
 })
