@@ -283,7 +283,29 @@ function reject({ request, reply, done }: Exchange, rejection: Rejection, handle
 
 /** Sets each field, merged with what an earlier policy set (lists append; see mergeHeaderFields). */
 function setHeaders(reply: FastifyReply, fields: readonly HeaderField[]): void {
-  for (const field of mergeHeaderFields(fields, (name) => reply.getHeader(name))) reply.header(field.name, field.value)
+  // One reader for every response, no closure per request: the merge reads synchronously, before the next.
+  replyRead = reply
+  for (const field of mergeHeaderFields(fields, readReplyHeader)) reply.header(field.name, field.value)
+  replyRead = undefined
+}
+
+let replyRead: FastifyReply | undefined
+
+/** The reply's value of a header; Fastify lower-cases the name first, a copy unless it is lower case already. */
+function readReplyHeader(name: string): unknown {
+  return (replyRead as FastifyReply).getHeader(lowerCaseName(name))
+}
+
+/** Header names Spillway writes (a handful), lower-cased once. */
+const lowerCaseNames = new Map<string, string>()
+
+function lowerCaseName(name: string): string {
+  let lower = lowerCaseNames.get(name)
+  if (lower === undefined) {
+    lower = name.toLowerCase()
+    if (lowerCaseNames.size < 64) lowerCaseNames.set(name, lower)
+  }
+  return lower
 }
 
 function buildPolicy(options: Partial<RateLimitRouteOptions>): Policy {
