@@ -41,21 +41,28 @@ export let addHoldTo: (buckets: RequestBuckets, hold: Hold) => void
  * ```
  */
 export class RequestBuckets {
-  readonly #counted: CountedRequest[] = []
+  // Both lists start at their first entry: a push onto an empty array reserves room for 17.
+  #counted: CountedRequest[] | undefined
   /** The request's holds (see request-holds.ts): kept here, as nothing else per request is cheap to attach. */
   #holds: Hold[] | undefined
 
   static {
     holdsIn = (buckets) => buckets.#holds
     addHoldTo = (buckets, hold) => {
-      buckets.#holds ??= []
-      buckets.#holds.push(hold)
+      if (buckets.#holds === undefined) buckets.#holds = [hold]
+      else buckets.#holds.push(hold)
     }
   }
 
   /** Adds one policy's count (adapters call it for every decided outcome). */
   add(counted: CountedRequest): void {
-    this.#counted.push(counted)
+    if (this.#counted === undefined) this.#counted = [counted]
+    else this.#counted.push(counted)
+  }
+
+  /** Every count so far, in order. */
+  get #all(): readonly CountedRequest[] {
+    return this.#counted ?? NO_COUNTS
   }
 
   /**
@@ -67,7 +74,7 @@ export class RequestBuckets {
    * ```
    */
   peek(): Promise<Decision[]> {
-    return Promise.all(this.#counted.map(({ actions, key, cost }) => actions.limiter.peek(key, cost)))
+    return Promise.all(this.#all.map(({ actions, key, cost }) => actions.limiter.peek(key, cost)))
   }
 
   /**
@@ -80,7 +87,7 @@ export class RequestBuckets {
    */
   async reset(): Promise<void> {
     await Promise.all(
-      this.#counted.map((counted) => {
+      this.#all.map((counted) => {
         counted.settled = true
         return counted.actions.limiter.reset(counted.key)
       }),
@@ -97,9 +104,11 @@ export class RequestBuckets {
    * ```
    */
   async refund(): Promise<void> {
-    await Promise.all(this.#counted.map((counted) => giveBackOnce(counted)))
+    await Promise.all(this.#all.map((counted) => giveBackOnce(counted)))
   }
 }
+
+const NO_COUNTS: readonly CountedRequest[] = Object.freeze([])
 
 /** Gives an admitted request's tokens back unless that was done already; never twice. */
 export function giveBackOnce(counted: CountedRequest): StepResult | Promise<StepResult> | undefined {
