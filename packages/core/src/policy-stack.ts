@@ -1,7 +1,7 @@
 // Several policies of one request decided as one: what an adapter that knows a route's whole chain calls.
 import type { RawResponse } from './count-by-outcome.js'
 import type { LimitOutcome } from './limit-outcome.js'
-import { type Prepared, prepareRequest, type RequestLimiter } from './rate-limit.js'
+import { type Prepared, prepareRequest, type RateLimitHolder, type RequestLimiter } from './rate-limit.js'
 import { holdsOf } from './request-holds.js'
 import { isPromiseLike, type MaybePromise, SKIPPED } from './request-outcome.js'
 import { decidePolicies, type ReadyPolicy } from './stack-decision.js'
@@ -14,9 +14,14 @@ export interface PolicyStack<Req> {
    * if there is one, else go on. A `failed` outcome (a failure configured to pass on) comes before any
    * decision, and nothing was taken. Synchronous when every step is (in-process stores). `raw` is the Node
    * response, watched while a request waits under `maxWait` (which applies to a stack of one policy, or
-   * one with a `blockDuration` policy: see docs/options.md#maxwait).
+   * one with a `blockDuration` policy: see docs/options.md#maxwait). `holder`: as for `RequestLimiter.check`.
    */
-  check(request: Req, clientAddress: string | undefined, raw?: RawResponse): MaybePromise<LimitOutcome[]>
+  check(
+    request: Req,
+    clientAddress: string | undefined,
+    raw?: RawResponse,
+    holder?: RateLimitHolder,
+  ): MaybePromise<LimitOutcome[]>
 }
 
 /** One request through a stack: what every policy's steps and the decision need. */
@@ -24,6 +29,7 @@ interface StackCall<Req> {
   readonly request: Req
   readonly address: string | undefined
   readonly raw: RawResponse | undefined
+  readonly holder: RateLimitHolder | undefined
 }
 
 /**
@@ -42,9 +48,11 @@ interface StackCall<Req> {
 export function createPolicyStack<Req>(limiters: readonly RequestLimiter<Req>[]): PolicyStack<Req> {
   if (limiters.length === 1) {
     const only = limiters[0] as RequestLimiter<Req>
-    return { check: (request, address, raw) => one(only.check(request, address, raw)) }
+    return { check: (request, address, raw, holder) => one(only.check(request, address, raw, holder)) }
   }
-  return { check: (request, address, raw) => prepareFrom(limiters, 0, [], { request, address, raw }) }
+  return {
+    check: (request, address, raw, holder) => prepareFrom(limiters, 0, [], { request, address, raw, holder }),
+  }
 }
 
 function one(outcome: MaybePromise<LimitOutcome>): MaybePromise<LimitOutcome[]> {
@@ -83,6 +91,6 @@ function decidePrepared<Req>(prepared: readonly Prepared<Req>[], call: StackCall
     let at = 0
     return prepared.map((entry) => (isReady(entry) ? (decided[at++] as LimitOutcome) : entry))
   }
-  const decided = decidePolicies(request, ready, holdsOf(request), raw)
+  const decided = decidePolicies(request, ready, holdsOf(call.holder ?? request), raw)
   return isPromiseLike(decided) ? decided.then(place) : place(decided)
 }

@@ -32,9 +32,15 @@ export interface RequestLimiter<Req> {
    * IP. Answers synchronously when every step can (an in-process store, sync user functions), so the hot
    * path makes no promise: adapters check for a `then` before awaiting. `raw` is the Node response
    * (Express `res`, Fastify `reply.raw`, Koa `ctx.res`): a request held by `maxWait` whose connection
-   * closes gets its tokens back.
+   * closes gets its tokens back. `holder` is where {@link RequestLimiter.record} writes this request's fields,
+   * for an adapter that keeps them off the request (Express): earlier policies' holds are found there.
    */
-  check(request: Req, clientAddress: string | undefined, raw?: RawResponse): MaybePromise<LimitOutcome>
+  check(
+    request: Req,
+    clientAddress: string | undefined,
+    raw?: RawResponse,
+    holder?: RateLimitHolder,
+  ): MaybePromise<LimitOutcome>
   /**
    * Records a decided outcome on the request: `holder.rateLimit` (the decision) and
    * `holder.rateLimitBuckets` (see {@link RequestBuckets}); for an admitted request of a policy that
@@ -47,6 +53,12 @@ export interface RequestLimiter<Req> {
 /** Where {@link RequestLimiter.record} writes, and the response it may watch. */
 export interface RecordExchange<Req> extends WatchedExchange<Req> {
   readonly holder: RateLimitHolder
+  /**
+   * True when the adapter passes `holder` to every `check` of this request: a later policy finds the
+   * request's holds there, so nothing links the request to them. Otherwise a request that is not its own
+   * holder (a Koa ctx) gets a link.
+   */
+  readonly holderPassedToCheck?: boolean
 }
 
 /** The request-side fields Spillway sets: on Express `req`, Fastify `request`, Koa `ctx.state`. */
@@ -74,9 +86,9 @@ export function createRequestLimiter<Req, Res = unknown>(options: RateLimitOptio
   const limiter: RequestLimiter<Req> = {
     policy: resolved.limiter.policy,
     keysByAddress: resolved.keyFunction === undefined,
-    check: (request, address, raw) => {
+    check: (request, address, raw, holder) => {
       const exchange = { request, address, raw, key: '', cost: defaultCost, variant }
-      const holds = holdsOf(request)
+      const holds = holdsOf(holder ?? request)
       if (holds.length === 0) return runSteps(steps, decide, exchange, 0)
       return afterHolds(runSteps(steps, decideWithHolds(resolved, holds, decide), exchange, 0), holds)
     },

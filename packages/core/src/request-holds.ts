@@ -32,16 +32,21 @@ const bucketsOfSealed = new WeakMap<object, RequestBuckets>()
 /** Records that `request` holds tokens under an earlier policy, in `buckets` (its holder's `rateLimitBuckets`). */
 export function addHold(
   buckets: RequestBuckets,
-  { request, holder }: { request: unknown; holder: RateLimitHolder },
+  exchange: { request: unknown; holder: RateLimitHolder; holderPassedToCheck?: boolean | undefined },
   hold: Hold,
 ): void {
   addHoldTo(buckets, hold)
-  if (request === holder || typeof request !== 'object' || request === null) return
+  const { request, holder } = exchange
+  if (request === holder || exchange.holderPassedToCheck === true) return
+  if (typeof request !== 'object' || request === null) return
   if (Object.isExtensible(request)) (request as LinkedRequest)[BUCKETS] = buckets
   else bucketsOfSealed.set(request, buckets)
 }
 
-/** The tokens `request` still holds (admitted and neither refunded nor reset since): none for most requests. */
+/**
+ * The tokens a request still holds (admitted and neither refunded nor reset since): none for most requests.
+ * `request` is the request, or its holder when the adapter passes that to `check`.
+ */
 export function holdsOf(request: unknown): readonly Hold[] {
   const buckets = bucketsOf(request)
   if (buckets === undefined) return NO_HOLDS

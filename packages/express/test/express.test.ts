@@ -36,6 +36,34 @@ describe('@spillway/express', () => {
     await request(app).get('/').expect(500, 'handler broke')
   })
 
+  test('req.rateLimit and req.rateLimitBuckets are read through the request, never added to it', async () => {
+    const app = express()
+    const seen: unknown[] = []
+    app.use(rateLimit({ name: 'global', capacity: 5, ...slow }))
+    app.use(rateLimit({ name: 'route', capacity: 3, ...slow }))
+    app.get('/', async (req, res) => {
+      // An added property would give the request a new hidden class each time (see holderOf).
+      seen.push(Object.hasOwn(req, 'rateLimit'), Object.hasOwn(req, 'rateLimitBuckets'))
+      const peeked = await req.rateLimitBuckets?.peek()
+      res.json({ policy: req.rateLimit?.policy.name, remaining: req.rateLimit?.remaining, peeked: peeked?.length })
+    })
+    await request(app).get('/').expect(200, { policy: 'route', remaining: 2, peeked: 2 })
+    expect(seen).toEqual([false, false])
+  })
+
+  test('a sub-app reads the fields a parent app recorded, and a write goes where reads look', async () => {
+    const parent = express()
+    const child = express()
+    child.get('/', (req, res) => {
+      const recorded = req.rateLimit?.remaining
+      req.rateLimit = undefined
+      res.json({ recorded, afterWrite: req.rateLimit ?? null })
+    })
+    parent.use(rateLimit({ capacity: 5, ...slow }))
+    parent.use('/child', child)
+    await request(parent).get('/child').expect(200, { recorded: 4, afterWrite: null })
+  })
+
   test('types: req.rateLimit is augmented', () => {
     expectTypeOf<express.Request['rateLimit']>().toEqualTypeOf<Decision | undefined>()
   })

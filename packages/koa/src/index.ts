@@ -51,7 +51,7 @@ function createRateLimit(options: RateLimitOptions): Middleware {
   const checkProxy = proxyCheck(limiter)
   return function spillwayRateLimit(ctx: Context, next: Next): Promise<void> {
     checkProxy?.(ctx)
-    const outcome = limiter.check(ctx, ctx.ip, ctx.res)
+    const outcome = limiter.check(ctx, ctx.ip, ctx.res, ctx.state)
     // In memory the outcome is there at once: no extra promise on the hot path.
     if (!isPromiseLike(outcome)) return applyOutcome(ctx, next, outcome, policy)
     return outcome.then((settled) => applyOutcome(ctx, next, settled, policy))
@@ -90,7 +90,8 @@ function applyOutcome(ctx: Context, next: Next, outcome: LimitOutcome, { limiter
   if (outcome.kind === 'failed') return Promise.reject(outcome.error)
   if (outcome.kind === 'skipped') return next()
   setHeaders(ctx, outcome.headers)
-  limiter.record(outcome, { holder: ctx.state, request: ctx, response: ctx.response, raw: ctx.res })
+  const exchange = { holder: ctx.state, holderPassedToCheck: true, request: ctx, response: ctx.response, raw: ctx.res }
+  limiter.record(outcome, exchange)
   if (outcome.kind === 'allowed') return next()
   return reject(ctx, outcome, handler)
 }
