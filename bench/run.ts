@@ -96,7 +96,7 @@ function runInfo(options: BenchOptions, redis: string, started: number) {
     rounds: options.rounds,
     measureSeconds: options.measureSeconds,
     fixedLoadSeconds: options.fixedLoadSeconds,
-    fixedRate: options.fixedRate,
+    fixedRates: options.fixedRates,
     connections: options.connections,
     redisKeys: options.redisKeys,
     heapKeys: options.heapKeys,

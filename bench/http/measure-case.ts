@@ -39,7 +39,7 @@ export async function measureHttpCase(config: ServerConfig, options: BenchOption
     checkStatus(peak, expectedStatus(config), label)
     const cpuBefore = processCpuUs(server.pid)
     const redisBefore = await redisCpuSeconds(admin)
-    const fixed = await runLoad({ ...load, seconds: options.fixedLoadSeconds, rate: options.fixedRate })
+    const fixed = await runLoad({ ...load, seconds: options.fixedLoadSeconds, rate: options.fixedRates[config.framework] })
     const redisCpuUs = ((await redisCpuSeconds(admin)) - redisBefore) * 1e6
     const serverCpuUs = processCpuUs(server.pid) - cpuBefore
     checkStatus(fixed, expectedStatus(config), `${label} (fixed load)`)

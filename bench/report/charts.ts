@@ -1,11 +1,11 @@
 // The report's SVG charts: HTTP req/s ratios, CPU per request, library decisions/s, Redis bytes per key.
+import { FRAMEWORK_NAMES } from '../http/apps.js'
 import { isPeer, usesRedis } from '../http/server-config.js'
 import type { HeapBytes } from '../memory/heap.js'
 import type { RedisBytes } from '../memory/redis-bytes.js'
 import { type HttpFigures, type LibraryFigures, limiterLabel, withSpread } from './figures.js'
 import { type Bar, type BarChart, COLORS, renderBarChart } from './svg.js'
 
-const FRAMEWORK_NAMES = { express: 'Express', fastify: 'Fastify', koa: 'Koa' } as const
 
 function colorOf(figures: HttpFigures): string {
   if (figures.config.limiter === 'none') return COLORS.bare

@@ -1,5 +1,5 @@
 // The text of benchmarks.md: how it was measured, the tables, links to the charts, and what is left out.
-import type { Framework } from '../http/apps.js'
+import { type Framework, FRAMEWORK_NAMES as NAMES } from '../http/apps.js'
 import { LIMITED_CASES, type LimiterKind } from '../http/server-config.js'
 import { BATCH_KEYS, CONNECTIONS, KEY_RANGE, PIPELINE } from '../library/ceilings.js'
 import type { HeapBytes } from '../memory/heap.js'
@@ -8,7 +8,6 @@ import type { RunInfo } from '../results.js'
 import { type HttpFigures, type LibraryFigures, limiterLabel, withSpread } from './figures.js'
 
 const FRAMEWORKS: readonly Framework[] = ['express', 'fastify', 'koa']
-const NAMES = { express: 'Express', fastify: 'Fastify', koa: 'Koa' } as const
 
 export interface ReportInput {
   readonly info: RunInfo
@@ -71,13 +70,21 @@ function header(info: RunInfo): string[] {
   ]
 }
 
+/** `Express 4,000 req/s, Fastify 15,000 req/s, …`: the fixed load of each framework. */
+function fixedRatesText(info: RunInfo): string {
+  return Object.entries(info.fixedRates)
+    .map(([framework, rate]) => `${NAMES[framework as Framework]} ${rate.toLocaleString('en')} req/s`)
+    .join(', ')
+}
+
 function httpMethod(info: RunInfo): string[] {
   return [
     'Each case starts a fresh server process (`bench/http/server.ts`: one `GET /` route answering',
     '`{"hello":"world"}`, the limiter in front of it) and loads it from a separate autocannon process with',
     `${info.connections} connections: 1 s of warm-up, ${info.measureSeconds} s as fast as it answers (req/s), then`,
-    `${info.fixedLoadSeconds} s at a fixed ${info.fixedRate.toLocaleString('en')} req/s, over which the server's CPU`,
-    "(`/proc/<pid>/stat` utime + stime) and the bench Redis's CPU (`INFO cpu`) are divided by the requests served.",
+    `${info.fixedLoadSeconds} s at a fixed load (${fixedRatesText(info)}), over which the server's CPU`,
+    "(each thread's run time in ns from `/proc/<pid>/task/*/schedstat`) and the bench Redis's CPU (`INFO cpu`)",
+    'are divided by the requests served.',
     "Every response's status is checked (200 for *admitted*, 429 for *rejected*; a case with more than 0.1 %",
     'other statuses or socket errors fails instead of reporting figures), so an error page is never measured as',
     "a fast response. Spillway runs with `onStoreError: 'deny'` for the same reason.",

@@ -22,7 +22,7 @@ describe('parseOptions', () => {
       warmupSeconds: 1,
       measureSeconds: 4,
       fixedLoadSeconds: 4,
-      fixedRate: 2000,
+      fixedRates: { express: 4000, fastify: 15_000, koa: 15_000 },
       connections: 100,
       redisKeys: 100_000,
       heapKeys: 1_000_000,
