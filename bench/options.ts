@@ -1,6 +1,5 @@
 // Command-line options of `pnpm bench`: --quick, --only a,b and --out DIR.
 import { parseArgs } from 'node:util'
-import type { Framework } from './http/apps.js'
 
 export interface BenchOptions {
   readonly quick: boolean
@@ -13,8 +12,11 @@ export interface BenchOptions {
   readonly warmupSeconds: number
   readonly measureSeconds: number
   readonly fixedLoadSeconds: number
-  /** Requests per second of the fixed load at which CPU per request is measured, per framework. */
-  readonly fixedRates: Readonly<Record<Framework, number>>
+  /**
+   * The fixed load at which CPU per request is measured, as a share of the same round's no-limiter req/s of
+   * the framework: every case of it then runs at one rate that even the slowest case reaches.
+   */
+  readonly fixedLoadShare: number
   readonly connections: number
   /** Keys written per limiter for Redis bytes per key, and held for heap bytes per key. */
   readonly redisKeys: number
@@ -61,7 +63,7 @@ export function parseOptions(argv: readonly string[], caseIds: readonly string[]
     warmupSeconds: 1,
     measureSeconds: quick ? 2 : 4,
     fixedLoadSeconds: quick ? 2 : 4,
-    fixedRates: FIXED_RATES,
+    fixedLoadShare: FIXED_LOAD_SHARE,
     connections: 100,
     redisKeys: quick ? 10_000 : 100_000,
     heapKeys: quick ? 100_000 : 1_000_000,
@@ -70,11 +72,15 @@ export function parseOptions(argv: readonly string[], caseIds: readonly string[]
 }
 
 /**
- * The fixed load per framework: high enough that a request's CPU is measured over many requests, low
- * enough that every case of the framework (peers on Redis included) still reaches it on two cores. Express
- * answers about 8 000 req/s bare here, so it runs at half of that.
+ * A third of the bare framework's req/s: the slowest case measured (a peer on Redis) answers about 0.4 of
+ * it, so every case reaches the load. A fixed rate would not do: this machine's speed moved 3× between days.
  */
-export const FIXED_RATES: Readonly<Record<Framework, number>> = { express: 4000, fastify: 15_000, koa: 15_000 }
+export const FIXED_LOAD_SHARE = 1 / 3
+
+/** The fixed load of a round: `share` of the no-limiter peak, in whole hundreds of req/s (at least 100). */
+export function fixedLoadRate(peakRequestsPerSecond: number, share: number): number {
+  return Math.max(100, Math.round((peakRequestsPerSecond * share) / 100) * 100)
+}
 
 /** Whether a case id is selected by --only. */
 export function selected(options: BenchOptions, id: string): boolean {

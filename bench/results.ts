@@ -1,6 +1,5 @@
 // What a bench run collects: the rounds of each case (or why it failed), plus the memory figures.
 import type { HttpRound } from './http/measure-case.js'
-import type { Framework } from './http/apps.js'
 import type { ServerConfig } from './http/server-config.js'
 import type { LibraryCaseSpec } from './library/contenders.js'
 import type { LibraryRound } from './library/measure-case.js'
@@ -27,7 +26,7 @@ export interface RunInfo {
   readonly rounds: number
   readonly measureSeconds: number
   readonly fixedLoadSeconds: number
-  readonly fixedRates: Readonly<Record<Framework, number>>
+  readonly fixedLoadShare: number
   readonly connections: number
   readonly redisKeys: number
   readonly heapKeys: number

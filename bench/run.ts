@@ -1,13 +1,13 @@
 // `pnpm bench`: HTTP, library-level and memory benchmarks in interleaved rounds; writes benchmarks.md and charts.
 // Run from the repository root: node --import tsx bench/run.ts [--quick] [--only …] [--out DIR]
 import { cpus } from 'node:os'
-import { FRAMEWORKS } from './http/apps.js'
+import { FRAMEWORKS, type Framework } from './http/apps.js'
 import { measureHttpCase } from './http/measure-case.js'
-import { caseLabel, frameworkCases, httpCaseId } from './http/server-config.js'
+import { caseLabel, frameworkCases, httpCaseId, type ServerConfig } from './http/server-config.js'
 import { LIBRARY_CASE_SPECS, measureLibraryCase } from './library/measure-case.js'
 import { measureHeapBytes } from './memory/heap.js'
 import { measureRedisBytes } from './memory/redis-bytes.js'
-import { type BenchOptions, parseOptions, selected } from './options.js'
+import { type BenchOptions, fixedLoadRate, parseOptions, selected } from './options.js'
 import { connectClient, startRedisServer } from './redis.js'
 import { writeReport, writeReportFrom } from './report/write-report.js'
 import { type BenchResults, type HttpCase, type LibraryCase, runRound } from './results.js'
@@ -56,9 +56,10 @@ async function main(): Promise<void> {
     const http = httpCases(options, redis.port)
     const library = libraryCases(options)
     for (let round = 1; round <= options.rounds; round++) {
+      const fixedRateOf = fixedLoadOfRound(options)
       for (const entry of http) {
         console.log(`round ${round}/${options.rounds}: ${entry.config.framework} ${caseLabel(entry.config)}`)
-        await runRound(entry, () => measureHttpCase(entry.config, options, admin))
+        await runRound(entry, () => measureHttpCase(entry.config, options, admin, fixedRateOf(entry.config)))
       }
       for (const entry of library) {
         console.log(`round ${round}/${options.rounds}: ${entry.config.label}`)
@@ -86,6 +87,19 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * The fixed load of each case in one round: the no-limiter case (first of its framework) sets it from its
+ * peak; the others use it. A framework whose baseline failed this round falls back to each case's own peak.
+ */
+function fixedLoadOfRound(options: BenchOptions) {
+  const rates = new Map<Framework, number>()
+  return (config: ServerConfig) => (peakRequestsPerSecond: number) => {
+    const own = fixedLoadRate(peakRequestsPerSecond, options.fixedLoadShare)
+    if (config.limiter === 'none') rates.set(config.framework, own)
+    return rates.get(config.framework) ?? own
+  }
+}
+
 function runInfo(options: BenchOptions, redis: string, started: number) {
   return {
     date: new Date().toISOString().slice(0, 10),
@@ -96,7 +110,7 @@ function runInfo(options: BenchOptions, redis: string, started: number) {
     rounds: options.rounds,
     measureSeconds: options.measureSeconds,
     fixedLoadSeconds: options.fixedLoadSeconds,
-    fixedRates: options.fixedRates,
+    fixedLoadShare: options.fixedLoadShare,
     connections: options.connections,
     redisKeys: options.redisKeys,
     heapKeys: options.heapKeys,

@@ -6,7 +6,11 @@ import Koa, { type Middleware } from 'koa'
 export type Framework = 'express' | 'fastify' | 'koa'
 export const FRAMEWORKS: readonly Framework[] = ['express', 'fastify', 'koa']
 /** Each framework's name as its docs write it. */
-export const FRAMEWORK_NAMES: Readonly<Record<Framework, string>> = { express: 'Express', fastify: 'Fastify', koa: 'Koa' }
+export const FRAMEWORK_NAMES: Readonly<Record<Framework, string>> = {
+  express: 'Express',
+  fastify: 'Fastify',
+  koa: 'Koa',
+}
 
 const BODY = { hello: 'world' }
 

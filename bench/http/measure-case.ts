@@ -22,10 +22,15 @@ export interface HttpRound {
  *
  * @example
  * ```ts
- * const round = await measureHttpCase(config, options, admin)
+ * const round = await measureHttpCase(config, options, admin, () => 2000)
  * ```
  */
-export async function measureHttpCase(config: ServerConfig, options: BenchOptions, admin: Redis): Promise<HttpRound> {
+export async function measureHttpCase(
+  config: ServerConfig,
+  options: BenchOptions,
+  admin: Redis,
+  fixedRateOf: (peakRequestsPerSecond: number) => number,
+): Promise<HttpRound> {
   await admin.flushall()
   const server = startChild('bench/http/server.ts', [JSON.stringify(config)])
   try {
@@ -39,7 +44,11 @@ export async function measureHttpCase(config: ServerConfig, options: BenchOption
     checkStatus(peak, expectedStatus(config), label)
     const cpuBefore = processCpuUs(server.pid)
     const redisBefore = await redisCpuSeconds(admin)
-    const fixed = await runLoad({ ...load, seconds: options.fixedLoadSeconds, rate: options.fixedRates[config.framework] })
+    const fixed = await runLoad({
+      ...load,
+      seconds: options.fixedLoadSeconds,
+      rate: fixedRateOf(peak.requestsPerSecond),
+    })
     const redisCpuUs = ((await redisCpuSeconds(admin)) - redisBefore) * 1e6
     const serverCpuUs = processCpuUs(server.pid) - cpuBefore
     checkStatus(fixed, expectedStatus(config), `${label} (fixed load)`)

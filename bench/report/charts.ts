@@ -6,7 +6,6 @@ import type { RedisBytes } from '../memory/redis-bytes.js'
 import { type HttpFigures, type LibraryFigures, limiterLabel, withSpread } from './figures.js'
 import { type Bar, type BarChart, COLORS, renderBarChart } from './svg.js'
 
-
 function colorOf(figures: HttpFigures): string {
   if (figures.config.limiter === 'none') return COLORS.bare
   return isPeer(figures.config.limiter) ? COLORS.peer : COLORS.spillway

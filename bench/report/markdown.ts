@@ -70,11 +70,10 @@ function header(info: RunInfo): string[] {
   ]
 }
 
-/** `Express 4,000 req/s, Fastify 15,000 req/s, …`: the fixed load of each framework. */
-function fixedRatesText(info: RunInfo): string {
-  return Object.entries(info.fixedRates)
-    .map(([framework, rate]) => `${NAMES[framework as Framework]} ${rate.toLocaleString('en')} req/s`)
-    .join(', ')
+/** `a third`, `a half`… of the share the fixed load is of the baseline's req/s. */
+function shareText(share: number): string {
+  const words: Record<string, string> = { 2: 'a half', 3: 'a third', 4: 'a quarter', 5: 'a fifth' }
+  return words[String(Math.round(1 / share))] ?? `${Math.round(share * 100)} %`
 }
 
 function httpMethod(info: RunInfo): string[] {
@@ -82,9 +81,10 @@ function httpMethod(info: RunInfo): string[] {
     'Each case starts a fresh server process (`bench/http/server.ts`: one `GET /` route answering',
     '`{"hello":"world"}`, the limiter in front of it) and loads it from a separate autocannon process with',
     `${info.connections} connections: 1 s of warm-up, ${info.measureSeconds} s as fast as it answers (req/s), then`,
-    `${info.fixedLoadSeconds} s at a fixed load (${fixedRatesText(info)}), over which the server's CPU`,
-    "(each thread's run time in ns from `/proc/<pid>/task/*/schedstat`) and the bench Redis's CPU (`INFO cpu`)",
-    'are divided by the requests served.',
+    `${info.fixedLoadSeconds} s at a fixed load, ${shareText(info.fixedLoadShare)} of the same round's no-limiter req/s of the framework (so`,
+    "every case of a framework runs at one rate, which each reaches), over which the server's CPU (each thread's",
+    "run time in ns, from `/proc/<pid>/task/*/schedstat`) and the bench Redis's CPU (`INFO cpu`) are divided by",
+    'the requests served.',
     "Every response's status is checked (200 for *admitted*, 429 for *rejected*; a case with more than 0.1 %",
     'other statuses or socket errors fails instead of reporting figures), so an error page is never measured as',
     "a fast response. Spillway runs with `onStoreError: 'deny'` for the same reason.",

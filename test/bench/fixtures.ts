@@ -14,7 +14,7 @@ export const INFO: RunInfo = {
   rounds: 2,
   measureSeconds: 2,
   fixedLoadSeconds: 2,
-  fixedRates: { express: 4000, fastify: 15_000, koa: 15_000 },
+  fixedLoadShare: 1 / 3,
   connections: 100,
   redisKeys: 10_000,
   heapKeys: 100_000,

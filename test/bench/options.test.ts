@@ -1,7 +1,7 @@
 // bench/options.ts: what `pnpm bench …` runs and, above all, where it writes (docs/ only for a full run).
 import { describe, expect, it } from 'vitest'
 import { frameworkCases, httpCaseId } from '../../bench/http/server-config.js'
-import { parseOptions as parse, selected, USAGE } from '../../bench/options.js'
+import { fixedLoadRate, parseOptions as parse, selected, USAGE } from '../../bench/options.js'
 
 /** Case ids as run.ts lists them: each framework's HTTP cases, a few library cases, memory. */
 const CASE_IDS = [
@@ -22,7 +22,7 @@ describe('parseOptions', () => {
       warmupSeconds: 1,
       measureSeconds: 4,
       fixedLoadSeconds: 4,
-      fixedRates: { express: 4000, fastify: 15_000, koa: 15_000 },
+      fixedLoadShare: 1 / 3,
       connections: 100,
       redisKeys: 100_000,
       heapKeys: 1_000_000,
@@ -92,5 +92,16 @@ describe('parseOptions', () => {
 
   it('rejects a mistyped flag instead of starting a 20-minute full run into docs/', () => {
     expect(() => parseOptions(['--quik'])).toThrow(/--quik/)
+  })
+})
+
+describe('fixedLoadRate', () => {
+  it("is the share of the baseline's peak in whole hundreds of req/s", () => {
+    expect(fixedLoadRate(16_335, 1 / 3)).toBe(5400)
+    expect(fixedLoadRate(59_761, 1 / 3)).toBe(19_900)
+  })
+
+  it('never asks for less than 100 req/s, so a failing baseline still gives a measurable load', () => {
+    expect(fixedLoadRate(0, 1 / 3)).toBe(100)
   })
 })
