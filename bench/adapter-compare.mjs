@@ -1,104 +1,89 @@
-// CPU per request an adapter adds in process, for two checkouts (each built: pnpm build), next to the bare app and the peer.
-// Usage: node bench/adapter-compare.mjs <express|fastify|koa> <before-checkout> <after-checkout> [rounds]
-//        node bench/adapter-compare.mjs <express|fastify|koa> --floor <checkout> [rounds]
-// --floor puts Spillway beside what any limiter in front of the route costs at least: an empty middleware
-// (or hook), and one that only sets Spillway's two header fields, as constants.
-// Each case runs in its own process: the framework's request handler is driven with fresh IncomingMessage /
-// ServerResponse pairs (no socket, so no syscalls and no load generator on the same cores), and the process's
-// CPU time is divided by the requests. The frameworks and peers are this checkout's (bench/package.json).
-import { execFileSync } from 'node:child_process'
+// CPU per request an adapter adds in process: Spillway from one or more checkouts (each built: pnpm build),
+// beside the bare app, an empty middleware, one that only sets Spillway's two header fields, and the peer.
+// Usage: node bench/adapter-compare.mjs <express|fastify|koa> <admit|reject> <checkout>... [--rounds N]
+// Every variant is an app in this one process, driven in alternating batches of BATCH requests (fresh
+// IncomingMessage / ServerResponse pairs, no socket: no syscalls, no load generator on the same cores), and
+// each batch's process CPU time is divided by its requests. On a shared machine whose speed drifts, variants
+// measured side by side in one process see the same drift; separate processes, minutes apart, did not (their
+// medians moved by more than the differences measured). The frameworks and peers are bench/package.json's.
 import http from 'node:http'
 import { createRequire } from 'node:module'
 import { Socket } from 'node:net'
-import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
 
-const REQUESTS = 100_000
+const BATCH = 2000
+const WARMUP = 20_000
 const POLICIES = {
   admit: { capacity: 100_000_000, refillRate: 1 },
   reject: { capacity: 1, refillRate: { tokens: 1, per: '1h' } },
 }
 const BODY = { hello: 'world' }
+// What Spillway sets on an admitted request of the admitting policy, as constants.
+const FIELDS = [
+  ['RateLimit-Policy', '"default";q=100000000;w=100000000'],
+  ['RateLimit', '"default";r=99999999;t=99999999'],
+]
 
-if (process.argv[2] === '--case') {
-  console.log(await measureCase(JSON.parse(process.argv[3])))
-} else if (process.argv[3] === '--floor') {
-  compare(process.argv[2], floorCases(process.argv[4]), Number(process.argv[5] ?? 7))
-} else {
-  compare(process.argv[2], beforeAfterCases(process.argv[3], process.argv[4]), Number(process.argv[5] ?? 7))
+const require = createRequire(import.meta.url)
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { rounds: { type: 'string' } } })
+const [framework, verdict, ...checkouts] = positionals
+if (!['express', 'fastify', 'koa'].includes(framework) || !(verdict in POLICIES) || checkouts.length === 0) {
+  console.error('usage: node bench/adapter-compare.mjs <express|fastify|koa> <admit|reject> <checkout>... [--rounds N]')
+  process.exit(2)
 }
+const rounds = Number(values.rounds ?? 40)
 
-/** Bare, an empty middleware, one setting constant headers, the peer and Spillway (admitted and rejected). */
-function floorCases(checkout) {
-  return [
-    { label: 'no limiter', limiter: 'none', verdict: 'admit' },
-    { label: 'empty hook', limiter: 'empty', verdict: 'admit' },
-    { label: 'headers only', limiter: 'headers', verdict: 'admit' },
-    { label: 'peer admitted', limiter: 'peer', verdict: 'admit' },
-    { label: 'peer rejected', limiter: 'peer', verdict: 'reject' },
-    { label: 'admitted', limiter: 'spillway', verdict: 'admit', checkout },
-    { label: 'rejected', limiter: 'spillway', verdict: 'reject', checkout },
-  ]
-}
-
-function beforeAfterCases(before, after) {
-  return [
-    { label: 'no limiter', limiter: 'none', verdict: 'admit' },
-    { label: 'peer admitted', limiter: 'peer', verdict: 'admit' },
-    { label: 'peer rejected', limiter: 'peer', verdict: 'reject' },
-    ...[before, after].flatMap((checkout, i) =>
-      ['admit', 'reject'].map((verdict) => ({
-        label: `${i === 0 ? 'before' : 'after'} ${verdict === 'admit' ? 'admitted' : 'rejected'}`,
-        limiter: 'spillway',
-        verdict,
-        checkout,
-      })),
-    ),
-  ]
-}
-
-function compare(framework, cases, rounds) {
-  const self = fileURLToPath(import.meta.url)
-  const usPerRequest = new Map(cases.map(({ label }) => [label, []]))
-  for (let round = 0; round < rounds; round++) {
-    for (const spec of cases) {
-      const out = execFileSync('node', [self, '--case', JSON.stringify({ framework, ...spec })], { encoding: 'utf8' })
-      usPerRequest.get(spec.label).push(Number(out) / 1000)
-    }
-  }
-  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
-  const bare = median(usPerRequest.get('no limiter'))
-  for (const [label, values] of usPerRequest) {
-    const us = median(values)
-    const rounds = values.map((value) => value.toFixed(1)).join(' ')
-    console.log(
-      `${framework} ${label.padEnd(16)} ${us.toFixed(2).padStart(6)} µs  +${(us - bare).toFixed(2)}  [${rounds}]`,
-    )
+const variants = [
+  ['no limiter', await appWith('none')],
+  ['empty middleware', await appWith('empty')],
+  ['headers only', await appWith('headers')],
+  [`peer ${verdict}`, await appWith('peer')],
+  ...(await Promise.all(checkouts.map(async (checkout) => [`${checkout} ${verdict}`, await appWith(checkout)]))),
+]
+const socket = new Socket()
+Object.defineProperty(socket, 'remoteAddress', { value: '127.0.0.1' })
+for (const [, handle] of variants) await drive(handle, WARMUP)
+await checkStatus(variants)
+const samples = new Map(variants.map(([label]) => [label, []]))
+for (let round = 0; round < rounds; round++) {
+  // Alternate the order, so no variant always runs right after the same one.
+  for (const [label, handle] of round % 2 === 0 ? variants : [...variants].reverse()) {
+    const before = process.cpuUsage()
+    await drive(handle, BATCH)
+    const { user, system } = process.cpuUsage(before)
+    samples.get(label).push((user + system) / BATCH)
   }
 }
-
-/** CPU ns per request of one case, after a warm-up. */
-async function measureCase({ framework, limiter, verdict, checkout }) {
-  const handle = await handlerFor(framework, limiter, verdict, checkout)
-  const socket = new Socket()
-  Object.defineProperty(socket, 'remoteAddress', { value: '127.0.0.1' })
-  const run = async (count) => {
-    let res
-    for (let sent = 0; sent < count; sent += 100) {
-      for (let i = 0; i < 100; i++) res = send(handle, socket)
-      await new Promise((resolve) => setImmediate(resolve))
-    }
-    return res
-  }
-  const last = await run(20_000)
-  const status = verdict === 'admit' ? 200 : 429
-  if (last.statusCode !== status || !last.headersSent) throw new Error(`expected ${status}, got ${last.statusCode}`)
-  const before = process.cpuUsage()
-  await run(REQUESTS)
-  const { user, system } = process.cpuUsage(before)
-  return ((user + system) * 1000) / REQUESTS
+const sorted = (values) => [...values].sort((a, b) => a - b)
+const median = (values) => sorted(values)[Math.floor(values.length / 2)]
+const bare = median(samples.get('no limiter'))
+console.log(`${framework}, ${verdict}: CPU µs per request, median of ${rounds} batches of ${BATCH} (quartiles)`)
+for (const [label, values] of samples) {
+  const [q1, q3] = [sorted(values)[Math.floor(values.length / 4)], sorted(values)[Math.floor((values.length * 3) / 4)]]
+  const added = label === 'no limiter' ? '' : `  +${(median(values) - bare).toFixed(2)}`
+  console.log(`  ${label.padEnd(36)} ${median(values).toFixed(2).padStart(6)}${added}  (${q1.toFixed(2)}–${q3.toFixed(2)})`)
 }
 
-function send(handle, socket) {
+/** Sends `count` requests, yielding to the event loop every 100 so responses finish as they would. */
+async function drive(handle, count) {
+  let res
+  for (let sent = 0; sent < count; sent += 100) {
+    for (let i = 0; i < 100; i++) res = send(handle)
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  return res
+}
+
+/** Each variant answers what its case should: 200 (admitted, no limiter) or 429 (a limiter rejecting). */
+async function checkStatus(variants) {
+  for (const [label, handle] of variants) {
+    const res = await drive(handle, 100)
+    const status = label.endsWith(' reject') ? 429 : 200
+    if (res.statusCode !== status || !res.headersSent) throw new Error(`${label}: expected ${status}, got ${res.statusCode}`)
+  }
+}
+
+function send(handle) {
   const req = new http.IncomingMessage(socket)
   Object.assign(req, { method: 'GET', url: '/', headers: { host: 'localhost' }, rawHeaders: ['host', 'localhost'] })
   req.complete = true
@@ -108,28 +93,22 @@ function send(handle, socket) {
   return res
 }
 
-/** The app of bench/http/apps.ts with the case's limiter, as a `(req, res)` handler. */
-async function handlerFor(framework, limiter, verdict, checkout) {
-  const require = createRequire(import.meta.url)
-  const spillway = (pkg) => import(`${checkout}/packages/${pkg}/dist/index.js`)
-  const options = async () => {
-    const { MemoryStore } = await spillway('core')
-    return { ...POLICIES[verdict], store: new MemoryStore(), onStoreError: 'deny' }
-  }
+/** The bench app (bench/http/apps.ts) with a limiter: 'none', 'empty', 'headers', 'peer' or a checkout's Spillway. */
+async function appWith(limiter) {
+  const spillway = (pkg) => import(`${limiter}/packages/${pkg}/dist/index.js`)
+  const isSpillway = !['none', 'empty', 'headers', 'peer'].includes(limiter)
+  const options = isSpillway
+    ? { ...POLICIES[verdict], store: new (await spillway('core')).MemoryStore(), onStoreError: 'deny' }
+    : undefined
   const max = verdict === 'admit' ? 1e9 : 1
-  // What Spillway sets on an admitted request of the bench's policy, as constants.
-  const fields = [
-    ['RateLimit-Policy', '"default";q=100000000;w=100000000'],
-    ['RateLimit', '"default";r=99999999;t=99999999'],
-  ]
   const windowMs = 3_600_000
   if (framework === 'express') {
     const app = require('express')()
-    if (limiter === 'spillway') app.use((await spillway('express')).rateLimit(await options()))
+    if (isSpillway) app.use((await spillway('express')).rateLimit(options))
     if (limiter === 'empty') app.use((_req, _res, next) => next())
     if (limiter === 'headers') {
       app.use((_req, res, next) => {
-        for (const [name, value] of fields) res.setHeader(name, value)
+        for (const [name, value] of FIELDS) res.setHeader(name, value)
         next()
       })
     }
@@ -142,27 +121,26 @@ async function handlerFor(framework, limiter, verdict, checkout) {
   if (framework === 'koa') {
     const Koa = require('koa')
     const app = new Koa()
-    if (limiter === 'spillway') app.use((await spillway('koa')).rateLimit(await options()))
+    if (isSpillway) app.use((await spillway('koa')).rateLimit(options))
     if (limiter === 'empty') app.use((_ctx, next) => next())
     if (limiter === 'headers') {
       app.use((ctx, next) => {
-        for (const [name, value] of fields) ctx.res.setHeader(name, value)
+        for (const [name, value] of FIELDS) ctx.res.setHeader(name, value)
         return next()
       })
     }
-    if (limiter === 'peer')
-      app.use(require('koa-ratelimit')({ driver: 'memory', db: new Map(), duration: windowMs, max }))
+    if (limiter === 'peer') app.use(require('koa-ratelimit')({ driver: 'memory', db: new Map(), duration: windowMs, max }))
     app.use((ctx) => {
       ctx.body = BODY
     })
     return app.callback()
   }
   const app = require('fastify')()
-  if (limiter === 'spillway') await app.register((await spillway('fastify')).rateLimit, await options())
+  if (isSpillway) await app.register((await spillway('fastify')).rateLimit, options)
   if (limiter === 'empty') app.addHook('onRequest', (_req, _reply, done) => done())
   if (limiter === 'headers') {
     app.addHook('onRequest', (_req, reply, done) => {
-      for (const [name, value] of fields) reply.header(name, value)
+      for (const [name, value] of FIELDS) reply.header(name, value)
       done()
     })
   }
