@@ -61,7 +61,9 @@ console.log(`${framework}, ${verdict}: CPU µs per request, median of ${rounds} 
 for (const [label, values] of samples) {
   const [q1, q3] = [sorted(values)[Math.floor(values.length / 4)], sorted(values)[Math.floor((values.length * 3) / 4)]]
   const added = label === 'no limiter' ? '' : `  +${(median(values) - bare).toFixed(2)}`
-  console.log(`  ${label.padEnd(36)} ${median(values).toFixed(2).padStart(6)}${added}  (${q1.toFixed(2)}–${q3.toFixed(2)})`)
+  console.log(
+    `  ${label.padEnd(36)} ${median(values).toFixed(2).padStart(6)}${added}  (${q1.toFixed(2)}–${q3.toFixed(2)})`,
+  )
 }
 
 /** Sends `count` requests, yielding to the event loop every 100 so responses finish as they would. */
@@ -79,7 +81,8 @@ async function checkStatus(variants) {
   for (const [label, handle] of variants) {
     const res = await drive(handle, 100)
     const status = label.endsWith(' reject') ? 429 : 200
-    if (res.statusCode !== status || !res.headersSent) throw new Error(`${label}: expected ${status}, got ${res.statusCode}`)
+    if (res.statusCode !== status || !res.headersSent)
+      throw new Error(`${label}: expected ${status}, got ${res.statusCode}`)
   }
 }
 
@@ -129,7 +132,8 @@ async function appWith(limiter) {
         return next()
       })
     }
-    if (limiter === 'peer') app.use(require('koa-ratelimit')({ driver: 'memory', db: new Map(), duration: windowMs, max }))
+    if (limiter === 'peer')
+      app.use(require('koa-ratelimit')({ driver: 'memory', db: new Map(), duration: windowMs, max }))
     app.use((ctx) => {
       ctx.body = BODY
     })
