@@ -158,13 +158,14 @@ const EXPOSED = Symbol('spillway.exposed')
 /**
  * Defines `rateLimit` and `rateLimitBuckets` on the prototype every Express request shares (`express.request`,
  * under each app's and sub-app's own), once: reads answer the request's holder, writes (a test, another
- * middleware) go to it.
+ * middleware) go to it. A request that is not an Express one (a mock, a plain `http` server) gets them as
+ * its own accessors: nothing is ever defined on `IncomingMessage.prototype` or `Object.prototype`.
  */
 function exposeFields(req: Request): void {
-  const shared = expressRequestPrototype(req)
-  if (shared === null || Object.hasOwn(shared, EXPOSED)) return
+  const target = expressRequestPrototype(req) ?? req
+  if (Object.hasOwn(target, EXPOSED)) return
   for (const name of ['rateLimit', 'rateLimitBuckets'] as const) {
-    Object.defineProperty(shared, name, {
+    Object.defineProperty(target, name, {
       configurable: true,
       get(this: object) {
         return holders.get(this)?.[name]
@@ -174,15 +175,15 @@ function exposeFields(req: Request): void {
       },
     })
   }
-  Object.defineProperty(shared, EXPOSED, { value: true })
+  Object.defineProperty(target, EXPOSED, { value: true })
 }
 
-/** The last prototype of `req` before Node's `IncomingMessage.prototype`: Express's `request`. */
+/** The prototype of `req` whose own prototype is Node's `IncomingMessage.prototype` (Express's `request`), if any. */
 function expressRequestPrototype(req: Request): object | null {
   let proto: object | null = Object.getPrototypeOf(req)
-  while (proto !== null) {
+  while (proto !== null && proto !== IncomingMessage.prototype) {
     const parent: object | null = Object.getPrototypeOf(proto)
-    if (parent === IncomingMessage.prototype || parent === null) return proto
+    if (parent === IncomingMessage.prototype) return proto
     proto = parent
   }
   return null

@@ -1,4 +1,6 @@
 // Express-only behaviour the shared conformance suite does not cover: option splitting, naming, the last-resort catch.
+
+import http from 'node:http'
 import { type Decision, SpillwayConfigError } from '@spillway/core'
 import { type RateLimitOptions, rateLimit } from '@spillway/express'
 import express from 'express'
@@ -62,6 +64,19 @@ describe('@spillway/express', () => {
     parent.use(rateLimit({ capacity: 5, ...slow }))
     parent.use('/child', child)
     await request(parent).get('/child').expect(200, { recorded: 4, afterWrite: null })
+  })
+
+  test('outside Express (a plain http server), the fields are on the request itself: no prototype is touched', async () => {
+    // A key function: a plain request has no `req.ip` and no `req.app`.
+    const middleware = rateLimit({ capacity: 5, ...slow, key: () => 'client' })
+    const server = http.createServer((req, res) => {
+      middleware(req as express.Request, res as express.Response, () => {
+        const seen = (req as express.Request).rateLimit?.remaining
+        res.end(JSON.stringify({ seen, shared: 'rateLimit' in http.IncomingMessage.prototype || 'rateLimit' in {} }))
+      })
+    })
+    const response = await request(server).get('/').expect(200)
+    expect(JSON.parse(response.text)).toEqual({ seen: 4, shared: false })
   })
 
   test('types: req.rateLimit is augmented', () => {
