@@ -2,7 +2,7 @@
 import type { RawResponse } from './count-by-outcome.js'
 import type { LimitOutcome } from './limit-outcome.js'
 import { type Prepared, prepareRequest, type RateLimitHolder, type RequestLimiter } from './rate-limit.js'
-import { holdsOf } from './request-holds.js'
+import { holdsOf, holdsOfHolder } from './request-holds.js'
 import { isPromiseLike, type MaybePromise, SKIPPED } from './request-outcome.js'
 import { decidePolicies, type ReadyPolicy } from './stack-decision.js'
 
@@ -91,6 +91,7 @@ function decidePrepared<Req>(prepared: readonly Prepared<Req>[], call: StackCall
     let at = 0
     return prepared.map((entry) => (isReady(entry) ? (decided[at++] as LimitOutcome) : entry))
   }
-  const decided = decidePolicies(request, ready, holdsOf(call.holder ?? request), raw)
+  const holds = call.holder === undefined ? holdsOf(request) : holdsOfHolder(call.holder)
+  const decided = decidePolicies(request, ready, holds, raw)
   return isPromiseLike(decided) ? decided.then(place) : place(decided)
 }

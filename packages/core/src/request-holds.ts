@@ -43,12 +43,21 @@ export function addHold(
   else bucketsOfSealed.set(request, buckets)
 }
 
-/**
- * The tokens a request still holds (admitted and neither refunded nor reset since): none for most requests.
- * `request` is the request, or its holder when the adapter passes that to `check`.
- */
+/** The tokens a request still holds (admitted and neither refunded nor reset since): none for most requests. */
 export function holdsOf(request: unknown): readonly Hold[] {
-  const buckets = bucketsOf(request)
+  return holdsInBuckets(bucketsOf(request))
+}
+
+/**
+ * {@link holdsOf} for an adapter that passes the request's holder to `check`: one read of the field it
+ * holds, instead of looking for a link on the request.
+ */
+export function holdsOfHolder(holder: RateLimitHolder): readonly Hold[] {
+  const buckets = holder.rateLimitBuckets
+  return holdsInBuckets(buckets instanceof RequestBuckets ? buckets : undefined)
+}
+
+function holdsInBuckets(buckets: RequestBuckets | undefined): readonly Hold[] {
   if (buckets === undefined) return NO_HOLDS
   const holds = holdsIn(buckets)
   if (holds === undefined) return NO_HOLDS

@@ -215,7 +215,8 @@ function limitRequests(chain: readonly Policy[], checkProxy: ProxyCheck): onRequ
   const stack = createPolicyStack(chain.map((policy) => policy.limiter))
   return function spillwayRateLimit(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
     if (keysByAddress) checkProxy(request)
-    const outcomes = stack.check(request, request.ip, reply.raw)
+    // The request is its own holder: its holds are found in its own field.
+    const outcomes = stack.check(request, request.ip, reply.raw, request)
     // In memory the outcomes are there at once: no promise on the hot path.
     if (isPromiseLike(outcomes))
       outcomes.then((settled) => applyOutcomes(chain, settled, { request, reply, done }), done)
