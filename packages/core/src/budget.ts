@@ -1,5 +1,5 @@
 // A time budget for user functions: a promise that has not settled in time is treated as a failure.
-import type { FailureStage } from './rate-limit-options.js'
+import type { FailureStage } from './rate-limit-option-types.js'
 
 /** A user function (key, cost, skip, allowList, body) whose promise did not settle within `callbackTimeoutMs`. */
 export class CallbackTimeoutError extends Error {

@@ -1,5 +1,5 @@
 // Counting by response outcome: watch the Node response once, give the tokens back when its outcome is skipped.
-import type { CountByOutcome, ResolvedRateLimit } from './rate-limit-options.js'
+import type { CountByOutcome, ResolvedRateLimit } from './rate-limit-option-types.js'
 import { type CountedRequest, giveBackOnce } from './request-buckets.js'
 import { isPromiseLike, report } from './request-outcome.js'
 

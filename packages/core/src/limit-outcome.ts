@@ -1,6 +1,6 @@
 // What the request pipeline answers an adapter, and the errors it hands to frameworks.
 import type { HeaderField } from './headers.js'
-import type { FailureStage } from './rate-limit-options.js'
+import type { FailureStage } from './rate-limit-option-types.js'
 import type { CountedRequest, RequestBuckets } from './request-buckets.js'
 import type { LimitResponse } from './responses.js'
 import type { Decision } from './types.js'

@@ -3,7 +3,7 @@ import { withinBudget } from './budget.js'
 import { publishEvent } from './events.js'
 import { rateLimitHeaders } from './headers.js'
 import { InvalidRequestInputError, type LimitOutcome, RateLimiterError } from './limit-outcome.js'
-import type { FailureMode, FailureStage, ResolvedRateLimit } from './rate-limit-options.js'
+import type { FailureMode, FailureStage, ResolvedRateLimit } from './rate-limit-option-types.js'
 import { cannotDecideResponse, type LimitResponse, quotaExceededProblem, serializeBody } from './responses.js'
 import type { Decision } from './types.js'
 

@@ -2,7 +2,7 @@
 import type { RawResponse } from './count-by-outcome.js'
 import { publishEvent } from './events.js'
 import type { LimitOutcome } from './limit-outcome.js'
-import type { ResolvedRateLimit } from './rate-limit-options.js'
+import type { ResolvedRateLimit } from './rate-limit-option-types.js'
 import { giveBackOnce } from './request-buckets.js'
 import { isPromiseLike, report } from './request-outcome.js'
 import type { LimitResponse } from './responses.js'
