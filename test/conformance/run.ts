@@ -1,11 +1,10 @@
 // Runs every conformance scenario against one adapter: on MemoryStore, then on a private redis-server.
 import { MemoryStore } from '@spillway/core'
 import { RedisStore } from '@spillway/redis'
-import type { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, test } from 'vitest'
+import { describe, test } from 'vitest'
 import { patientStore } from '../harness/patient-store.js'
-import { connectLimiterClient } from '../harness/redis-client.js'
-import { type RedisServer, randomKeyPrefix, startRedisServer } from '../harness/redis-server.js'
+import { useRedisServer } from '../harness/redis-fixture.js'
+import { randomKeyPrefix } from '../harness/redis-server.js'
 import type { AppFactory, ScenarioContext } from './app-factory.js'
 import { scenarios } from './scenarios/index.js'
 
@@ -19,20 +18,10 @@ export function describeConformance(app: AppFactory): void {
   })
 
   describe(`${app.name} ${app.version} on Redis`, () => {
-    let server: RedisServer | undefined
-    let client: Redis | undefined
-    beforeAll(async () => {
-      server = await startRedisServer()
-      client = await connectLimiterClient(server.port)
-    })
-    afterAll(async () => {
-      client?.disconnect()
-      await server?.stop()
-    })
+    const redis = useRedisServer()
     // Not the default 50 ms budget: a Redis answer a loaded machine made slower would be decided by a fresh
     // local bucket, and the counts below are Redis's.
-    const store = (prefix = randomKeyPrefix(app.name)) =>
-      patientStore(new RedisStore({ client: client as Redis, prefix }))
+    const store = (prefix = randomKeyPrefix(app.name)) => patientStore(new RedisStore({ client: redis.client, prefix }))
     const ctx: ScenarioContext = { app, storeKind: 'redis', store }
     for (const scenario of scenarios) test(`${scenario.id}: ${scenario.name}`, () => scenario.run(ctx))
   })
