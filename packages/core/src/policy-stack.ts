@@ -2,7 +2,7 @@
 import type { RawResponse } from './count-by-outcome.js'
 import type { LimitOutcome } from './limit-outcome.js'
 import { type Prepared, prepareRequest, type RateLimitHolder, type RequestLimiter } from './rate-limit.js'
-import { holdsOf, holdsOfHolder } from './request-holds.js'
+import { holdsOf } from './request-holds.js'
 import { isPromiseLike, type MaybePromise, SKIPPED } from './request-outcome.js'
 import { decidePolicies, type ReadyPolicy } from './stack-decision.js'
 
@@ -91,7 +91,6 @@ function decidePrepared<Req>(prepared: readonly Prepared<Req>[], call: StackCall
     let at = 0
     return prepared.map((entry) => (isReady(entry) ? (decided[at++] as LimitOutcome) : entry))
   }
-  const holds = call.holder === undefined ? holdsOf(request) : holdsOfHolder(call.holder)
-  const decided = decidePolicies(request, ready, holds, raw)
+  const decided = decidePolicies(request, ready, holdsOf(request, call.holder), raw)
   return isPromiseLike(decided) ? decided.then(place) : place(decided)
 }

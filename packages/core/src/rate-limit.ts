@@ -7,7 +7,7 @@ import type { LimitOutcome } from './limit-outcome.js'
 import type { RateLimitOptions, ResolvedRateLimit } from './rate-limit-option-types.js'
 import { resolveRateLimitOptions } from './rate-limit-options.js'
 import { type CountedRequest, RequestBuckets } from './request-buckets.js'
-import { addHold, type Hold, holdsOf, holdsOfHolder } from './request-holds.js'
+import { addHold, type Hold, holdsOf } from './request-holds.js'
 import { decisionOutcome, failed, isPromiseLike, type MaybePromise } from './request-outcome.js'
 import { buildSteps, type Exchange, runSteps } from './request-steps.js'
 import { decidePolicies, type ReadyPolicy, releaseHolds } from './stack-decision.js'
@@ -88,7 +88,7 @@ export function createRequestLimiter<Req, Res = unknown>(options: RateLimitOptio
     keysByAddress: resolved.keyFunction === undefined,
     check: (request, address, raw, holder) => {
       const exchange = { request, address, raw, key: '', cost: defaultCost, variant }
-      const holds = holder === undefined ? holdsOf(request) : holdsOfHolder(holder)
+      const holds = holdsOf(request, holder)
       if (holds.length === 0) return runSteps(steps, decide, exchange, 0)
       return afterHolds(runSteps(steps, decideWithHolds(resolved, holds, decide), exchange, 0), holds)
     },

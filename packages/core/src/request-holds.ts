@@ -14,11 +14,9 @@ export interface Hold {
 }
 
 /**
- * Holds live in the request's `RequestBuckets`, which the request carries anyway: nothing more is attached
- * to an Express `req` or a Fastify `request` (their own holder). An Express request changes prototype, and
- * V8 then gives it a new hidden class for every property added, ~1.5 µs each; a `WeakMap` entry per request
- * costs as much in GC. A request that is not its own holder (a Koa ctx: its holder is `ctx.state`) links
- * to its buckets under this symbol, a cheap property on an ordinary object.
+ * Holds live in the holder's `RequestBuckets`, which the request has anyway. The built-in adapters pass the
+ * holder to `check`, where a later policy finds them. An adapter that does not, and whose request is not its
+ * own holder, gets a link from the request to its buckets under this symbol.
  */
 const BUCKETS = Symbol('spillway.buckets')
 
@@ -43,16 +41,12 @@ export function addHold(
   else bucketsOfSealed.set(request, buckets)
 }
 
-/** The tokens a request still holds (admitted and neither refunded nor reset since): none for most requests. */
-export function holdsOf(request: unknown): readonly Hold[] {
-  return holdsInBuckets(bucketsOf(request))
-}
-
 /**
- * {@link holdsOf} for an adapter that passes the request's holder to `check`: one read of the field it
- * holds, instead of looking for a link on the request.
+ * The tokens a request still holds (admitted and neither refunded nor reset since): none for most requests.
+ * With the `holder` an adapter passed to `check`, one read of its field; else the request's link.
  */
-export function holdsOfHolder(holder: RateLimitHolder): readonly Hold[] {
+export function holdsOf(request: unknown, holder: RateLimitHolder | undefined): readonly Hold[] {
+  if (holder === undefined) return holdsInBuckets(bucketsOf(request))
   const buckets = holder.rateLimitBuckets
   return holdsInBuckets(buckets instanceof RequestBuckets ? buckets : undefined)
 }

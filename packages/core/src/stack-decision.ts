@@ -35,7 +35,7 @@ export interface ReadyPolicy<Req> {
  *
  * @example
  * ```ts
- * const [global, login] = await decidePolicies(request, [globalReady, loginReady], holdsOf(request))
+ * const [global, login] = await decidePolicies(request, [globalReady, loginReady], holdsOf(request, undefined))
  * ```
  */
 export function decidePolicies<Req>(

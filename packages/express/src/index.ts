@@ -55,11 +55,12 @@ function createRateLimit(options: RateLimitOptions): RequestHandler {
   const checkProxy = proxyCheck(limiter)
   return function spillwayRateLimit(req: Request, res: Response, next: NextFunction): void {
     checkProxy?.(req)
-    const outcome = limiter.check(req, req.ip, res, holderOf(req))
+    const holder = holderOf(req)
+    const outcome = limiter.check(req, req.ip, res, holder)
     // In memory the outcome is there at once: no promise on the hot path.
     if (isPromiseLike(outcome))
-      outcome.then((settled) => applyOutcome(settled, { req, res, next, handler, limiter }), next)
-    else applyOutcome(outcome, { req, res, next, handler, limiter })
+      outcome.then((settled) => applyOutcome(settled, { req, res, next, handler, limiter, holder }), next)
+    else applyOutcome(outcome, { req, res, next, handler, limiter, holder })
   }
 }
 
@@ -89,15 +90,17 @@ interface Exchange {
   readonly next: NextFunction
   readonly handler: Handler | undefined
   readonly limiter: RequestLimiter<Request>
+  /** Where this request's fields live (see {@link holderOf}). */
+  readonly holder: RateLimitHolder
 }
 
 function applyOutcome(outcome: LimitOutcome, exchange: Exchange): void {
-  const { req, res, next, handler } = exchange
+  const { req, res, next, handler, holder } = exchange
   if (outcome.kind === 'skipped') next()
   else if (outcome.kind === 'failed') next(outcome.error)
   else {
     setHeaders(res, outcome.headers)
-    const record = { holder: holderOf(req), holderPassedToCheck: true, request: req, response: res, raw: res }
+    const record = { holder, holderPassedToCheck: true, request: req, response: res, raw: res }
     exchange.limiter.record(outcome, record)
     if (outcome.kind === 'allowed') next()
     else if (handler) callHandler(handler, exchange, outcome)
