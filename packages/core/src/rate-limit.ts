@@ -7,7 +7,7 @@ import type { LimitOutcome } from './limit-outcome.js'
 import type { RateLimitOptions, ResolvedRateLimit } from './rate-limit-option-types.js'
 import { resolveRateLimitOptions } from './rate-limit-options.js'
 import { type CountedRequest, RequestBuckets } from './request-buckets.js'
-import { addHold, type Hold, holdsOf } from './request-holds.js'
+import { type Hold, holdsOf, linkHolds } from './request-holds.js'
 import { decisionOutcome, failed, isPromiseLike, type MaybePromise } from './request-outcome.js'
 import { buildSteps, type Exchange, runSteps } from './request-steps.js'
 import { decidePolicies, type ReadyPolicy, releaseHolds } from './stack-decision.js'
@@ -159,9 +159,8 @@ function recordOutcome<Req>(options: ResolvedRateLimit<Req>, outcome: LimitOutco
   }
   const buckets = recordCount(exchange.holder, decision, counted)
   // A later policy of this request decides together with these tokens (all-or-nothing); not a blocking policy.
-  const { policy } = counted.actions.limiter
-  if (outcome.kind === 'allowed' && counted.admitted && policy.block === undefined) {
-    addHold(buckets, exchange, holdOf(options, counted))
+  if (outcome.kind === 'allowed' && counted.admitted && counted.actions.limiter.policy.block === undefined) {
+    linkHolds(buckets, exchange)
   }
   const count = options.countByOutcome
   if (count !== undefined && outcome.kind === 'allowed') refundByOutcome(options, count, counted, exchange)
@@ -179,12 +178,6 @@ function recordCount(holder: RateLimitHolder, decision: Decision | undefined, co
   }
   buckets.add(counted)
   return buckets
-}
-
-/** An admitted request's tokens under this policy, which a later policy of the request gives back if it rejects. */
-function holdOf<Req>(options: ResolvedRateLimit<Req>, counted: CountedRequest): Hold {
-  const { policy, store } = counted.actions.limiter
-  return { counted, store, policy, headers: options.headers }
 }
 
 /** The last step: the store decides (synchronously when it can), then the decision becomes the outcome. */

@@ -1,6 +1,6 @@
 // The buckets that counted one request: what a handler can read, reset or refund (req.rateLimitBuckets).
+import type { HeaderOptions } from './headers.js'
 import type { Limiter } from './limiter.js'
-import type { Hold } from './request-holds.js'
 import type { Decision, StepResult } from './types.js'
 
 /** What one policy offers the requests it counted: its limiter, and a refund that is synchronous in memory. */
@@ -17,14 +17,14 @@ export interface CountedRequest {
   readonly cost: number
   /** True when the tokens were taken; a rejected request took nothing and is never refunded. */
   readonly admitted: boolean
+  /** How the policy writes its headers: to restate them when a later policy's rejection gives the tokens back. */
+  readonly headers: HeaderOptions
   /** Set once the tokens were given back or the bucket reset: nothing is given back twice. */
   settled: boolean
 }
 
-/** The holds of the request these buckets counted, in the order they were taken (see request-holds.ts). */
-export let holdsIn: (buckets: RequestBuckets) => readonly Hold[] | undefined
-/** Adds a hold of the request these buckets counted. */
-export let addHoldTo: (buckets: RequestBuckets, hold: Hold) => void
+/** Every count of the request these buckets counted, in order (request-holds.ts picks its holds from them). */
+export let countsIn: (buckets: RequestBuckets) => readonly CountedRequest[] | undefined
 
 /**
  * The buckets that counted this request, one per policy (app-wide and route policies alike), on
@@ -41,17 +41,12 @@ export let addHoldTo: (buckets: RequestBuckets, hold: Hold) => void
  * ```
  */
 export class RequestBuckets {
-  // Both lists start at their first entry: a push onto an empty array reserves room for 17.
+  // The list starts at its first entry: a push onto an empty array reserves room for 17. Its admitted counts
+  // are also the request's holds (see request-holds.ts), as nothing else per request is cheap to attach.
   #counted: CountedRequest[] | undefined
-  /** The request's holds (see request-holds.ts): kept here, as nothing else per request is cheap to attach. */
-  #holds: Hold[] | undefined
 
   static {
-    holdsIn = (buckets) => buckets.#holds
-    addHoldTo = (buckets, hold) => {
-      if (buckets.#holds === undefined) buckets.#holds = [hold]
-      else buckets.#holds.push(hold)
-    }
+    countsIn = (buckets) => buckets.#counted
   }
 
   /** Adds one policy's count (adapters call it for every decided outcome). */

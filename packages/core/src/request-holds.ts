@@ -1,22 +1,17 @@
 // The tokens a request holds under earlier policies (an app-wide middleware before a route's), until it is decided.
-import type { HeaderOptions } from './headers.js'
 import type { RateLimitHolder } from './rate-limit.js'
-import { addHoldTo, type CountedRequest, holdsIn, RequestBuckets } from './request-buckets.js'
-import type { Policy, Store } from './types.js'
-
-/** One earlier policy's admission of a request: what a later policy gives back when it rejects the request. */
-export interface Hold {
-  readonly counted: CountedRequest
-  readonly store: Store
-  readonly policy: Policy
-  /** How the earlier policy writes its headers, to restate them after a give-back. */
-  readonly headers: HeaderOptions
-}
+import { type CountedRequest, countsIn, RequestBuckets } from './request-buckets.js'
 
 /**
- * Holds live in the holder's `RequestBuckets`, which the request has anyway. The built-in adapters pass the
- * holder to `check`, where a later policy finds them. An adapter that does not, and whose request is not its
- * own holder, gets a link from the request to its buckets under this symbol.
+ * One earlier policy's admission of a request, which a later policy gives back if it rejects the request:
+ * an admitted count, not yet given back, of a policy without `blockDuration` (those decide alone).
+ */
+export type Hold = CountedRequest
+
+/**
+ * Holds are the admitted counts in the holder's `RequestBuckets`, which the request has anyway. The built-in
+ * adapters pass the holder to `check`, where a later policy finds them. An adapter that does not, and whose
+ * request is not its own holder, gets a link from the request to its buckets under this symbol.
  */
 const BUCKETS = Symbol('spillway.buckets')
 
@@ -27,13 +22,14 @@ interface LinkedRequest {
 /** Links of requests that take no property (frozen objects a custom adapter passes): the rare case. */
 const bucketsOfSealed = new WeakMap<object, RequestBuckets>()
 
-/** Records that `request` holds tokens under an earlier policy, in `buckets` (its holder's `rateLimitBuckets`). */
-export function addHold(
+/**
+ * Makes the holds in `buckets` (its holder's `rateLimitBuckets`) findable from `request` when a later
+ * policy's `check` will not be given the holder.
+ */
+export function linkHolds(
   buckets: RequestBuckets,
   exchange: { request: unknown; holder: RateLimitHolder; holderPassedToCheck?: boolean | undefined },
-  hold: Hold,
 ): void {
-  addHoldTo(buckets, hold)
   const { request, holder } = exchange
   if (request === holder || exchange.holderPassedToCheck === true) return
   if (typeof request !== 'object' || request === null) return
@@ -52,10 +48,13 @@ export function holdsOf(request: unknown, holder: RateLimitHolder | undefined): 
 }
 
 function holdsInBuckets(buckets: RequestBuckets | undefined): readonly Hold[] {
-  if (buckets === undefined) return NO_HOLDS
-  const holds = holdsIn(buckets)
-  if (holds === undefined) return NO_HOLDS
-  return holds.filter((hold) => hold.counted.admitted && !hold.counted.settled)
+  const counts = buckets === undefined ? undefined : countsIn(buckets)
+  if (counts === undefined) return NO_HOLDS
+  return counts.filter(isHold)
+}
+
+function isHold(counted: CountedRequest): boolean {
+  return counted.admitted && !counted.settled && counted.actions.limiter.policy.block === undefined
 }
 
 function bucketsOf(request: unknown): RequestBuckets | undefined {

@@ -79,7 +79,7 @@ export function decisionOutcome<Req>(
 ): MaybePromise<LimitOutcome> {
   const headers = rateLimitHeaders(decision, options.headers)
   const admitted = stack === undefined ? decision.allowed : stack.taken
-  const counted = { actions, key, cost: decision.cost, admitted, settled: false }
+  const counted = { actions, key, cost: decision.cost, admitted, headers: options.headers, settled: false }
   if (decision.allowed) return { kind: 'allowed', decision, headers, counted }
   if (options.onLimited) notify(options, request, 'hook', () => options.onLimited?.(decision, request))
   const response = rejectionResponse(options, request, decision, stack?.violated)

@@ -75,8 +75,9 @@ function stepOf<Req>({ variant, key, cost }: ReadyPolicy<Req>): StackStep {
   return { store, key: storeKey(policy.name, boundedKey(key)), policy, cost }
 }
 
-function heldStepOf({ store, policy, counted }: Hold): StackStep {
-  return { store, key: storeKey(policy.name, boundedKey(counted.key)), policy, cost: counted.cost, held: true }
+function heldStepOf({ actions, key, cost }: Hold): StackStep {
+  const { policy, store } = actions.limiter
+  return { store, key: storeKey(policy.name, boundedKey(key)), policy, cost, held: true }
 }
 
 function outcomesOf<Req>(
@@ -110,9 +111,9 @@ function outcomesOf<Req>(
 /** The earlier policies' headers after their tokens were given back; each hold is settled (never given twice). */
 function restate(holds: readonly Hold[], results: readonly StepResult[]): HeaderField[][] {
   return holds.map((hold, i) => {
-    hold.counted.settled = true
+    hold.settled = true
     const state = { ...(results[i] as StepResult), allowed: true }
-    return rateLimitHeaders(describeDecision(hold.policy, state, hold.counted.cost), hold.headers)
+    return rateLimitHeaders(describeDecision(hold.actions.limiter.policy, state, hold.cost), hold.headers)
   })
 }
 
@@ -142,7 +143,7 @@ export function combineFields(sets: readonly (readonly HeaderField[])[]): Header
 export function releaseHolds(holds: readonly Hold[]): void {
   for (const hold of holds) {
     try {
-      const pending = giveBackOnce(hold.counted)
+      const pending = giveBackOnce(hold)
       if (isPromiseLike(pending)) pending.then(undefined, () => {})
     } catch {
       // the store failed: the tokens stay taken

@@ -286,7 +286,8 @@ function reject({ request, reply, done }: Exchange, rejection: Rejection, handle
 function setHeaders(reply: FastifyReply, fields: readonly HeaderField[]): void {
   // One reader for every response, no closure per request: the merge reads synchronously, before the next.
   replyRead = reply
-  for (const field of mergeHeaderFields(fields, readReplyHeader)) reply.header(field.name, field.value)
+  // Lower-cased names: Fastify lower-cases each name it is given, a new string unless it already is.
+  for (const field of mergeHeaderFields(fields, readReplyHeader)) reply.header(lowerCaseName(field.name), field.value)
   replyRead = undefined
 }
 
@@ -297,7 +298,7 @@ function readReplyHeader(name: string): unknown {
   return (replyRead as FastifyReply).getHeader(lowerCaseName(name))
 }
 
-/** Header names Spillway writes (a handful), lower-cased once. */
+/** Header names Spillway reads and writes (a handful), lower-cased once. */
 const lowerCaseNames = new Map<string, string>()
 
 function lowerCaseName(name: string): string {
