@@ -18,6 +18,9 @@ export interface BenchOptions {
    */
   readonly fixedLoadShare: number
   readonly connections: number
+  /** In-process cases: batches per variant in each round, and requests per variant before the first. */
+  readonly inProcessBatches: number
+  readonly inProcessWarmup: number
   /** Keys written per limiter for Redis bytes per key, and held for heap bytes per key. */
   readonly redisKeys: number
   readonly heapKeys: number
@@ -25,7 +28,7 @@ export interface BenchOptions {
   readonly from?: string
 }
 
-export const USAGE = `pnpm bench [--quick] [--only http-express,http-fastify,http-koa,library,memory] [--out DIR]
+export const USAGE = `pnpm bench [--quick] [--only http-express,http-fastify,http-koa,in-process,library,memory] [--out DIR]
   --quick   1 round, short phases: a smoke test of every case in a few minutes
   --only    run only cases whose id starts with one of these prefixes
   --from    render a saved results.json again (e.g. docs/benchmarks/results.json) without measuring
@@ -65,6 +68,8 @@ export function parseOptions(argv: readonly string[], caseIds: readonly string[]
     fixedLoadSeconds: quick ? 2 : 4,
     fixedLoadShare: FIXED_LOAD_SHARE,
     connections: 100,
+    inProcessBatches: quick ? 10 : 40,
+    inProcessWarmup: quick ? 5_000 : 20_000,
     redisKeys: quick ? 10_000 : 100_000,
     heapKeys: quick ? 100_000 : 1_000_000,
     from: values.from,

@@ -1,6 +1,7 @@
 // What a bench run collects: the rounds of each case (or why it failed), plus the memory figures.
 import type { HttpRound } from './http/measure-case.js'
 import type { ServerConfig } from './http/server-config.js'
+import type { InProcessConfig, InProcessRound } from './in-process/in-process-case.js'
 import type { LibraryCaseSpec } from './library/contenders.js'
 import type { LibraryRound } from './library/measure-case.js'
 import type { HeapBytes } from './memory/heap.js'
@@ -16,6 +17,7 @@ export interface CaseRounds<Config, Round> {
 
 export type HttpCase = CaseRounds<ServerConfig, HttpRound>
 export type LibraryCase = CaseRounds<Omit<LibraryCaseSpec, 'id'>, LibraryRound>
+export type InProcessCase = CaseRounds<InProcessConfig, InProcessRound>
 
 export interface RunInfo {
   readonly date: string
@@ -28,6 +30,8 @@ export interface RunInfo {
   readonly fixedLoadSeconds: number
   readonly fixedLoadShare: number
   readonly connections: number
+  /** In-process cases: batches per variant (absent in results written before they existed). */
+  readonly inProcessBatches?: number
   readonly redisKeys: number
   readonly heapKeys: number
   readonly elapsedSeconds: number
@@ -36,6 +40,8 @@ export interface RunInfo {
 export interface BenchResults {
   readonly info: RunInfo
   readonly http: readonly HttpCase[]
+  /** Absent in results written before the in-process cases existed. */
+  readonly inProcess?: readonly InProcessCase[]
   readonly library: readonly LibraryCase[]
   readonly redisBytes?: readonly RedisBytes[]
   readonly heapBytes?: readonly HeapBytes[]

@@ -4,13 +4,14 @@ import { cpus } from 'node:os'
 import { FRAMEWORKS, type Framework } from './http/apps.js'
 import { measureHttpCase } from './http/measure-case.js'
 import { caseLabel, frameworkCases, httpCaseId, type ServerConfig } from './http/server-config.js'
+import { IN_PROCESS_CASES, inProcessCaseId, inProcessSpec, measureInProcessCase } from './in-process/in-process-case.js'
 import { LIBRARY_CASE_SPECS, measureLibraryCase } from './library/measure-case.js'
 import { measureHeapBytes } from './memory/heap.js'
 import { measureRedisBytes } from './memory/redis-bytes.js'
 import { type BenchOptions, fixedLoadRate, parseOptions, selected } from './options.js'
 import { connectClient, startRedisServer } from './redis.js'
 import { writeReport, writeReportFrom } from './report/write-report.js'
-import { type BenchResults, type HttpCase, type LibraryCase, runRound } from './results.js'
+import { type BenchResults, type HttpCase, type InProcessCase, type LibraryCase, runRound } from './results.js'
 
 /** The memory figures' case id: Redis bytes and heap bytes per key. */
 const MEMORY = 'memory'
@@ -18,6 +19,7 @@ const MEMORY = 'memory'
 /** Every case id, for `--only` to check its prefixes against. */
 const CASE_IDS = [
   ...FRAMEWORKS.flatMap((framework) => frameworkCases(framework, 0).map(httpCaseId)),
+  ...IN_PROCESS_CASES.map(inProcessCaseId),
   ...LIBRARY_CASE_SPECS.map(({ id }) => id),
   MEMORY,
 ]
@@ -33,6 +35,12 @@ function httpCases(options: BenchOptions, redisPort: number): HttpCase[] {
     const chosen = cases.filter((c, i) => i === 0 || selected(options, c.id))
     return chosen.length > 1 || selected(options, cases[0]!.id) ? chosen : []
   })
+}
+
+function inProcessCases(options: BenchOptions): InProcessCase[] {
+  return IN_PROCESS_CASES.map((config) => ({ id: inProcessCaseId(config), config, rounds: [] })).filter((c) =>
+    selected(options, c.id),
+  )
 }
 
 function libraryCases(options: BenchOptions): LibraryCase[] {
@@ -54,12 +62,17 @@ async function main(): Promise<void> {
   const admin = await connectClient(redis.port)
   try {
     const http = httpCases(options, redis.port)
+    const inProcess = inProcessCases(options)
     const library = libraryCases(options)
     for (let round = 1; round <= options.rounds; round++) {
       const fixedRateOf = fixedLoadOfRound(options)
       for (const entry of http) {
         console.log(`round ${round}/${options.rounds}: ${entry.config.framework} ${caseLabel(entry.config)}`)
         await runRound(entry, () => measureHttpCase(entry.config, options, admin, fixedRateOf(entry.config)))
+      }
+      for (const entry of inProcess) {
+        console.log(`round ${round}/${options.rounds}: in process, ${entry.config.framework} ${entry.config.verdict}`)
+        await runRound(entry, () => measureInProcessCase(inProcessSpec(entry.config, options)))
       }
       for (const entry of library) {
         console.log(`round ${round}/${options.rounds}: ${entry.config.label}`)
@@ -72,6 +85,7 @@ async function main(): Promise<void> {
     const results: BenchResults = {
       info: runInfo(options, (await admin.info('server')).match(/redis_version:(\S+)/)?.[1] ?? '?', started),
       http,
+      inProcess,
       library,
       redisBytes: memory ? await measureRedisBytes(admin, options.redisKeys) : undefined,
       heapBytes: memory ? await measureHeapBytes(options.heapKeys) : undefined,
@@ -112,6 +126,7 @@ function runInfo(options: BenchOptions, redis: string, started: number) {
     fixedLoadSeconds: options.fixedLoadSeconds,
     fixedLoadShare: options.fixedLoadShare,
     connections: options.connections,
+    inProcessBatches: options.inProcessBatches,
     redisKeys: options.redisKeys,
     heapKeys: options.heapKeys,
     elapsedSeconds: (performance.now() - started) / 1000,

@@ -1,4 +1,5 @@
 // One tiny JSON app per framework, with a limiter in front of its only route.
+import { createServer, type RequestListener } from 'node:http'
 import express, { type RequestHandler } from 'express'
 import Fastify, { type FastifyPluginAsync } from 'fastify'
 import Koa, { type Middleware } from 'koa'
@@ -22,40 +23,48 @@ export type FrameworkLimiter =
 
 /** Starts the app on 127.0.0.1, port 0, and resolves its port. */
 export async function listen(limiter: FrameworkLimiter): Promise<number> {
-  if (limiter.framework === 'express') return listenExpress(limiter.middleware)
-  if (limiter.framework === 'fastify') return listenFastify(limiter.plugin)
-  return listenKoa(limiter.middleware)
+  if (limiter.framework === 'fastify') {
+    const app = await fastifyApp(limiter.plugin)
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    return portOf(app.server.address())
+  }
+  const server = createServer(await requestHandler(limiter))
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(portOf(server.address()))))
 }
 
-function listenExpress(middleware?: RequestHandler): Promise<number> {
+/** The app as a Node request listener, for driving it in process without a socket (bench/in-process). */
+export async function requestHandler(limiter: FrameworkLimiter): Promise<RequestListener> {
+  if (limiter.framework === 'express') return expressApp(limiter.middleware)
+  if (limiter.framework === 'koa') return koaApp(limiter.middleware).callback()
+  const app = await fastifyApp(limiter.plugin)
+  return (request, response) => app.server.emit('request', request, response)
+}
+
+function expressApp(middleware?: RequestHandler) {
   const app = express()
   if (middleware) app.use(middleware)
   app.get('/', (_req, res) => {
     res.json(BODY)
   })
-  return new Promise((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () => resolve(portOf(server.address())))
-  })
+  return app
 }
 
-async function listenFastify(plugin?: { plugin: unknown; options: unknown }): Promise<number> {
+async function fastifyApp(plugin?: { plugin: unknown; options: unknown }) {
   const app = Fastify()
   // biome-ignore lint/suspicious/noExplicitAny: plugins of different option types go through one door
   if (plugin) await app.register(plugin.plugin as any, plugin.options as never)
   app.get('/', async () => BODY)
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  return portOf(app.server.address())
+  await app.ready()
+  return app
 }
 
-function listenKoa(middleware?: Middleware): Promise<number> {
+function koaApp(middleware?: Middleware) {
   const app = new Koa()
   if (middleware) app.use(middleware)
   app.use((ctx) => {
     ctx.body = BODY
   })
-  return new Promise((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () => resolve(portOf(server.address())))
-  })
+  return app
 }
 
 function portOf(address: unknown): number {

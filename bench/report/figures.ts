@@ -1,7 +1,9 @@
 // Turns the rounds of each case into the figures the report shows: medians, spreads, ratios to the bare app.
 import type { Framework } from '../http/apps.js'
 import type { LimiterKind, ServerConfig } from '../http/server-config.js'
-import type { HttpCase, LibraryCase } from '../results.js'
+import type { InProcessConfig } from '../in-process/in-process-case.js'
+import { IN_PROCESS_VARIANTS, type InProcessVariant } from '../in-process/variants.js'
+import type { HttpCase, InProcessCase, LibraryCase } from '../results.js'
 import { type Summary, summarize } from '../stats.js'
 
 export interface HttpFigures {
@@ -14,6 +16,15 @@ export interface HttpFigures {
   readonly redisCpuUsPerRequest?: Summary
   readonly serverCpuPercent?: Summary
   readonly fixedRate?: Summary
+}
+
+export interface InProcessFigures {
+  readonly config: InProcessConfig
+  readonly error?: string
+  /** The bare app's CPU µs per request. */
+  readonly bare?: Summary
+  /** What each variant adds to the bare app, in CPU µs per request: its difference in each round, summarised. */
+  readonly added?: Readonly<Record<Exclude<InProcessVariant, 'none'>, Summary>>
 }
 
 export interface LibraryFigures {
@@ -64,6 +75,21 @@ export function httpFigures(cases: readonly HttpCase[]): HttpFigures[] {
       redisCpuUsPerRequest: summarize(rounds.map((r) => r.redisCpuUsPerRequest)),
       serverCpuPercent: summarize(rounds.map((r) => r.serverCpuPercent)),
       fixedRate: summarize(rounds.map((r) => r.fixedRate)),
+    }
+  })
+}
+
+/** Figures of every in-process case: each variant's cost over the bare app of the same round. */
+export function inProcessFigures(cases: readonly InProcessCase[]): InProcessFigures[] {
+  return cases.map(({ config, rounds, error }) => {
+    if (error !== undefined || rounds.length === 0) return { config, error: error ?? 'no rounds' }
+    const addedBy = (variant: InProcessVariant) =>
+      summarize(rounds.map(({ usPerRequest }) => usPerRequest[variant] - usPerRequest.none))
+    const limited = IN_PROCESS_VARIANTS.filter((variant) => variant !== 'none')
+    return {
+      config,
+      bare: summarize(rounds.map(({ usPerRequest }) => usPerRequest.none)),
+      added: Object.fromEntries(limited.map((variant) => [variant, addedBy(variant)])) as InProcessFigures['added'],
     }
   })
 }

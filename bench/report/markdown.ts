@@ -5,13 +5,15 @@ import { BATCH_KEYS, CONNECTIONS, KEY_RANGE, PIPELINE } from '../library/ceiling
 import type { HeapBytes } from '../memory/heap.js'
 import type { RedisBytes } from '../memory/redis-bytes.js'
 import type { RunInfo } from '../results.js'
-import { type HttpFigures, type LibraryFigures, limiterLabel, withSpread } from './figures.js'
+import type { Summary } from '../stats.js'
+import { type HttpFigures, type InProcessFigures, type LibraryFigures, limiterLabel, withSpread } from './figures.js'
 
 const FRAMEWORKS: readonly Framework[] = ['express', 'fastify', 'koa']
 
 export interface ReportInput {
   readonly info: RunInfo
   readonly http: readonly HttpFigures[]
+  readonly inProcess: readonly InProcessFigures[]
   readonly library: readonly LibraryFigures[]
   readonly redisBytes?: readonly RedisBytes[]
   readonly heapBytes?: readonly HeapBytes[]
@@ -35,6 +37,7 @@ export function renderMarkdown(input: ReportInput, chartDir: string): string {
           ...chart('http-cpu.svg', 'CPU µs per request'),
         ]
       : []),
+    ...(input.inProcess.length > 0 ? inProcessSection(input.info, input.inProcess) : []),
     ...(input.library.length > 0
       ? [
           '## Library level',
@@ -178,6 +181,52 @@ function httpTable(http: readonly HttpFigures[]): string[] {
     "load): subtract it from the others for the limiter's own share.",
     '',
   ]
+}
+
+function inProcessSection(info: RunInfo, inProcess: readonly InProcessFigures[]): string[] {
+  const batches = info.inProcessBatches ?? '?'
+  return [
+    '## In process: what a limiter adds to a request',
+    '',
+    'Over HTTP, a request costs the server tens of µs in sockets, parsing and the event loop, and on this shared',
+    'machine the CPU per request of one case moves by more than ±20 % between rounds: more than a limiter adds.',
+    "Here each framework's app runs with no socket: one process per framework and verdict",
+    '(`bench/in-process/child.ts`) builds the bare app and each variant, and drives them with fresh Node',
+    `\`IncomingMessage\` / \`ServerResponse\` pairs from 127.0.0.1 in ${batches} alternating batches each (the order reversed`,
+    "every other batch), so that every variant sees the same drift of the machine. A batch's process CPU time",
+    "(user + system) divided by its requests is one sample; a round's figure is the median of its batches; the",
+    'table gives the median over the rounds of what each variant adds to the bare app of the same round, and',
+    "the range of the rounds. Every response's status is checked first (200, or 429 from a rejecting limiter).",
+    '',
+    "- *empty middleware*: one middleware (Fastify: an `onRequest` hook) that does nothing: the framework's own",
+    '  cost of one more step.',
+    '- *two constant headers*: that, setting the two header fields an admitted Spillway response carries, as',
+    '  constants: what a limiter that states its limit pays the framework and Node before deciding anything.',
+    "- *usual peer* and *Spillway*: on their in-process stores, with the HTTP cases' options (above).",
+    '',
+    '| Case | no limiter, µs/request | + empty middleware | + two constant headers | + usual peer | + Spillway |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...inProcess.map(({ config, error, bare, added }) => {
+      const head = `| ${NAMES[config.framework]}, ${verdictLabel(config.verdict)}`
+      if (error !== undefined || !bare || !added) {
+        return `${head} | failed: ${(error ?? '').replace(/\|/g, '/').slice(0, 160)} | | | | |`
+      }
+      const cells = [added.empty, added.headers, added.peer, added.spillway].map(microsAdded)
+      return `${head} | ${withSpread(bare, 2)} | ${cells.join(' | ')} |`
+    }),
+    '',
+    'Express answers a request in process about 30× slower than Fastify (its router, and a prototype of its',
+    'own for every request and response, which V8 gives a new hidden class for each property set): its rows',
+    'spread the most.',
+    '',
+  ]
+}
+
+/** `+1.52 (1.40–1.61)`: the median over the rounds, and their range after more than one. */
+function microsAdded(summary: Summary): string {
+  const signed = (value: number) => `${value < 0 ? '−' : '+'}${Math.abs(value).toFixed(2)}`
+  if (summary.min === summary.max) return signed(summary.median)
+  return `${signed(summary.median)} (${summary.min.toFixed(2)}–${summary.max.toFixed(2)})`
 }
 
 function libraryTable(library: readonly LibraryFigures[]): string[] {

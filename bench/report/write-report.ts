@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { BenchResults } from '../results.js'
 import { renderCharts } from './charts.js'
-import { httpFigures, libraryFigures } from './figures.js'
+import { httpFigures, inProcessFigures, libraryFigures } from './figures.js'
 import { renderMarkdown } from './markdown.js'
 
 /**
@@ -24,6 +24,7 @@ export function writeReport(results: BenchResults, outDir: string): string {
     {
       info: results.info,
       http,
+      inProcess: inProcessFigures(results.inProcess ?? []),
       library,
       redisBytes: results.redisBytes,
       heapBytes: results.heapBytes,

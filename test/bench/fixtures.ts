@@ -2,8 +2,9 @@
 import type { Framework } from '../../bench/http/apps.js'
 import type { HttpRound } from '../../bench/http/measure-case.js'
 import type { LimiterKind } from '../../bench/http/server-config.js'
+import type { InProcessRound } from '../../bench/in-process/in-process-case.js'
 import type { LibraryRound } from '../../bench/library/measure-case.js'
-import type { HttpCase, LibraryCase, RunInfo } from '../../bench/results.js'
+import type { HttpCase, InProcessCase, LibraryCase, RunInfo } from '../../bench/results.js'
 
 export const INFO: RunInfo = {
   date: '2030-01-02',
@@ -16,6 +17,7 @@ export const INFO: RunInfo = {
   fixedLoadSeconds: 2,
   fixedLoadShare: 1 / 3,
   connections: 100,
+  inProcessBatches: 10,
   redisKeys: 10_000,
   heapKeys: 100_000,
   elapsedSeconds: 600,
@@ -63,5 +65,35 @@ export function libraryCase(
     config: { label, redis: options.redis ?? false, contender: options.contender ?? 'spillway' },
     rounds,
     ...(options.error === undefined ? {} : { error: options.error }),
+  }
+}
+
+/** One in-process round: the bare app at `bare` µs per request, each variant that much more plus its own cost. */
+export function inProcessRound(
+  bare: number,
+  added: { empty: number; headers: number; peer: number; spillway: number },
+): InProcessRound {
+  return {
+    usPerRequest: {
+      none: bare,
+      empty: bare + added.empty,
+      headers: bare + added.headers,
+      peer: bare + added.peer,
+      spillway: bare + added.spillway,
+    },
+  }
+}
+
+export function inProcessCase(
+  framework: Framework,
+  verdict: 'admit' | 'reject',
+  rounds: readonly InProcessRound[],
+  error?: string,
+): InProcessCase {
+  return {
+    id: `in-process-${framework}-${verdict}`,
+    config: { framework, verdict },
+    rounds: [...rounds],
+    ...(error === undefined ? {} : { error }),
   }
 }

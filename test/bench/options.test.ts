@@ -6,6 +6,7 @@ import { fixedLoadRate, parseOptions as parse, selected, USAGE } from '../../ben
 /** Case ids as run.ts lists them: each framework's HTTP cases, a few library cases, memory. */
 const CASE_IDS = [
   ...(['express', 'fastify', 'koa'] as const).flatMap((framework) => frameworkCases(framework, 0).map(httpCaseId)),
+  'in-process-fastify-admit',
   'library-memory-spillway',
   'library-redis-rlf',
   'memory',
@@ -24,6 +25,8 @@ describe('parseOptions', () => {
       fixedLoadSeconds: 4,
       fixedLoadShare: 1 / 3,
       connections: 100,
+      inProcessBatches: 40,
+      inProcessWarmup: 20_000,
       redisKeys: 100_000,
       heapKeys: 1_000_000,
       from: undefined,
@@ -41,6 +44,7 @@ describe('parseOptions', () => {
       rounds: 1,
       measureSeconds: 2,
       fixedLoadSeconds: 2,
+      inProcessBatches: 10,
       redisKeys: 10_000,
       heapKeys: 100_000,
     })
@@ -66,7 +70,15 @@ describe('parseOptions', () => {
   })
 
   it('--only accepts any prefix of a case id, short or long', () => {
-    for (const prefix of ['h', 'http-', 'http-fastify-spillway', 'http-koa-peer-memory-reject', 'library', 'memory']) {
+    for (const prefix of [
+      'h',
+      'http-',
+      'http-fastify-spillway',
+      'http-koa-peer-memory-reject',
+      'in-process',
+      'library',
+      'memory',
+    ]) {
       expect(parseOptions(['--only', prefix]).only).toEqual([prefix])
     }
   })

@@ -1,0 +1,85 @@
+// The in-process cases: the driver checks every status, a real child measures every variant, the report states what each adds.
+import type { RequestListener } from 'node:http'
+import { describe, expect, it } from 'vitest'
+import { checkStatus } from '../../bench/in-process/drive.js'
+import { measureInProcessCase } from '../../bench/in-process/in-process-case.js'
+import { inProcessFigures } from '../../bench/report/figures.js'
+import { renderMarkdown } from '../../bench/report/markdown.js'
+import { INFO, inProcessCase, inProcessRound } from './fixtures.js'
+
+describe('checkStatus', () => {
+  const answering =
+    (status: number, end = true): RequestListener =>
+    (_request, response) => {
+      response.statusCode = status
+      if (end) response.end('x')
+    }
+
+  it('passes an app whose every response has the status and ended', async () => {
+    await expect(checkStatus('ok', answering(429), 429, 50)).resolves.toBeUndefined()
+  })
+
+  it('fails on a wrong status, naming the variant and what it got', async () => {
+    await expect(checkStatus('peer', answering(500), 429, 50)).rejects.toThrow('peer: expected 429, got 500')
+  })
+
+  it('fails on a response that never ended (a hung request is not a cheap one)', async () => {
+    await expect(checkStatus('spillway', answering(200, false), 200, 50)).rejects.toThrow('(ended: false)')
+  })
+})
+
+describe('measureInProcessCase, for real', () => {
+  it('measures every variant of a framework in one child process, after checking their statuses', async () => {
+    const round = await measureInProcessCase({
+      framework: 'fastify',
+      verdict: 'reject',
+      batches: 2,
+      batchSize: 200,
+      warmup: 500,
+    })
+    expect(Object.keys(round.usPerRequest).sort()).toEqual(['empty', 'headers', 'none', 'peer', 'spillway'])
+    for (const us of Object.values(round.usPerRequest)) {
+      expect(us).toBeGreaterThan(0)
+      expect(us).toBeLessThan(10_000)
+    }
+  }, 60_000)
+})
+
+describe('the in-process figures and their table', () => {
+  const rounds = [
+    inProcessRound(2, { empty: 0.1, headers: 0.5, peer: 1.2, spillway: 1.4 }),
+    inProcessRound(3, { empty: 0.1, headers: 0.7, peer: 1.0, spillway: 1.6 }),
+    inProcessRound(2.5, { empty: 0.1, headers: 0.6, peer: 3.0, spillway: 1.5 }),
+  ]
+  const figures = inProcessFigures([
+    inProcessCase('fastify', 'admit', rounds),
+    inProcessCase('koa', 'reject', [], 'koa: expected 429, got 200 | twice'),
+  ])
+
+  it("takes each variant's difference to the bare app of the same round, not of the medians", () => {
+    const [fastify] = figures
+    expect(fastify?.bare?.median).toBe(2.5)
+    expect(fastify?.added?.spillway.median).toBeCloseTo(1.5)
+    expect(fastify?.added?.spillway.min).toBeCloseTo(1.4)
+    expect(fastify?.added?.peer.max).toBeCloseTo(3.0)
+  })
+
+  const page = renderMarkdown({ info: INFO, http: [], inProcess: figures, library: [], charts: [] }, 'benchmarks')
+  const row = (start: string) => page.split('\n').find((line) => line.startsWith(start))
+
+  it('writes one row per case: the bare app, then what each variant adds with the range of the rounds', () => {
+    expect(row('| Fastify, admitted |')).toBe(
+      '| Fastify, admitted | 2.50 ±20% | +0.10 | +0.60 (0.50–0.70) | +1.20 (1.00–3.00) | +1.50 (1.40–1.60) |',
+    )
+    expect(page).toContain('in 10 alternating batches each')
+  })
+
+  it("shows a failed case's error, with pipes that cannot break the table", () => {
+    expect(row('| Koa, rejected |')).toBe('| Koa, rejected | failed: koa: expected 429, got 200 / twice | | | | |')
+  })
+
+  it('leaves the section out of results written before it existed', () => {
+    const old = renderMarkdown({ info: INFO, http: [], inProcess: [], library: [], charts: [] }, 'benchmarks')
+    expect(old).not.toContain('## In process')
+  })
+})
