@@ -296,7 +296,7 @@ function footer(): string[] {
     '```sh',
     'pnpm bench                     # everything, 3 rounds: about 20 minutes on 2 cores; rewrites this page',
     'pnpm bench --quick             # 1 round, short phases: a smoke test in a few minutes (writes bench/out/)',
-    'pnpm bench --only http-fastify # a subset by case-id prefix: http-express, http-koa, library, memory…',
+    'pnpm bench --only http-fastify # a subset by case-id prefix: http-express, http-koa, in-process, library, memory…',
     '```',
     '',
     'Needs `redis-server` and `redis-benchmark` on PATH (Debian: `apt-get install -y redis-server redis-tools`);',
