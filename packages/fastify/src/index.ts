@@ -239,10 +239,14 @@ function applyOutcomes(chain: readonly Policy[], outcomes: readonly LimitOutcome
   }
   // Plain loops, no closure: this runs for every request.
   let rejected = -1
+  // The reply carries Spillway fields to merge with only after an earlier policy of this request set them
+  // (and recorded its decision), here or in another hook: the first policy's fields are set as they are.
+  let merge = exchange.request.rateLimit !== undefined
   for (let i = 0; i < outcomes.length; i++) {
     const outcome = outcomes[i] as LimitOutcome
     if (outcome.kind === 'skipped' || outcome.kind === 'failed') continue
-    setHeaders(exchange.reply, outcome.headers)
+    setHeaders(exchange.reply, outcome.headers, merge)
+    merge = true
     if (outcome.kind === 'allowed') record(chain[i] as Policy, outcome, exchange)
     else if (rejected === -1) rejected = i
   }
@@ -283,7 +287,11 @@ function reject({ request, reply, done }: Exchange, rejection: Rejection, handle
 }
 
 /** Sets each field, merged with what an earlier policy set (lists append; see mergeHeaderFields). */
-function setHeaders(reply: FastifyReply, fields: readonly HeaderField[]): void {
+function setHeaders(reply: FastifyReply, fields: readonly HeaderField[], merge: boolean): void {
+  if (!merge) {
+    for (const field of fields) reply.header(lowerCaseName(field.name), field.value)
+    return
+  }
   // One reader for every response, no closure per request: the merge reads synchronously, before the next.
   replyRead = reply
   // Lower-cased names: Fastify lower-cases each name it is given, a new string unless it already is.

@@ -84,6 +84,17 @@ describe('app.rateLimit(options?)', () => {
     expect((await app.inject('/b')).headers['ratelimit-policy']).toMatch(/^"b";/)
   })
 
+  test("after the app-wide policy, in another hook: its fields join the app-wide policy's, and draft-6 picks the closer one", async () => {
+    const app = newApp()
+    await app.register(rateLimit, { capacity: 5, ...slow, legacyHeaders: true })
+    app.get('/x', { preHandler: app.rateLimit({ capacity: 2, ...slow, name: 'x' }) }, async () => 'x')
+    const reply = await app.inject('/x')
+    expect(parseList(String(reply.headers['ratelimit-policy'])).map(([name]) => name)).toEqual(['default', 'x'])
+    expect(parseList(String(reply.headers.ratelimit)).map(([name]) => name)).toEqual(['default', 'x'])
+    // Legacy fields describe one policy: the one with fewer tokens left (x: 1 of 2, the app-wide one: 4 of 5).
+    expect([reply.headers['x-ratelimit-limit'], reply.headers['x-ratelimit-remaining']]).toEqual(['2', '1'])
+  })
+
   test('with no options and no app-wide policy: a clear configuration error', async () => {
     const app = newApp()
     await app.register(rateLimit, { global: false })
