@@ -7,7 +7,7 @@ import type { LimitOutcome } from './limit-outcome.js'
 import type { RateLimitOptions, ResolvedRateLimit } from './rate-limit-option-types.js'
 import { resolveRateLimitOptions } from './rate-limit-options.js'
 import { type CountedRequest, RequestBuckets } from './request-buckets.js'
-import { type Hold, holdsOf, linkHolds } from './request-holds.js'
+import { bucketsIn, type Hold, holdsOf, isHold, linkHolds } from './request-holds.js'
 import { decisionOutcome, failed, isPromiseLike, type MaybePromise } from './request-outcome.js'
 import { buildSteps, type Exchange, runSteps } from './request-steps.js'
 import { decidePolicies, type ReadyPolicy, releaseHolds } from './stack-decision.js'
@@ -158,10 +158,8 @@ function recordOutcome<Req>(options: ResolvedRateLimit<Req>, outcome: LimitOutco
     return
   }
   const buckets = recordCount(exchange.holder, decision, counted)
-  // A later policy of this request decides together with these tokens (all-or-nothing); not a blocking policy.
-  if (outcome.kind === 'allowed' && counted.admitted && counted.actions.limiter.policy.block === undefined) {
-    linkHolds(buckets, exchange)
-  }
+  // A later policy of this request decides together with these tokens (all-or-nothing).
+  if (isHold(counted)) linkHolds(buckets, exchange)
   const count = options.countByOutcome
   if (count !== undefined && outcome.kind === 'allowed') refundByOutcome(options, count, counted, exchange)
 }
@@ -169,9 +167,7 @@ function recordOutcome<Req>(options: ResolvedRateLimit<Req>, outcome: LimitOutco
 /** Sets `holder.rateLimit` and adds the count to `holder.rateLimitBuckets`, made at the request's first policy. */
 function recordCount(holder: RateLimitHolder, decision: Decision | undefined, counted: CountedRequest): RequestBuckets {
   if (decision) holder.rateLimit = decision
-  // Own fields only (the frameworks' holders have them own, or not at all): on an Express `req` a read of an
-  // absent property walks its prototype chain uncached, ~0.4 µs.
-  let buckets = Object.hasOwn(holder, 'rateLimitBuckets') ? holder.rateLimitBuckets : undefined
+  let buckets = bucketsIn(holder)
   if (buckets === undefined) {
     buckets = new RequestBuckets()
     holder.rateLimitBuckets = buckets

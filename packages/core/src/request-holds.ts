@@ -42,9 +42,17 @@ export function linkHolds(
  * With the `holder` an adapter passed to `check`, one read of its field; else the request's link.
  */
 export function holdsOf(request: unknown, holder: RateLimitHolder | undefined): readonly Hold[] {
-  if (holder === undefined) return holdsInBuckets(bucketsOf(request))
-  const buckets = holder.rateLimitBuckets
-  return holdsInBuckets(buckets instanceof RequestBuckets ? buckets : undefined)
+  return holdsInBuckets(holder === undefined ? bucketsOf(request) : bucketsIn(holder))
+}
+
+/**
+ * The holder's `rateLimitBuckets` if Spillway made it (anything else written there is not a request's counts).
+ * An own field only, as Spillway sets it: reading it absent from Koa's `ctx.state` (before the request's first
+ * policy) cost 0.2 µs more per request than asking `hasOwn` first, measured.
+ */
+export function bucketsIn(holder: RateLimitHolder): RequestBuckets | undefined {
+  const buckets = Object.hasOwn(holder, 'rateLimitBuckets') ? holder.rateLimitBuckets : undefined
+  return buckets instanceof RequestBuckets ? buckets : undefined
 }
 
 function holdsInBuckets(buckets: RequestBuckets | undefined): readonly Hold[] {
@@ -53,19 +61,16 @@ function holdsInBuckets(buckets: RequestBuckets | undefined): readonly Hold[] {
   return counts.filter(isHold)
 }
 
-function isHold(counted: CountedRequest): boolean {
+/** True for an admitted count not yet given back, of a policy without `blockDuration` (those decide alone). */
+export function isHold(counted: CountedRequest): boolean {
   return counted.admitted && !counted.settled && counted.actions.limiter.policy.block === undefined
 }
 
+/** A request's buckets when no holder was passed: its own field if it is its own holder, else its link. */
 function bucketsOf(request: unknown): RequestBuckets | undefined {
   if (typeof request !== 'object' || request === null) return undefined
-  // Own fields only, as they are set: on an Express `req` a read of an absent property is slow (see recordCount).
-  // First the holder's field: an Express `req` and a Fastify `request` are their own holders (Fastify's has
-  // the field from the start); then the link of a request that is not (a Koa ctx).
-  if (Object.hasOwn(request, 'rateLimitBuckets')) {
-    const own = (request as RateLimitHolder).rateLimitBuckets
-    if (own instanceof RequestBuckets) return own
-  }
+  const own = bucketsIn(request as RateLimitHolder)
+  if (own !== undefined) return own
   if (Object.hasOwn(request, BUCKETS)) return (request as LinkedRequest)[BUCKETS]
   return Object.isExtensible(request) ? undefined : bucketsOfSealed.get(request)
 }
