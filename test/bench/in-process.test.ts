@@ -1,10 +1,14 @@
 // The in-process cases: the driver checks every status, a real child measures every variant, the report states what each adds.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import type { RequestListener } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { checkStatus } from '../../bench/in-process/drive.js'
 import { measureInProcessCase } from '../../bench/in-process/in-process-case.js'
 import { inProcessFigures } from '../../bench/report/figures.js'
 import { renderMarkdown } from '../../bench/report/markdown.js'
+import { writeReport } from '../../bench/report/write-report.js'
 import { INFO, inProcessCase, inProcessRound } from './fixtures.js'
 
 describe('checkStatus', () => {
@@ -78,8 +82,18 @@ describe('the in-process figures and their table', () => {
     expect(row('| Koa, rejected |')).toBe('| Koa, rejected | failed: koa: expected 429, got 200 / twice | | | | |')
   })
 
-  it('leaves the section out of results written before it existed', () => {
-    const old = renderMarkdown({ info: INFO, http: [], inProcess: [], library: [], charts: [] }, 'benchmarks')
-    expect(old).not.toContain('## In process')
+  it('leaves the section out of results written before it existed (no inProcess field)', () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'spillway-in-process-'))
+    try {
+      const withIt = readFileSync(
+        writeReport({ info: INFO, http: [], inProcess: [inProcessCase('koa', 'admit', rounds)], library: [] }, outDir),
+        'utf8',
+      )
+      expect(withIt).toContain('## In process')
+      const old = readFileSync(writeReport({ info: INFO, http: [], library: [] }, outDir), 'utf8')
+      expect(old).not.toContain('## In process')
+    } finally {
+      rmSync(outDir, { recursive: true, force: true })
+    }
   })
 })
