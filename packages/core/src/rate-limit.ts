@@ -28,6 +28,11 @@ export interface RequestLimiter<Req> {
   /** True when the key is the client address (no `key` function): the proxy setting decides who is who. */
   readonly keysByAddress: boolean
   /**
+   * True when a step reads the client address (the key, or `allowList`): otherwise an adapter may pass
+   * `undefined` to {@link RequestLimiter.check} and skip working it out (Express's `req.ip` costs ~2 µs).
+   */
+  readonly readsAddress: boolean
+  /**
    * Decides one request; never throws or rejects. `clientAddress` is the framework's view of the client
    * IP. Answers synchronously when every step can (an in-process store, sync user functions), so the hot
    * path makes no promise: adapters check for a `then` before awaiting. `raw` is the Node response
@@ -86,6 +91,7 @@ export function createRequestLimiter<Req, Res = unknown>(options: RateLimitOptio
   const limiter: RequestLimiter<Req> = {
     policy: resolved.limiter.policy,
     keysByAddress: resolved.keyFunction === undefined,
+    readsAddress: resolved.keyFunction === undefined || resolved.allowList !== undefined,
     check: (request, address, raw, holder) => {
       const exchange = { request, address, raw, key: '', cost: defaultCost, variant }
       const holds = holdsOf(request, holder)

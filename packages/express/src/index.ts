@@ -53,16 +53,20 @@ function createRateLimit(options: RateLimitOptions): RequestHandler {
   const { handler, rest } = takeHandlerOption(options)
   const limiter = createRequestLimiter<Request, Response>(rest)
   const checkProxy = proxyCheck(limiter)
+  const { readsAddress } = limiter
   return function spillwayRateLimit(req: Request, res: Response, next: NextFunction): void {
     checkProxy?.(req)
     const holder = holderOf(req)
-    const outcome = limiter.check(req, req.ip, res, holder)
+    const outcome = limiter.check(req, readsAddress ? req.ip : undefined, res, holder)
     // In memory the outcome is there at once: no promise on the hot path.
     if (isPromiseLike(outcome))
       outcome.then((settled) => applyOutcome(settled, { req, res, next, handler, limiter, holder }), next)
     else applyOutcome(outcome, { req, res, next, handler, limiter, holder })
   }
 }
+
+/** How often (in requests of one policy) the untrusted-proxy check reads `X-Forwarded-For`. */
+const UNTRUSTED_CHECK_EVERY = 16
 
 /**
  * Warns once when the app trusts every proxy hop (`trust proxy` true) or trusts none while requests carry
@@ -72,15 +76,17 @@ function proxyCheck(limiter: RequestLimiter<Request>): ((req: Request) => void) 
   if (!limiter.keysByAddress) return undefined
   const warnings = createProxyWarnings(`policy "${limiter.policy.name}"`, 'express')
   let trustsProxy: boolean | undefined
+  let requests = 0
   return function checkProxySetting(req: Request): void {
     if (trustsProxy === undefined) {
       const setting: unknown = req.app.get('trust proxy')
       trustsProxy = Boolean(setting)
       if (setting === true) warnings.permissiveTrustProxy()
     }
-    if (!trustsProxy && !warnings.untrustedWarned && req.headers['x-forwarded-for'] !== undefined) {
-      warnings.untrustedForwardedFor()
-    }
+    // One request in UNTRUSTED_CHECK_EVERY is looked at: each read of an Express `req` costs ~0.3 µs (see
+    // holderOf), and behind a proxy every request carries the field.
+    if (trustsProxy || warnings.untrustedWarned || requests++ % UNTRUSTED_CHECK_EVERY !== 0) return
+    if (req.headers['x-forwarded-for'] !== undefined) warnings.untrustedForwardedFor()
   }
 }
 
@@ -99,7 +105,9 @@ function applyOutcome(outcome: LimitOutcome, exchange: Exchange): void {
   if (outcome.kind === 'skipped') next()
   else if (outcome.kind === 'failed') next(outcome.error)
   else {
-    setHeaders(res, outcome.headers)
+    // The response carries Spillway fields to merge with only after an earlier policy of this request
+    // recorded its decision: the first policy's fields are set as they are, without reading `res`.
+    setHeaders(res, outcome.headers, holder.rateLimit !== undefined)
     const record = { holder, holderPassedToCheck: true, request: req, response: res, raw: res }
     exchange.limiter.record(outcome, record)
     if (outcome.kind === 'allowed') next()
@@ -124,8 +132,13 @@ function callHandler(handler: Handler, { req, res, next }: Exchange, rejection: 
  * is looked up once: an Express `res` has a hidden class of its own, so every property read is an uncached
  * walk up its prototype chain.
  */
-function setHeaders(res: Response, fields: readonly HeaderField[]): void {
-  const { getHeader, setHeader } = res
+function setHeaders(res: Response, fields: readonly HeaderField[], merge: boolean): void {
+  const { setHeader } = res
+  if (!merge) {
+    for (const field of fields) setHeader.call(res, field.name, field.value)
+    return
+  }
+  const { getHeader } = res
   for (const field of mergeHeaderFields(fields, (name) => getHeader.call(res, name))) {
     setHeader.call(res, field.name, field.value)
   }

@@ -79,6 +79,64 @@ describe('@spillway/express', () => {
     expect(JSON.parse(response.text)).toEqual({ seen: 4, shared: false })
   })
 
+  test('reads req.ip only for a policy that needs the address (its key, or allowList)', async () => {
+    const reads = { count: 0 }
+    const appWith = (options: Partial<RateLimitOptions>) => {
+      const app = express()
+      Object.defineProperty(app.request, 'ip', {
+        get() {
+          reads.count++
+          return '203.0.113.7'
+        },
+      })
+      app.use(rateLimit({ capacity: 5, ...slow, ...options }))
+      app.get('/', (req, res) => void res.json({ remaining: req.rateLimit?.remaining }))
+      return app
+    }
+    await request(appWith({ key: () => 'account' }))
+      .get('/')
+      .expect(200, { remaining: 4 })
+    expect(reads.count).toBe(0)
+    await request(appWith({ key: () => 'account', allowList: ['198.51.100.0/24'] }))
+      .get('/')
+      .expect(200)
+    expect(reads.count).toBe(1)
+    await request(appWith({})).get('/').expect(200, { remaining: 4 })
+    expect(reads.count).toBe(2)
+  })
+
+  test('warns about X-Forwarded-For in an app that trusts no proxy though earlier requests carried none', async () => {
+    const codes: unknown[] = []
+    const onWarning = (warning: Error & { code?: string }) => codes.push(warning.code)
+    process.on('warning', onWarning)
+    try {
+      const app = express()
+      app.use(rateLimit({ capacity: 100, ...slow }))
+      app.get('/', (_req, res) => void res.send('ok'))
+      // A health check without the header comes first; the header is looked at in one request of 16.
+      for (let i = 0; i < 5; i++) await request(app).get('/').expect(200)
+      for (let i = 0; i < 16; i++) await request(app).get('/').set('X-Forwarded-For', '198.51.100.1').expect(200)
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(codes.filter((code) => code === 'SPILLWAY_UNTRUSTED_FORWARDED_FOR')).toHaveLength(1)
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+
+  test("the first policy sets its fields as they are; a later one appends to the first's", async () => {
+    const app = express()
+    app.use((_req, res, next) => {
+      res.setHeader('RateLimit', '"upstream";r=1') // not Spillway's: a stale value is not merged with
+      next()
+    })
+    app.use(rateLimit({ name: 'global', capacity: 5, ...slow }))
+    app.use(rateLimit({ name: 'route', capacity: 3, ...slow }))
+    app.get('/', (_req, res) => void res.send('ok'))
+    const response = await request(app).get('/').expect(200)
+    expect(response.headers.ratelimit).toMatch(/^"global";r=4;t=\d+, "route";r=2;t=\d+$/)
+    expect(response.headers['ratelimit-policy']).toMatch(/^"global";q=5;w=\d+, "route";q=3;w=\d+$/)
+  })
+
   test('types: req.rateLimit is augmented', () => {
     expectTypeOf<express.Request['rateLimit']>().toEqualTypeOf<Decision | undefined>()
   })
