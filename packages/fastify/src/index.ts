@@ -212,11 +212,12 @@ function trustProxyOf(app: FastifyInstance): unknown {
  */
 function limitRequests(chain: readonly Policy[], checkProxy: ProxyCheck): onRequestHookHandler & RateLimitHook {
   const keysByAddress = chain.some((policy) => policy.limiter.keysByAddress)
+  const readsAddress = chain.some((policy) => policy.limiter.readsAddress)
   const stack = createPolicyStack(chain.map((policy) => policy.limiter))
   return function spillwayRateLimit(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
     if (keysByAddress) checkProxy(request)
     // The request is its own holder: its holds are found in its own field.
-    const outcomes = stack.check(request, request.ip, reply.raw, request)
+    const outcomes = stack.check(request, readsAddress ? request.ip : undefined, reply.raw, request)
     // In memory the outcomes are there at once: no promise on the hot path.
     if (isPromiseLike(outcomes))
       outcomes.then((settled) => applyOutcomes(chain, settled, { request, reply, done }), done)

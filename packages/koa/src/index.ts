@@ -49,9 +49,10 @@ function createRateLimit(options: RateLimitOptions): Middleware {
   const limiter = createRequestLimiter<Context, Context['response']>(rest)
   const policy: Policy = { limiter, handler }
   const checkProxy = proxyCheck(limiter)
+  const { readsAddress } = limiter
   return function spillwayRateLimit(ctx: Context, next: Next): Promise<void> {
     checkProxy?.(ctx)
-    const outcome = limiter.check(ctx, ctx.ip, ctx.res, ctx.state)
+    const outcome = limiter.check(ctx, readsAddress ? ctx.ip : undefined, ctx.res, ctx.state)
     // In memory the outcome is there at once: no extra promise on the hot path.
     if (!isPromiseLike(outcome)) return applyOutcome(ctx, next, outcome, policy)
     return outcome.then((settled) => applyOutcome(ctx, next, settled, policy))
