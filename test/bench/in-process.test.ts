@@ -6,10 +6,10 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { checkStatus } from '../../bench/in-process/drive.js'
 import { measureInProcessCase } from '../../bench/in-process/in-process-case.js'
-import { inProcessFigures } from '../../bench/report/figures.js'
+import { httpFigures, inProcessFigures } from '../../bench/report/figures.js'
 import { renderMarkdown } from '../../bench/report/markdown.js'
 import { writeReport } from '../../bench/report/write-report.js'
-import { INFO, inProcessCase, inProcessRound } from './fixtures.js'
+import { httpCase, httpRound, INFO, inProcessCase, inProcessRound } from './fixtures.js'
 
 describe('checkStatus', () => {
   const answering =
@@ -80,6 +80,18 @@ describe('the in-process figures and their table', () => {
 
   it("shows a failed case's error, with pipes that cannot break the table", () => {
     expect(row('| Koa, rejected |')).toBe('| Koa, rejected | failed: koa: expected 429, got 200 / twice | | | | |')
+  })
+
+  it("gives what each limiter adds as a share of the bare app's server CPU per request over HTTP", () => {
+    // 25 000 req/s in the middle round: 40 µs of server CPU per request (fixtures' httpRound).
+    const bareRounds = [httpRound(20_000), httpRound(25_000), httpRound(50_000)]
+    const http = httpFigures([httpCase({ framework: 'fastify', limiter: 'none', rounds: bareRounds })])
+    const withHttp = renderMarkdown({ info: INFO, http, inProcess: figures, library: [], charts: [] }, 'benchmarks')
+    const shareRow = withHttp.split('\n').filter((line) => line.startsWith('| Fastify, admitted |'))[1]
+    expect(shareRow).toBe('| Fastify, admitted | 40 | 3.0 % | 3.8 % |')
+    // No HTTP figures (or no bare case for the framework): no shares to give, no section.
+    expect(page).not.toContain('### Of a whole request over HTTP')
+    expect(withHttp.split('\n').filter((line) => line.startsWith('| Koa, rejected |'))).toHaveLength(1)
   })
 
   it('leaves the section out of results written before it existed (no inProcess field)', () => {
