@@ -45,6 +45,23 @@ export interface AppSpec {
   readonly trustEveryProxy?: boolean
   /** Listen on a Unix socket instead of 127.0.0.1 (as an app behind nginx often does): no client address. */
   readonly unixSocket?: boolean
+  /**
+   * Counts each read of the framework's client address (Express `req.ip`, Fastify `request.ip`, Koa
+   * `ctx.ip`) after the app's first middleware (Fastify: an app-wide `onRequest` hook added before the
+   * plugin), which shadows it with a counting getter of the same value.
+   */
+  readonly addressReads?: { count: number }
+}
+
+/** Shadows `target.ip` with a getter of its current value that counts its reads in `reads`. */
+export function countAddressReads(target: { ip?: string | undefined }, reads: { count: number }): void {
+  const ip = target.ip
+  Object.defineProperty(target, 'ip', {
+    get() {
+      reads.count++
+      return ip
+    },
+  })
 }
 
 /** A listening app: `url` is `http://127.0.0.1:<port>`, or `http://localhost` with `socketPath` set. */

@@ -79,32 +79,6 @@ describe('@spillway/express', () => {
     expect(JSON.parse(response.text)).toEqual({ seen: 4, shared: false })
   })
 
-  test('reads req.ip only for a policy that needs the address (its key, or allowList)', async () => {
-    const reads = { count: 0 }
-    const appWith = (options: Partial<RateLimitOptions>) => {
-      const app = express()
-      Object.defineProperty(app.request, 'ip', {
-        get() {
-          reads.count++
-          return '203.0.113.7'
-        },
-      })
-      app.use(rateLimit({ capacity: 5, ...slow, ...options }))
-      app.get('/', (req, res) => void res.json({ remaining: req.rateLimit?.remaining }))
-      return app
-    }
-    await request(appWith({ key: () => 'account' }))
-      .get('/')
-      .expect(200, { remaining: 4 })
-    expect(reads.count).toBe(0)
-    await request(appWith({ key: () => 'account', allowList: ['198.51.100.0/24'] }))
-      .get('/')
-      .expect(200)
-    expect(reads.count).toBe(1)
-    await request(appWith({})).get('/').expect(200, { remaining: 4 })
-    expect(reads.count).toBe(2)
-  })
-
   test('warns about X-Forwarded-For in an app that trusts no proxy though earlier requests carried none', async () => {
     const codes: unknown[] = []
     const onWarning = (warning: Error & { code?: string }) => codes.push(warning.code)

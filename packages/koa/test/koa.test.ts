@@ -23,34 +23,6 @@ describe('@spillway/koa', () => {
     expect(build).toThrow(expect.objectContaining({ option, code }))
   })
 
-  test('reads ctx.ip only for a policy that needs the address (its key, or allowList)', async () => {
-    const reads = { count: 0 }
-    const appWith = (options: Partial<RateLimitOptions>) => {
-      const app = new Koa()
-      Object.defineProperty(app.request, 'ip', {
-        get() {
-          reads.count++
-          return '203.0.113.7'
-        },
-      })
-      app.use(rateLimit({ capacity: 5, ...slow, ...options }))
-      app.use((ctx) => {
-        ctx.body = { remaining: ctx.state.rateLimit?.remaining }
-      })
-      return app.callback()
-    }
-    await request(appWith({ key: () => 'account' }))
-      .get('/')
-      .expect(200, { remaining: 4 })
-    expect(reads.count).toBe(0)
-    await request(appWith({ key: () => 'account', allowList: ['198.51.100.0/24'] }))
-      .get('/')
-      .expect(200)
-    expect(reads.count).toBe(1)
-    await request(appWith({})).get('/').expect(200, { remaining: 4 })
-    expect(reads.count).toBe(2)
-  })
-
   test("sends a handler's failure through Koa's error handling", async () => {
     const app = new Koa()
     app.silent = true

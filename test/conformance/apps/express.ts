@@ -1,7 +1,7 @@
 import { createServer } from 'node:http'
 import { type RateLimitOptions, rateLimit } from '@spillway/express'
 import express, { type Express, type Request, type Response } from 'express'
-import { type AppFactory, echoBody, type PolicySpec, routeActions, serve } from '../app-factory.js'
+import { type AppFactory, countAddressReads, echoBody, type PolicySpec, routeActions, serve } from '../app-factory.js'
 
 function options({ handler, ...rest }: PolicySpec): RateLimitOptions {
   if (typeof handler !== 'function') return { ...rest, handler } as RateLimitOptions
@@ -33,6 +33,13 @@ export function expressAppOn(createApp: () => Express, version: string): AppFact
       const app = createApp()
       // The README's setting: exactly one proxy of yours in front.
       app.set('trust proxy', trustEveryProxy || (behindProxy ? 1 : false))
+      const { addressReads } = spec
+      if (addressReads) {
+        app.use((req, _res, next) => {
+          countAddressReads(req, addressReads)
+          next()
+        })
+      }
       const entries = Object.entries(routes)
       for (const [path, policy] of entries) if (policy === false) app.get(path, echo)
       if (global) app.use(limit(options(global)))

@@ -1,7 +1,15 @@
 // The Fastify app factory for the conformance suite.
 import { type RateLimitOptions, type RateLimitRouteOptions, rateLimit } from '@spillway/fastify'
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
-import { type AppFactory, echoBody, listenTarget, type PolicySpec, routeActions, runningApp } from '../app-factory.js'
+import {
+  type AppFactory,
+  countAddressReads,
+  echoBody,
+  listenTarget,
+  type PolicySpec,
+  routeActions,
+  runningApp,
+} from '../app-factory.js'
 
 function options({ handler, ...rest }: PolicySpec): RateLimitRouteOptions {
   if (typeof handler !== 'function') return { ...rest, handler } as RateLimitRouteOptions
@@ -31,6 +39,13 @@ export const fastifyApp: AppFactory = {
     try {
       const shared = defaults ? options(defaults as PolicySpec) : {}
       const plugin: RateLimitOptions = global ? { ...shared, ...options(global) } : { ...shared, global: false }
+      const { addressReads } = spec
+      if (addressReads) {
+        app.addHook('onRequest', (request, _reply, done) => {
+          countAddressReads(request, addressReads)
+          done()
+        })
+      }
       await app.register(rateLimit, plugin)
       app.get('/', echo)
       for (const [path, policy] of Object.entries(routes)) {

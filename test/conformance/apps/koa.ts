@@ -2,7 +2,7 @@ import { createServer } from 'node:http'
 import Router from '@koa/router'
 import { type RateLimitOptions, rateLimit } from '@spillway/koa'
 import Koa, { type Context } from 'koa'
-import { type AppFactory, echoBody, type PolicySpec, routeActions, serve } from '../app-factory.js'
+import { type AppFactory, countAddressReads, echoBody, type PolicySpec, routeActions, serve } from '../app-factory.js'
 
 function options({ handler, ...rest }: PolicySpec): RateLimitOptions {
   if (typeof handler !== 'function') return { ...rest, handler } as RateLimitOptions
@@ -34,6 +34,13 @@ export function koaAppOn(KoaClass: typeof Koa, version: string): AppFactory {
       // The README's setting: exactly one proxy of yours in front.
       const app = new KoaClass(trustEveryProxy ? { proxy: true } : behindProxy ? { proxy: true, maxIpsCount: 1 } : {})
       app.silent = true
+      const { addressReads } = spec
+      if (addressReads) {
+        app.use((ctx, next) => {
+          countAddressReads(ctx.request, addressReads)
+          return next()
+        })
+      }
       const exempt = new Router()
       const router = new Router()
       router.get('/', echo)

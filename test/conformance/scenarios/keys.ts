@@ -1,6 +1,6 @@
 // Conformance scenarios — Who is who: keys, skip and allow lists, and the client address behind proxies.
 import { expect } from 'vitest'
-import { type EchoBody, hit, statuses, withApp } from '../app-factory.js'
+import { type EchoBody, hit, type PolicySpec, statuses, withApp } from '../app-factory.js'
 import { header, type Scenario, slow } from './kit.js'
 
 export const keysScenarios: readonly Scenario[] = [
@@ -37,6 +37,23 @@ export const keysScenarios: readonly Scenario[] = [
         expect(await statuses(app, 2)).toEqual([200, 429])
         expect((await hit(app, '/', { 'x-skip': '1' })).status).toBe(200)
       })
+    },
+  },
+  {
+    id: 'address-read-when-needed',
+    name: 'SHOULD work out the client address only for a policy keyed by it or with an address allowList',
+    run: async (ctx) => {
+      const readsWith = async (policy: Partial<PolicySpec>) => {
+        const addressReads = { count: 0 }
+        await withApp(ctx, { global: slow(ctx, 5, policy), addressReads }, async (app) => {
+          expect(await statuses(app, 2, '/', { 'x-api-key': 'alice' })).toEqual([200, 200])
+        })
+        return addressReads.count
+      }
+      // Express computes `req.ip` anew on each read (proxy-addr over X-Forwarded-For).
+      expect(await readsWith({ key: header(ctx, 'x-api-key') })).toBe(0)
+      expect(await readsWith({ key: header(ctx, 'x-api-key'), allowList: ['198.51.100.0/24'] })).toBeGreaterThan(0)
+      expect(await readsWith({})).toBeGreaterThan(0)
     },
   },
   {
