@@ -51,6 +51,8 @@ export interface AppSpec {
    * plugin), which shadows it with a counting getter of the same value.
    */
   readonly addressReads?: { count: number }
+  /** A response header the app's first middleware (Fastify: an `onRequest` hook before the plugin) sets. */
+  readonly presetHeader?: readonly [name: string, value: string]
 }
 
 /** Shadows `target.ip` with a getter of its current value that counts its reads in `reads`. */

@@ -90,7 +90,9 @@ interface Policy {
 function applyOutcome(ctx: Context, next: Next, outcome: LimitOutcome, { limiter, handler }: Policy): Promise<void> {
   if (outcome.kind === 'failed') return Promise.reject(outcome.error)
   if (outcome.kind === 'skipped') return next()
-  setHeaders(ctx, outcome.headers)
+  // The response carries Spillway fields to merge with only after an earlier policy of this request
+  // recorded its decision: the first policy's fields are set as they are, as on Express and Fastify.
+  setHeaders(ctx, outcome.headers, ctx.state.rateLimit !== undefined)
   const exchange = { holder: ctx.state, holderPassedToCheck: true, request: ctx, response: ctx.response, raw: ctx.res }
   limiter.record(outcome, exchange)
   if (outcome.kind === 'allowed') return next()
@@ -110,11 +112,12 @@ async function reject(ctx: Context, rejection: Rejection, handler: Handler | und
  * `ctx.res`, as `ctx.set` and `ctx.response.get` do in the end (later middleware reads them there) without
  * their per-call delegation and, in Koa 2, a copy of every header per read.
  */
-function setHeaders(ctx: Context, fields: readonly HeaderField[]): void {
+function setHeaders(ctx: Context, fields: readonly HeaderField[], merge: boolean): void {
   const { res } = ctx
   // As ctx.set: nothing once the headers are out (a middleware before this one answered by hand).
   if (res.headersSent) return
-  for (const field of mergeHeaderFields(fields, (name) => res.getHeader(name))) res.setHeader(field.name, field.value)
+  const merged = merge ? mergeHeaderFields(fields, (name) => res.getHeader(name)) : fields
+  for (const field of merged) res.setHeader(field.name, field.value)
 }
 
 /** `rateLimit`, and `rateLimit.withDefaults(shared)` for policies that share options. */

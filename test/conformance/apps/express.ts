@@ -33,10 +33,11 @@ export function expressAppOn(createApp: () => Express, version: string): AppFact
       const app = createApp()
       // The README's setting: exactly one proxy of yours in front.
       app.set('trust proxy', trustEveryProxy || (behindProxy ? 1 : false))
-      const { addressReads } = spec
-      if (addressReads) {
-        app.use((req, _res, next) => {
-          countAddressReads(req, addressReads)
+      const { addressReads, presetHeader } = spec
+      if (addressReads || presetHeader) {
+        app.use((req, res, next) => {
+          if (addressReads) countAddressReads(req, addressReads)
+          if (presetHeader) res.setHeader(...presetHeader)
           next()
         })
       }

@@ -39,10 +39,11 @@ export const fastifyApp: AppFactory = {
     try {
       const shared = defaults ? options(defaults as PolicySpec) : {}
       const plugin: RateLimitOptions = global ? { ...shared, ...options(global) } : { ...shared, global: false }
-      const { addressReads } = spec
-      if (addressReads) {
-        app.addHook('onRequest', (request, _reply, done) => {
-          countAddressReads(request, addressReads)
+      const { addressReads, presetHeader } = spec
+      if (addressReads || presetHeader) {
+        app.addHook('onRequest', (request, reply, done) => {
+          if (addressReads) countAddressReads(request, addressReads)
+          if (presetHeader) reply.header(...presetHeader)
           done()
         })
       }

@@ -34,10 +34,11 @@ export function koaAppOn(KoaClass: typeof Koa, version: string): AppFactory {
       // The README's setting: exactly one proxy of yours in front.
       const app = new KoaClass(trustEveryProxy ? { proxy: true } : behindProxy ? { proxy: true, maxIpsCount: 1 } : {})
       app.silent = true
-      const { addressReads } = spec
-      if (addressReads) {
+      const { addressReads, presetHeader } = spec
+      if (addressReads || presetHeader) {
         app.use((ctx, next) => {
-          countAddressReads(ctx.request, addressReads)
+          if (addressReads) countAddressReads(ctx.request, addressReads)
+          if (presetHeader) ctx.set(...presetHeader)
           return next()
         })
       }

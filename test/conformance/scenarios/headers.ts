@@ -57,6 +57,29 @@ export const headersScenarios: readonly Scenario[] = [
       }),
   },
   {
+    id: 'headers-first-policy-replaces',
+    name: "MUST set the first policy's RateLimit fields as they are, replacing ones other code set before; a later policy's are appended",
+    run: (ctx) => {
+      const spec = {
+        presetHeader: ['RateLimit', '"upstream";r=1;t=1'],
+        global: slow(ctx, 5, { name: 'global' }),
+        routes: { '/login': slow(ctx, 3, { name: 'login' }) },
+      } as const
+      return withApp(ctx, spec, async (app) => {
+        const reply = await hit(app, '/login')
+        expect(reply.status).toBe(200)
+        expect(parseListField(reply.headers.get('ratelimit')).map((item) => [item.value, item.params.r])).toEqual([
+          ['global', 4],
+          ['login', 2],
+        ])
+        expect(parseListField(reply.headers.get('ratelimit-policy')).map((item) => item.value)).toEqual([
+          'global',
+          'login',
+        ])
+      })
+    },
+  },
+  {
     id: 'headers-draft-6-stacked',
     name: 'MUST describe the stacked policy closest to its limit in draft-6 Limit/Remaining/Reset, one Policy item per quota',
     run: (ctx) => {
