@@ -8,6 +8,8 @@ import { decidePolicies, type ReadyPolicy } from './stack-decision.js'
 
 /** The policies of a route, decided together. */
 export interface PolicyStack<Req> {
+  /** True when a policy of the stack reads the client address (see `RequestLimiter.readsAddress`). */
+  readonly readsAddress: boolean
   /**
    * Decides one request under every policy, all-or-nothing; never throws or rejects. Answers one outcome
    * per policy, in order: set every outcome's headers (merged), record each, then send the first rejection
@@ -46,11 +48,13 @@ interface StackCall<Req> {
  * ```
  */
 export function createPolicyStack<Req>(limiters: readonly RequestLimiter<Req>[]): PolicyStack<Req> {
+  const readsAddress = limiters.some((limiter) => limiter.readsAddress)
   if (limiters.length === 1) {
     const only = limiters[0] as RequestLimiter<Req>
-    return { check: (request, address, raw, holder) => one(only.check(request, address, raw, holder)) }
+    return { readsAddress, check: (request, address, raw, holder) => one(only.check(request, address, raw, holder)) }
   }
   return {
+    readsAddress,
     check: (request, address, raw, holder) => prepareFrom(limiters, 0, [], { request, address, raw, holder }),
   }
 }

@@ -25,8 +25,8 @@ export interface ProxyWarnings {
 
 /**
  * The proxy warnings of one middleware (or Fastify plugin), named by `limiterName` (`policy "login"`), whose
- * policy keys by client address. Adapters
- * detect the setting; the text, the codes and the links live here.
+ * policy reads the client address (its key, or an address `allowList`). Adapters detect the setting; the
+ * text, the codes and the links live here.
  *
  * @example
  * ```ts
@@ -44,9 +44,10 @@ export function createProxyWarnings(limiterName: string, framework: ProxyFramewo
       permissiveWarned = true
       emit(
         'SPILLWAY_PERMISSIVE_TRUST_PROXY',
-        `${limiterName} keys requests by client address, but ${permissive} trusts every proxy hop: ` +
-          'the address is the leftmost X-Forwarded-For entry, which the client writes, so a client can pick a new ' +
-          `key on every request and is never limited. Trust exactly your proxies, e.g. ${trustOne}.`,
+        `${limiterName} reads the client address (its key or its allowList), but ${permissive} trusts every ` +
+          'proxy hop: the address is the leftmost X-Forwarded-For entry, which the client writes, so a client can ' +
+          'pick a new key on every request, or an allow-listed address, and is never limited. ' +
+          `Trust exactly your proxies, e.g. ${trustOne}.`,
       )
     },
     untrustedForwardedFor(): void {

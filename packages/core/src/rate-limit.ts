@@ -9,7 +9,7 @@ import { resolveRateLimitOptions } from './rate-limit-options.js'
 import { type CountedRequest, RequestBuckets } from './request-buckets.js'
 import { bucketsIn, type Hold, holdsOf, isHold, linkHolds } from './request-holds.js'
 import { decisionOutcome, failed, isPromiseLike, type MaybePromise } from './request-outcome.js'
-import { buildSteps, type Exchange, runSteps } from './request-steps.js'
+import { buildSteps, type Exchange, readsClientAddress, runSteps } from './request-steps.js'
 import { decidePolicies, type ReadyPolicy, releaseHolds } from './stack-decision.js'
 import type { Decision, Policy } from './types.js'
 import { holdForTokens } from './wait-outcome.js'
@@ -25,11 +25,10 @@ export { CallbackTimeoutError }
 /** Decides requests for one policy. Built once per `rateLimit(opts)` call. */
 export interface RequestLimiter<Req> {
   readonly policy: Policy
-  /** True when the key is the client address (no `key` function): the proxy setting decides who is who. */
-  readonly keysByAddress: boolean
   /**
-   * True when a step reads the client address (the key, or `allowList`): otherwise an adapter may pass
-   * `undefined` to {@link RequestLimiter.check} and skip working it out (Express's `req.ip` costs ~2 µs).
+   * True when a step reads the client address (the key, or an address `allowList`): otherwise an adapter may
+   * pass `undefined` to {@link RequestLimiter.check} and skip working it out (Express's `req.ip` costs up to
+   * ~1 µs). The proxy setting matters to such a policy: adapters warn about it for these policies.
    */
   readonly readsAddress: boolean
   /**
@@ -90,8 +89,7 @@ export function createRequestLimiter<Req, Res = unknown>(options: RateLimitOptio
   const variant: PolicyVariant = resolved
   const limiter: RequestLimiter<Req> = {
     policy: resolved.limiter.policy,
-    keysByAddress: resolved.keyFunction === undefined,
-    readsAddress: resolved.keyFunction === undefined || resolved.allowList !== undefined,
+    readsAddress: readsClientAddress(resolved),
     check: (request, address, raw, holder) => {
       const exchange = { request, address, raw, key: '', cost: defaultCost, variant }
       const holds = holdsOf(request, holder)

@@ -29,6 +29,15 @@ export interface Exchange<Req> {
 /** A step answers `undefined` to go on, or the request's outcome. */
 export type RequestStep<Req> = (exchange: Exchange<Req>) => MaybePromise<StepOutcome>
 
+/**
+ * True when a step of {@link buildSteps} reads the client address: the key (no `key` function) or an address
+ * `allowList`. Adapters skip working the address out otherwise; a policy that needed it and got none would
+ * pass unlimited, so a new step that reads it must be named here too.
+ */
+export function readsClientAddress<Req>(options: ResolvedRateLimit<Req>): boolean {
+  return options.keyFunction === undefined || options.allowList !== undefined
+}
+
 /** The steps the options ask for, in order; the decision is not one of them. */
 export function buildSteps<Req>(options: ResolvedRateLimit<Req>): RequestStep<Req>[] {
   const steps: RequestStep<Req>[] = []

@@ -70,10 +70,10 @@ const UNTRUSTED_CHECK_EVERY = 16
 
 /**
  * Warns once when the app trusts every proxy hop (`trust proxy` true) or trusts none while requests carry
- * `X-Forwarded-For`; only for policies keyed by address. The setting is read at the first request.
+ * `X-Forwarded-For`; only for policies that read the address (key or allowList). The setting is read at the first request.
  */
 function proxyCheck(limiter: RequestLimiter<Request>): ((req: Request) => void) | undefined {
-  if (!limiter.keysByAddress) return undefined
+  if (!limiter.readsAddress) return undefined
   const warnings = createProxyWarnings(`policy "${limiter.policy.name}"`, 'express')
   let trustsProxy: boolean | undefined
   let requests = 0

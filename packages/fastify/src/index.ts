@@ -182,7 +182,7 @@ type ProxyCheck = (request: FastifyRequest) => void
 
 /**
  * One check per plugin: warns once when Fastify trusts every proxy hop (`trustProxy: true`, read at
- * registration and warned at the first request a policy keyed by address sees) or trusts none while
+ * registration and warned at the first request a policy reading the address sees) or trusts none while
  * requests carry `X-Forwarded-For`.
  */
 function proxyCheck(app: FastifyInstance): ProxyCheck {
@@ -211,11 +211,11 @@ function trustProxyOf(app: FastifyInstance): unknown {
  * all-or-nothing; every policy's headers are set, and the first rejection answers.
  */
 function limitRequests(chain: readonly Policy[], checkProxy: ProxyCheck): onRequestHookHandler & RateLimitHook {
-  const keysByAddress = chain.some((policy) => policy.limiter.keysByAddress)
-  const readsAddress = chain.some((policy) => policy.limiter.readsAddress)
   const stack = createPolicyStack(chain.map((policy) => policy.limiter))
+  // The proxy setting decides who is who for a policy keyed by address or with an address allowList.
+  const { readsAddress } = stack
   return function spillwayRateLimit(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
-    if (keysByAddress) checkProxy(request)
+    if (readsAddress) checkProxy(request)
     // The request is its own holder: its holds are found in its own field.
     const outcomes = stack.check(request, readsAddress ? request.ip : undefined, reply.raw, request)
     // In memory the outcomes are there at once: no promise on the hot path.

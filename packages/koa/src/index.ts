@@ -61,10 +61,10 @@ function createRateLimit(options: RateLimitOptions): Middleware {
 
 /**
  * Warns once when the app trusts every proxy hop (`proxy: true` without `maxIpsCount`) or trusts none while
- * requests carry the proxy header; only for policies keyed by address. Settings are read at the first request.
+ * requests carry the proxy header; only for policies that read the address (key or allowList). Settings are read at the first request.
  */
 function proxyCheck(limiter: RequestLimiter<Context>): ((ctx: Context) => void) | undefined {
-  if (!limiter.keysByAddress) return undefined
+  if (!limiter.readsAddress) return undefined
   const warnings = createProxyWarnings(`policy "${limiter.policy.name}"`, 'koa')
   let trustsProxy: boolean | undefined
   /** The proxy header as Node keys it (lower case), read with the setting. */

@@ -2,7 +2,7 @@
 import { expect } from 'vitest'
 import type { ScenarioContext } from '../app-factory.js'
 import { type AppSpec, hit, sleep, withApp } from '../app-factory.js'
-import { type Scenario, slow } from './kit.js'
+import { header, type Scenario, slow } from './kit.js'
 
 const PERMISSIVE = 'SPILLWAY_PERMISSIVE_TRUST_PROXY'
 const UNTRUSTED = 'SPILLWAY_UNTRUSTED_FORWARDED_FOR'
@@ -42,6 +42,22 @@ export const proxiesScenarios: readonly Scenario[] = [
       const warnings = await warningsOf(ctx, { trustEveryProxy: true }, true)
       expect(warnings.map((w) => w.code)).toEqual([PERMISSIVE])
       expect(warnings[0]?.message).toContain('@spillway/core/docs/errors.md#spillway_permissive_trust_proxy')
+    },
+  },
+  {
+    id: 'permissive-trust-proxy-warned-allow-list',
+    name: 'MUST warn (SPILLWAY_PERMISSIVE_TRUST_PROXY) for a policy keyed by a function with an address allowList',
+    run: async (ctx) => {
+      // The key is the client's own, but the allowList trusts an address the client can write itself.
+      const global = slow(ctx, 10, { key: header(ctx, 'x-api-key'), allowList: ['203.0.113.0/24'] })
+      const headers = { 'x-api-key': 'alice', 'x-forwarded-for': '198.51.100.7' }
+      const warnings = await proxyWarnings(() =>
+        withApp(ctx, { trustEveryProxy: true, global }, async (app) => {
+          expect((await hit(app, '/', headers)).status).toBe(200)
+        }),
+      )
+      expect(warnings.map((w) => w.code)).toEqual([PERMISSIVE])
+      expect(warnings[0]?.message).toContain('allow-listed address')
     },
   },
   {
