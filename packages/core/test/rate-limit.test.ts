@@ -1,6 +1,6 @@
 // The shared request pipeline, without a framework: failure modes and user code that misbehaves.
 import { describe, expect, it, vi } from 'vitest'
-import { createRequestLimiter } from '../src/adapter.js'
+import { createPolicyStack, createRequestLimiter } from '../src/adapter.js'
 import { type Decision, MemoryStore, RateLimiterError, SpillwayConfigError, type Store } from '../src/index.js'
 
 interface FakeRequest {
@@ -125,6 +125,20 @@ describe('createRequestLimiter', () => {
     const limiter = createRequestLimiter<FakeRequest>({ capacity: 1, refillRate: 1, store, allowList: ['10.0.0.1'] })
     for (let i = 0; i < 3; i++) expect((await limiter.check(request, '::ffff:10.0.0.1')).kind).toBe('skipped')
     expect(store.size).toBe(0)
+  })
+
+  it('says whether it reads the client address: its key, or an address allowList (not a key allowList)', () => {
+    const reads = (options: Partial<Parameters<typeof createRequestLimiter<FakeRequest>>[0]>) =>
+      createRequestLimiter<FakeRequest>({ capacity: 2, refillRate: 1, ...options }).readsAddress
+    const key = () => 'account'
+    expect(reads({})).toBe(true)
+    expect(reads({ key })).toBe(false)
+    expect(reads({ key, allowList: ['198.51.100.0/24'] })).toBe(true)
+    expect(reads({ key, allowList: (k: string) => k === 'vip' })).toBe(false)
+    const withKey = createRequestLimiter<FakeRequest>({ capacity: 2, refillRate: 1, key })
+    const byAddress = createRequestLimiter<FakeRequest>({ capacity: 2, refillRate: 1 })
+    expect(createPolicyStack([withKey]).readsAddress).toBe(false)
+    expect(createPolicyStack([withKey, byAddress]).readsAddress).toBe(true)
   })
 
   it('calls onLimited with the decision and a custom body function with it too', async () => {
