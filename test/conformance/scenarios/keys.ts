@@ -64,11 +64,14 @@ export const keysScenarios: readonly Scenario[] = [
         routes: {
           '/by-address': slow(ctx, 1, { allowList: ['127.0.0.1'] }),
           '/by-key': slow(ctx, 1, { key: header(ctx, 'x-api-key'), allowList: (key: string) => key === 'vip' }),
+          // Keyed by a function, allow-listed by address: the adapter must still work the address out.
+          '/keyed-by-account': slow(ctx, 1, { key: header(ctx, 'x-api-key'), allowList: ['127.0.0.1'] }),
         },
       }
       return withApp(ctx, spec, async (app) => {
         expect(await statuses(app, 3, '/by-address')).toEqual([200, 200, 200])
         expect((await hit(app, '/by-address')).headers.get('ratelimit')).toBeNull()
+        expect(await statuses(app, 3, '/keyed-by-account', { 'x-api-key': 'someone' })).toEqual([200, 200, 200])
         expect(await statuses(app, 3, '/by-key', { 'x-api-key': 'vip' })).toEqual([200, 200, 200])
         expect(await statuses(app, 2, '/by-key', { 'x-api-key': 'someone' })).toEqual([200, 429])
       })
