@@ -1,15 +1,16 @@
 // What one middleware costs on an Express request, called directly (no router, no response written): an empty
-// one, single steps any limiter takes (read `req.ip`, read a header, set two header fields, remember
-// something per request), express-rate-limit's and Spillway's, from one or more checkouts (each built: pnpm build), in this one
-// process in alternating batches. Express gives each `req` and `res` a hidden class of its own, so every
-// property read on them misses V8's caches: this shows what each step costs there.
+// one, single steps any limiter takes (read `req.ip`, read a header, set two header fields, remember something
+// per request), express-rate-limit's and Spillway's from one or more checkouts (each built: pnpm build), in
+// this one process in alternating batches (bench/in-process/drive.ts). Express gives each `req` and `res` a
+// hidden class of its own, so every property read on them misses V8's caches: this shows what each step costs.
 // Usage: TSX_TSCONFIG_PATH=bench/tsconfig.json node --import tsx bench/express-steps.ts <checkout>... [--rounds N]
-import { IncomingMessage, ServerResponse } from 'node:http'
-import { Socket } from 'node:net'
+import type { RequestListener } from 'node:http'
 import { parseArgs } from 'node:util'
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express'
 import { expressPeer } from './http/peers.js'
+import { alternateBatches, drive } from './in-process/drive.js'
 import { adapterOptions } from './spillway.js'
+import { summarize } from './stats.js'
 
 const { values, positionals: checkouts } = parseArgs({
   allowPositionals: true,
@@ -19,8 +20,6 @@ const rounds = Number(values.rounds ?? 30)
 const batchSize = Number(values.batch ?? 20_000)
 
 const app = express()
-const socket = new Socket()
-Object.defineProperty(socket, 'remoteAddress', { value: '127.0.0.1' })
 
 let calls = 0
 let misses = 0
@@ -79,48 +78,28 @@ for (const checkout of checkouts) {
   steps.push([`Spillway ${checkout}`, rateLimit(adapterOptions('admit', new MemoryStore()))])
 }
 
-/** A request and response as Express's app.handle leaves them before the first middleware. */
-function expressPair(): [Request, Response] {
-  const req = new IncomingMessage(socket)
-  Object.assign(req, { method: 'GET', url: '/', headers: { host: 'localhost' } })
-  const res = new ServerResponse(req)
-  Object.assign(req, { res })
-  Object.assign(res, { req })
-  Object.setPrototypeOf(req, app.request)
-  Object.setPrototypeOf(res, app.response)
-  Object.assign(res, { locals: Object.create(null) })
-  return [req as unknown as Request, res as unknown as Response]
-}
-
-/** Runs `count` requests through `middleware`, letting asynchronous ones (the peer's) finish every 100. */
-async function batch(middleware: RequestHandler, count: number): Promise<void> {
-  for (let i = 0; i < count; i++) {
-    const [req, res] = expressPair()
-    middleware(req, res, next)
-    if (i % 100 === 99) await new Promise((resolve) => setImmediate(resolve))
-  }
-  await new Promise((resolve) => setImmediate(resolve))
-}
-
-for (const [, middleware] of steps) await batch(middleware, batchSize * 2)
-const samples = steps.map((): number[] => [])
-const order = steps.map((_, index) => index)
-for (let round = 0; round < rounds; round++) {
-  for (const index of round % 2 === 0 ? order : [...order].reverse()) {
-    const before = process.cpuUsage()
-    await batch((steps[index] as [string, RequestHandler])[1], batchSize)
-    const { user, system } = process.cpuUsage(before)
-    samples[index]?.push((user + system) / batchSize)
+/** `middleware` on each request as Express's `app.handle` leaves it: links, Express's prototypes, `res.locals`. */
+function alone(middleware: RequestHandler): RequestListener {
+  return (req, res) => {
+    Object.assign(req, { res })
+    Object.assign(res, { req })
+    Object.setPrototypeOf(req, app.request)
+    Object.setPrototypeOf(res, app.response)
+    Object.assign(res, { locals: Object.create(null) })
+    middleware(req as Request, res as Response, next)
   }
 }
+
+const handles = steps.map(([, middleware]) => alone(middleware))
+for (const handle of handles) await drive(handle, batchSize * 2)
+const samples = await alternateBatches(handles, { batches: rounds, batchSize })
 const expected = batchSize * (rounds + 2) * steps.length
 if (calls !== expected || misses !== 0) throw new Error(`next() called ${calls} times of ${expected}, ${misses} misses`)
 
-const median = (list: readonly number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number
-const base = median(samples[0] as number[])
+const base = summarize(samples[0] as number[]).median
 console.log(`Express: CPU µs per request (a fresh req/res pair + the middleware), median of ${rounds} batches`)
 steps.forEach(([label], i) => {
-  const value = median(samples[i] as number[])
+  const value = summarize(samples[i] as number[]).median
   console.log(
     `  ${label.padEnd(40)} ${value.toFixed(2).padStart(6)}${i === 0 ? '' : `  +${(value - base).toFixed(2)}`}`,
   )

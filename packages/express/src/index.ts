@@ -70,7 +70,8 @@ const UNTRUSTED_CHECK_EVERY = 16
 
 /**
  * Warns once when the app trusts every proxy hop (`trust proxy` true) or trusts none while requests carry
- * `X-Forwarded-For`; only for policies that read the address (key or allowList). The setting is read at the first request.
+ * `X-Forwarded-For`; only for policies that read the address (key or allowList). The setting is read at the
+ * first request.
  */
 function proxyCheck(limiter: RequestLimiter<Request>): ((req: Request) => void) | undefined {
   if (!limiter.readsAddress) return undefined
@@ -128,20 +129,14 @@ function callHandler(handler: Handler, { req, res, next }: Exchange, rejection: 
 }
 
 /**
- * Sets each field, merged with what an earlier policy set (lists append; see mergeHeaderFields). Each method
- * is looked up once: an Express `res` has a hidden class of its own, so every property read is an uncached
- * walk up its prototype chain.
+ * Sets each field; with `merge`, merged with what an earlier policy set (lists append; see mergeHeaderFields).
+ * `setHeader` is looked up once: an Express `res` has a hidden class of its own, so every property read is an
+ * uncached walk up its prototype chain (the merge, for a request's later policies only, reads more).
  */
 function setHeaders(res: Response, fields: readonly HeaderField[], merge: boolean): void {
+  const merged = merge ? mergeHeaderFields(fields, (name) => res.getHeader(name)) : fields
   const { setHeader } = res
-  if (!merge) {
-    for (const field of fields) setHeader.call(res, field.name, field.value)
-    return
-  }
-  const { getHeader } = res
-  for (const field of mergeHeaderFields(fields, (name) => getHeader.call(res, name))) {
-    setHeader.call(res, field.name, field.value)
-  }
+  for (const field of merged) setHeader.call(res, field.name, field.value)
 }
 
 /**

@@ -287,17 +287,14 @@ function reject({ request, reply, done }: Exchange, rejection: Rejection, handle
   }
 }
 
-/** Sets each field, merged with what an earlier policy set (lists append; see mergeHeaderFields). */
+/** Sets each field; with `merge`, merged with what an earlier policy set (lists append; see mergeHeaderFields). */
 function setHeaders(reply: FastifyReply, fields: readonly HeaderField[], merge: boolean): void {
-  if (!merge) {
-    for (const field of fields) reply.header(lowerCaseName(field.name), field.value)
-    return
-  }
   // One reader for every response, no closure per request: the merge reads synchronously, before the next.
   replyRead = reply
-  // Lower-cased names: Fastify lower-cases each name it is given, a new string unless it already is.
-  for (const field of mergeHeaderFields(fields, readReplyHeader)) reply.header(lowerCaseName(field.name), field.value)
+  const merged = merge ? mergeHeaderFields(fields, readReplyHeader) : fields
   replyRead = undefined
+  // Lower-cased names: Fastify lower-cases each name it is given, a new string unless it already is.
+  for (const field of merged) reply.header(lowerCaseName(field.name), field.value)
 }
 
 let replyRead: FastifyReply | undefined

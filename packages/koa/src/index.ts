@@ -61,7 +61,8 @@ function createRateLimit(options: RateLimitOptions): Middleware {
 
 /**
  * Warns once when the app trusts every proxy hop (`proxy: true` without `maxIpsCount`) or trusts none while
- * requests carry the proxy header; only for policies that read the address (key or allowList). Settings are read at the first request.
+ * requests carry the proxy header; only for policies that read the address (key or allowList). Settings are
+ * read at the first request.
  */
 function proxyCheck(limiter: RequestLimiter<Context>): ((ctx: Context) => void) | undefined {
   if (!limiter.readsAddress) return undefined
@@ -108,9 +109,9 @@ async function reject(ctx: Context, rejection: Rejection, handler: Handler | und
 }
 
 /**
- * Sets each field, merged with what an earlier policy set (lists append; see mergeHeaderFields). Straight on
- * `ctx.res`, as `ctx.set` and `ctx.response.get` do in the end (later middleware reads them there) without
- * their per-call delegation and, in Koa 2, a copy of every header per read.
+ * Sets each field; with `merge`, merged with what an earlier policy set (lists append; see mergeHeaderFields).
+ * Straight on `ctx.res`, as `ctx.set` and `ctx.response.get` do in the end (later middleware reads them
+ * there) without their per-call delegation and, in Koa 2, a copy of every header per read.
  */
 function setHeaders(ctx: Context, fields: readonly HeaderField[], merge: boolean): void {
   const { res } = ctx
