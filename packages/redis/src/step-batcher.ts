@@ -27,9 +27,12 @@ interface PendingStep {
 const MIN_SPLIT_CALL_SIZE = 16
 
 /**
- * Queues token bucket steps and flushes them at the end of the tick (`process.nextTick`, never a
- * timer, so a lone decision waits for nothing), or as soon as `maxBatchSize` are queued on a single
- * node. A flush sends the steps in arrival order as calls of at most `maxBatchSize` steps, of even
+ * Queues token bucket steps and flushes them, never on a timer: at the end of the tick
+ * (`process.nextTick`) when none of this batcher's calls is in flight, so a lone decision waits for
+ * nothing; while one is, after the event loop's I/O callbacks of this turn (`setImmediate`), so that
+ * requests read from many sockets in one turn share a call instead of queueing one each behind the call
+ * in flight (over HTTP that cut Redis CPU per request about threefold). Also as soon as `maxBatchSize`
+ * are queued on a single node. A flush sends the steps in arrival order as calls of at most `maxBatchSize` steps, of even
  * sizes: on a single node, at least two calls (see {@link MIN_SPLIT_CALL_SIZE}) when none is in
  * flight; on a Cluster one group per hash slot (a script's keys must share a slot). Calls on one
  * connection run in the order sent, so splitting changes no decision. A group of one uses the
@@ -55,7 +58,8 @@ export class StepBatcher {
       if (!this.#runner.isCluster && this.#pending.length >= this.#maxBatchSize) this.#flush()
       else if (!this.#scheduled) {
         this.#scheduled = true
-        process.nextTick(this.#flushScheduled)
+        if (this.#inFlight === 0) process.nextTick(this.#flushScheduled)
+        else setImmediate(this.#flushScheduled)
       }
     })
   }
