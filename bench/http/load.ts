@@ -10,6 +10,8 @@ export interface LoadOptions {
   readonly connections: number
   /** Requests per second over all connections; absent for as fast as the server answers. */
   readonly rate?: number
+  /** CPUs to run autocannon on (`taskset -c`), e.g. `'1'`; absent for wherever the kernel puts it. */
+  readonly cpus?: string
 }
 
 export interface LoadResult {
@@ -19,6 +21,8 @@ export interface LoadResult {
   readonly statusCounts: Readonly<Record<string, number>>
   /** Socket errors and timeouts. */
   readonly errors: number
+  /** Median and 99th percentile latency, ms. */
+  readonly latencyMs: { readonly p50: number; readonly p99: number }
 }
 
 interface AutocannonJson {
@@ -27,6 +31,7 @@ interface AutocannonJson {
   errors: number
   timeouts: number
   statusCodeStats?: Record<string, { count: number }>
+  latency: { p50: number; p99: number }
 }
 
 /**
@@ -42,7 +47,9 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
   if (options.rate !== undefined) args.push('-R', String(options.rate))
   args.push(`http://127.0.0.1:${options.port}/`)
   return new Promise((resolve, reject) => {
-    execFile(AUTOCANNON, args, { maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const [command, commandArgs] =
+      options.cpus === undefined ? [AUTOCANNON, args] : ['taskset', ['-c', options.cpus, AUTOCANNON, ...args]]
+    execFile(command, commandArgs, { maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error) return reject(new Error(`autocannon failed: ${error.message}\n${stderr}`))
       resolve(toResult(JSON.parse(stdout) as AutocannonJson))
     })
@@ -58,6 +65,7 @@ function toResult(json: AutocannonJson): LoadResult {
     requestsPerSecond: json.requests.total / json.duration,
     statusCounts,
     errors: json.errors + json.timeouts,
+    latencyMs: { p50: json.latency.p50, p99: json.latency.p99 },
   }
 }
 
