@@ -5,7 +5,7 @@
 // Redis share CPU 0 and autocannon runs on CPU 1, so the load generator does not take the server's core.
 // Usage: TSX_TSCONFIG_PATH=bench/tsconfig.json node --import tsx bench/http-compare.ts \
 //          <express|fastify|koa> <checkout>=<limiter>[:admit|reject]... [--rounds N] [--rate R] [--seconds S]
-//   limiter: none | peer-memory | spillway-memory | peer | spillway-redis   (server-config.ts)
+//   limiter: none | empty | headers | peer-memory | spillway-memory | peer | spillway-redis   (server-config.ts)
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -19,14 +19,23 @@ import type { Verdict } from './spillway.js'
 import { summarize } from './stats.js'
 
 const USAGE =
-  'usage: node --import tsx bench/http-compare.ts <express|fastify|koa> <checkout>=<limiter>[:admit|reject]... [--rounds N] [--rate R] [--seconds S]'
-const LIMITERS: readonly LimiterKind[] = ['none', 'peer-memory', 'spillway-memory', 'peer', 'spillway-redis']
+  'usage: node --import tsx bench/http-compare.ts <express|fastify|koa> <checkout>=<limiter>[:admit|reject]... [--rounds N] [--rate R|0] [--seconds S]'
+const LIMITERS: readonly LimiterKind[] = [
+  'none',
+  'empty',
+  'headers',
+  'peer-memory',
+  'spillway-memory',
+  'peer',
+  'spillway-redis',
+]
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { rounds: { type: 'string' }, rate: { type: 'string' }, seconds: { type: 'string' } },
 })
 const [framework, ...specs] = positionals as [Framework, ...string[]]
 const rounds = Number(values.rounds ?? 3)
+/** 0: as fast as the server answers (then req/s is the figure to read). */
 const rate = Number(values.rate ?? 5000)
 const seconds = Number(values.seconds ?? 4)
 
@@ -51,7 +60,7 @@ function parseCase(spec: string): HttpCase {
   return { label: spec, checkout: resolve(checkout), limiter, verdict }
 }
 
-if (!FRAMEWORKS.includes(framework) || specs.length === 0 || !(rounds > 0 && rate > 0 && seconds > 0)) {
+if (!FRAMEWORKS.includes(framework) || specs.length === 0 || !(rounds > 0 && rate >= 0 && seconds > 0)) {
   console.error(USAGE)
   process.exit(2)
 }
@@ -95,14 +104,22 @@ function startServer(checkout: string, config: ServerConfig) {
 const redis = await startRedisServer()
 const admin = await connectClient(redis.port)
 pin(redis.pid, '0')
-const figures = new Map<string, { serverUs: number[]; redisUs: number[]; p50: number[]; p99: number[] }>()
+const figures = new Map<
+  string,
+  { rps: number[]; serverUs: number[]; redisUs: number[]; p50: number[]; p99: number[] }
+>()
 try {
   for (let round = 0; round < rounds; round++) {
     for (const httpCase of round % 2 ? [...cases].reverse() : cases) {
       await admin.flushall()
       const config: ServerConfig = { ...httpCase, framework, redisPort: redis.port }
       const server = startServer(httpCase.checkout, config)
-      const load = { port: await server.port, connections: 100, rate, cpus: pinned ? '1' : undefined }
+      const load = {
+        port: await server.port,
+        connections: 100,
+        rate: rate === 0 ? undefined : rate,
+        cpus: pinned ? '1' : undefined,
+      }
       try {
         pin(server.child.pid as number, '0')
         await runLoad({ ...load, seconds: 2 }) // JIT warm-up; drains the bucket of a reject case
@@ -112,7 +129,8 @@ try {
         const redisUs = ((await redisCpuSeconds(admin)) - redisBefore) * 1e6
         const serverUs = processCpuUs(server.child.pid as number) - serverBefore
         checkStatus(result, expectedStatus(config), httpCase.label)
-        const entry = figures.get(httpCase.label) ?? { serverUs: [], redisUs: [], p50: [], p99: [] }
+        const entry = figures.get(httpCase.label) ?? { rps: [], serverUs: [], redisUs: [], p50: [], p99: [] }
+        entry.rps.push(result.requestsPerSecond)
         entry.serverUs.push(serverUs / result.requests)
         entry.redisUs.push(redisUs / result.requests)
         entry.p50.push(result.latencyMs.p50)
@@ -131,15 +149,17 @@ try {
 }
 
 console.log(
-  `${framework} at ${rate} req/s, ${seconds} s × ${rounds} rounds${pinned ? ', server + Redis on CPU 0, load on CPU 1' : ''}: median (range)`,
+  `${framework} at ${rate === 0 ? 'full speed' : `${rate} req/s`}, ${seconds} s × ${rounds} rounds${pinned ? ', server + Redis on CPU 0, load on CPU 1' : ''}: median (range)`,
 )
 const cell = (list: readonly number[], digits: number) => {
   const { median, min, max } = summarize(list)
   return `${median.toFixed(digits)} (${min.toFixed(digits)}–${max.toFixed(digits)})`
 }
-console.log('| case | server CPU µs/req | Redis CPU µs/req | p50 ms | p99 ms |\n| --- | ---: | ---: | ---: | ---: |')
+console.log(
+  '| case | req/s | server CPU µs/req | Redis CPU µs/req | p50 ms | p99 ms |\n| --- | ---: | ---: | ---: | ---: | ---: |',
+)
 for (const [label, entry] of figures) {
   console.log(
-    `| ${label} | ${cell(entry.serverUs, 1)} | ${cell(entry.redisUs, 1)} | ${cell(entry.p50, 0)} | ${cell(entry.p99, 0)} |`,
+    `| ${label} | ${cell(entry.rps, 0)} | ${cell(entry.serverUs, 1)} | ${cell(entry.redisUs, 1)} | ${cell(entry.p50, 0)} | ${cell(entry.p99, 0)} |`,
   )
 }

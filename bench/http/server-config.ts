@@ -2,8 +2,12 @@
 import type { Verdict } from '../spillway.js'
 import type { Framework } from './apps.js'
 
-/** `peer` is the framework's usual limiter on Redis, `peer-memory` the same limiter on its default in-process store. */
-export type LimiterKind = 'none' | 'peer-memory' | 'spillway-memory' | 'peer' | 'spillway-redis'
+/**
+ * `peer` is the framework's usual limiter on Redis, `peer-memory` the same limiter on its default in-process
+ * store. `empty` and `headers` are bench/in-process's variants (one more middleware; that and two constant
+ * header fields), for bench/http-compare.ts.
+ */
+export type LimiterKind = 'none' | 'peer-memory' | 'spillway-memory' | 'peer' | 'spillway-redis' | 'empty' | 'headers'
 
 export interface ServerConfig {
   readonly framework: Framework

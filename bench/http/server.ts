@@ -1,5 +1,7 @@
 // The server process of one HTTP case: builds the app and its limiter, listens, prints `port N`.
 // Run: node --import tsx bench/http/server.ts '<ServerConfig as JSON>'   (from the repository root)
+
+import { variantLimiter } from '../in-process/variants.js'
 import { connectClient } from '../redis.js'
 import { type FrameworkLimiter, listen } from './apps.js'
 import { peerLimiter, spillwayLimiter } from './limiters.js'
@@ -8,6 +10,7 @@ import { isPeer, type ServerConfig, usesRedis } from './server-config.js'
 async function limiterFor(config: ServerConfig): Promise<FrameworkLimiter> {
   const { framework, limiter, verdict } = config
   if (limiter === 'none') return { framework }
+  if (limiter === 'empty' || limiter === 'headers') return variantLimiter(framework, limiter, verdict)
   const client = usesRedis(limiter) ? await connectClient(config.redisPort) : undefined
   return isPeer(limiter) ? peerLimiter(framework, verdict, client) : spillwayLimiter(framework, verdict, client)
 }

@@ -152,6 +152,8 @@ const GENERIC_LABELS: Record<Exclude<LimiterKind, 'none'>, string> = {
   'spillway-memory': 'Spillway MemoryStore',
   peer: 'usual peer (Redis)',
   'spillway-redis': 'Spillway RedisStore',
+  empty: 'empty middleware',
+  headers: 'two constant headers',
 }
 
 const genericLabel = (limiter: Exclude<LimiterKind, 'none'>) => GENERIC_LABELS[limiter]
