@@ -6,29 +6,17 @@
 // Usage: TSX_TSCONFIG_PATH=bench/tsconfig.json node --import tsx bench/http-compare.ts \
 //          <express|fastify|koa> <checkout>=<limiter>[:admit|reject]... [--rounds N] [--rate R] [--seconds S]
 //   limiter: none | empty | headers | peer-memory | spillway-memory | peer | spillway-redis   (server-config.ts)
-import { execFileSync, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { processCpuUs } from './cpu.js'
 import { FRAMEWORKS, type Framework } from './http/apps.js'
+import { CAN_PIN, parseCheckoutCase, pin, startCheckoutServer } from './http/checkout-server.js'
 import { checkStatus, runLoad } from './http/load.js'
-import { expectedStatus, type LimiterKind, type ServerConfig } from './http/server-config.js'
+import { expectedStatus, type ServerConfig } from './http/server-config.js'
 import { connectClient, redisCpuSeconds, startRedisServer } from './redis.js'
-import type { Verdict } from './spillway.js'
 import { summarize } from './stats.js'
 
 const USAGE =
   'usage: node --import tsx bench/http-compare.ts <express|fastify|koa> <checkout>=<limiter>[:admit|reject]... [--rounds N] [--rate R|0] [--seconds S]'
-const LIMITERS: readonly LimiterKind[] = [
-  'none',
-  'empty',
-  'headers',
-  'peer-memory',
-  'spillway-memory',
-  'peer',
-  'spillway-redis',
-]
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { rounds: { type: 'string' }, rate: { type: 'string' }, seconds: { type: 'string' } },
@@ -39,67 +27,12 @@ const rounds = Number(values.rounds ?? 3)
 const rate = Number(values.rate ?? 5000)
 const seconds = Number(values.seconds ?? 4)
 
-interface HttpCase {
-  readonly label: string
-  readonly checkout: string
-  readonly limiter: LimiterKind
-  readonly verdict: Verdict
-}
-
-function parseCase(spec: string): HttpCase {
-  const [checkout = '', kind = ''] = spec.split('=')
-  const [limiter, verdict = 'admit'] = kind.split(':') as [LimiterKind, Verdict | undefined]
-  if (
-    !existsSync(`${checkout}/bench/http/server.ts`) ||
-    !LIMITERS.includes(limiter) ||
-    !['admit', 'reject'].includes(verdict)
-  ) {
-    console.error(`not a case: ${spec}\n${USAGE}`)
-    process.exit(2)
-  }
-  return { label: spec, checkout: resolve(checkout), limiter, verdict }
-}
-
 if (!FRAMEWORKS.includes(framework) || specs.length === 0 || !(rounds > 0 && rate >= 0 && seconds > 0)) {
   console.error(USAGE)
   process.exit(2)
 }
-const cases = specs.map(parseCase)
-const pinned = hasTaskset()
-
-function hasTaskset(): boolean {
-  try {
-    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
-
-/** Moves every thread of `pid` onto `cpus`. */
-function pin(pid: number, cpus: string): void {
-  if (pinned) execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' })
-}
-
-/** Starts `checkout`'s server for `config` and resolves the child and its port. */
-function startServer(checkout: string, config: ServerConfig) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/http/server.ts', JSON.stringify(config)], {
-    cwd: checkout,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, TSX_TSCONFIG_PATH: 'bench/tsconfig.json' },
-  })
-  const closed = new Promise<void>((done) => child.once('close', () => done()))
-  const port = new Promise<number>((done, fail) => {
-    let printed = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      printed += chunk.toString()
-      const match = /^port (\d+)$/m.exec(printed)
-      if (match) done(Number(match[1]))
-    })
-    void closed.then(() => fail(new Error(`${checkout}: the server exited before listening`)))
-  })
-  return { child, port, closed }
-}
+const cases = specs.map((spec) => parseCheckoutCase(spec, USAGE))
+const pinned = CAN_PIN
 
 const redis = await startRedisServer()
 const admin = await connectClient(redis.port)
@@ -113,21 +46,21 @@ try {
     for (const httpCase of round % 2 ? [...cases].reverse() : cases) {
       await admin.flushall()
       const config: ServerConfig = { ...httpCase, framework, redisPort: redis.port }
-      const server = startServer(httpCase.checkout, config)
+      const server = startCheckoutServer(httpCase.checkout, config)
       const load = {
-        port: await server.port,
+        port: Number(await server.nextLine('port ')),
         connections: 100,
         rate: rate === 0 ? undefined : rate,
         cpus: pinned ? '1' : undefined,
       }
       try {
-        pin(server.child.pid as number, '0')
+        pin(server.pid, '0')
         await runLoad({ ...load, seconds: 2 }) // JIT warm-up; drains the bucket of a reject case
-        const serverBefore = processCpuUs(server.child.pid as number)
+        const serverBefore = processCpuUs(server.pid)
         const redisBefore = await redisCpuSeconds(admin)
         const result = await runLoad({ ...load, seconds })
         const redisUs = ((await redisCpuSeconds(admin)) - redisBefore) * 1e6
-        const serverUs = processCpuUs(server.child.pid as number) - serverBefore
+        const serverUs = processCpuUs(server.pid) - serverBefore
         checkStatus(result, expectedStatus(config), httpCase.label)
         const entry = figures.get(httpCase.label) ?? { rps: [], serverUs: [], redisUs: [], p50: [], p99: [] }
         entry.rps.push(result.requestsPerSecond)
@@ -138,8 +71,7 @@ try {
         figures.set(httpCase.label, entry)
         console.error(`round ${round + 1}/${rounds}: ${httpCase.label} ${(serverUs / result.requests).toFixed(1)} µs`)
       } finally {
-        server.child.kill()
-        await server.closed
+        await server.stop()
       }
     }
   }

@@ -1,10 +1,12 @@
 // The server process of one HTTP case: builds the app and its limiter, listens, prints `port N`.
-// Run: node --import tsx bench/http/server.ts '<ServerConfig as JSON>'   (from the repository root)
+// Run: node --import tsx bench/http/server.ts '<ServerConfig as JSON>' [--profile]   (from the repository root)
+// --profile: profiled on `start` / `stop <file>` lines on stdin (profiler-control.ts).
 
 import { variantLimiter } from '../in-process/variants.js'
 import { connectClient } from '../redis.js'
 import { type FrameworkLimiter, listen } from './apps.js'
 import { peerLimiter, spillwayLimiter } from './limiters.js'
+import { answerProfilerCommands } from './profiler-control.js'
 import { isPeer, type ServerConfig, usesRedis } from './server-config.js'
 
 async function limiterFor(config: ServerConfig): Promise<FrameworkLimiter> {
@@ -16,5 +18,6 @@ async function limiterFor(config: ServerConfig): Promise<FrameworkLimiter> {
 }
 
 const config = JSON.parse(process.argv[2] ?? '') as ServerConfig
+if (process.argv.includes('--profile')) await answerProfilerCommands()
 const port = await listen(await limiterFor(config))
 console.log(`port ${port}`)
