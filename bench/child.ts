@@ -10,12 +10,15 @@ export interface BenchChild {
   readonly pid: number
   /** Resolves the first printed line that starts with `prefix`, without the prefix. */
   nextLine(prefix: string): Promise<string>
+  /** Writes `line` and a newline to the child's stdin. */
+  send(line: string): void
   /** SIGTERM, then waits for the exit. */
   stop(): Promise<void>
 }
 
 /**
- * Starts `node [nodeArgs] --import tsx <file> ...args` from the repository root. `pnpm bench` sets
+ * Starts `node [nodeArgs] --import tsx <file> ...args` from the repository root, or from `cwd` (another
+ * checkout, with the same relative `file`). `pnpm bench` sets
  * TSX_TSCONFIG_PATH=bench/tsconfig.json (no paths), so Spillway is loaded from its built packages, as users run it.
  *
  * @example
@@ -24,9 +27,15 @@ export interface BenchChild {
  * const port = Number(await server.nextLine('port '))
  * ```
  */
-export function startChild(file: string, args: readonly string[], nodeArgs: readonly string[] = []): BenchChild {
+export function startChild(
+  file: string,
+  args: readonly string[],
+  nodeArgs: readonly string[] = [],
+  { cwd }: { cwd?: string } = {},
+): BenchChild {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', file, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd,
+    stdio: ['pipe', 'pipe', 'pipe'],
   })
   running.add(child)
   let closed = false
@@ -69,5 +78,8 @@ export function startChild(file: string, args: readonly string[], nodeArgs: read
     if (!closed) child.kill('SIGTERM')
     await exited
   }
-  return { pid: child.pid as number, nextLine, stop }
+  const send = (line: string) => {
+    child.stdin.write(`${line}\n`)
+  }
+  return { pid: child.pid as number, nextLine, send, stop }
 }

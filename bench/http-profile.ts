@@ -6,7 +6,7 @@
 // Usage: TSX_TSCONFIG_PATH=bench/tsconfig.json node --import tsx bench/http-profile.ts \
 //          <express|fastify|koa> <checkout>=<limiter>[:admit|reject]... [--rounds N] [--seconds S] [--keep DIR]
 //   --keep DIR: write the profiles there (open them in Chrome DevTools) instead of a temporary directory
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -34,6 +34,7 @@ if (!FRAMEWORKS.includes(framework) || specs.length === 0 || !(rounds > 0 && sec
 const cases = specs.map((spec) => parseCheckoutCase(spec, USAGE))
 
 const profiles = values.keep ?? mkdtempSync(join(tmpdir(), 'spillway-profile-'))
+mkdirSync(profiles, { recursive: true })
 const redis = await startRedisServer()
 const admin = await connectClient(redis.port)
 pin(redis.pid, '0')
@@ -48,11 +49,11 @@ try {
         const load = { port: Number(await server.nextLine('port ')), connections: 100, cpus: CAN_PIN ? '1' : undefined }
         pin(server.pid, '0')
         await runLoad({ ...load, seconds: 2 }) // JIT warm-up; drains the bucket of a reject case
-        server.child.stdin.write('start\n')
+        server.send('start')
         await server.nextLine('started')
         const result = await runLoad({ ...load, seconds })
         const file = join(profiles, `${httpCase.label.replace(/\W+/g, '-').replace(/^-+/, '')}-${round + 1}.cpuprofile`)
-        server.child.stdin.write(`stop ${file}\n`)
+        server.send(`stop ${file}`)
         await server.nextLine('stopped')
         checkStatus(result, expectedStatus(config), httpCase.label)
         const share = limiterShare(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile)

@@ -12,6 +12,8 @@ export interface BenchOptions {
   readonly warmupSeconds: number
   readonly measureSeconds: number
   readonly fixedLoadSeconds: number
+  /** Seconds of the profiled run of an in-memory limited HTTP case. */
+  readonly profileSeconds: number
   /**
    * The fixed load at which CPU per request is measured, as a share of the same round's no-limiter req/s of
    * the framework: every case of it then runs at one rate that even the slowest case reaches.
@@ -66,6 +68,7 @@ export function parseOptions(argv: readonly string[], caseIds: readonly string[]
     warmupSeconds: 1,
     measureSeconds: quick ? 2 : 4,
     fixedLoadSeconds: quick ? 2 : 4,
+    profileSeconds: 2,
     fixedLoadShare: FIXED_LOAD_SHARE,
     connections: 100,
     inProcessBatches: quick ? 10 : 40,

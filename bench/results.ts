@@ -28,6 +28,8 @@ export interface RunInfo {
   readonly rounds: number
   readonly measureSeconds: number
   readonly fixedLoadSeconds: number
+  /** The profiled run of an in-memory HTTP case (absent in results written before it existed). */
+  readonly profileSeconds?: number
   readonly fixedLoadShare: number
   readonly connections: number
   /** In-process cases: batches per variant (absent in results written before they existed). */

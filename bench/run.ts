@@ -124,6 +124,7 @@ function runInfo(options: BenchOptions, redis: string, started: number) {
     rounds: options.rounds,
     measureSeconds: options.measureSeconds,
     fixedLoadSeconds: options.fixedLoadSeconds,
+    profileSeconds: options.profileSeconds,
     fixedLoadShare: options.fixedLoadShare,
     connections: options.connections,
     inProcessBatches: options.inProcessBatches,

@@ -1,9 +1,9 @@
 // An HTTP case's server from a given checkout, in its own process, and CPU pinning where `taskset` exists:
 // for the A/B tools (bench/http-compare.ts, bench/http-profile.ts) that put checkouts side by side.
-import { type ChildProcessByStdio, execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import type { Readable, Writable } from 'node:stream'
+import { type BenchChild, startChild } from '../child.js'
 import type { Verdict } from '../spillway.js'
 import type { LimiterKind, ServerConfig } from './server-config.js'
 
@@ -47,15 +47,6 @@ export function parseCheckoutCase(spec: string, usage: string): CheckoutCase {
   return { label: spec, checkout: resolve(checkout), limiter, verdict }
 }
 
-export interface CheckoutServer {
-  readonly child: ChildProcessByStdio<Writable, Readable, null>
-  readonly pid: number
-  /** Resolves the next line the server prints that starts with `prefix`, without it. */
-  nextLine(prefix: string): Promise<string>
-  /** SIGTERM, then waits for the exit. */
-  stop(): Promise<void>
-}
-
 /** Whether `taskset` can pin processes here (util-linux). */
 export const CAN_PIN = (() => {
   try {
@@ -84,46 +75,6 @@ export function startCheckoutServer(
   checkout: string,
   config: ServerConfig,
   extraArgs: readonly string[] = [],
-): CheckoutServer {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'bench/http/server.ts', JSON.stringify(config), ...extraArgs],
-    {
-      cwd: checkout,
-      stdio: ['pipe', 'pipe', 'inherit'],
-      env: { ...process.env, TSX_TSCONFIG_PATH: 'bench/tsconfig.json' },
-    },
-  )
-  const closed = new Promise<void>((done) => child.once('close', () => done()))
-  const lines: string[] = []
-  let waiter: (() => void) | undefined
-  let buffered = ''
-  child.stdout.on('data', (chunk: Buffer) => {
-    const parts = (buffered + chunk.toString()).split('\n')
-    buffered = parts.pop() ?? ''
-    lines.push(...parts)
-    waiter?.()
-  })
-  let exited = false
-  void closed.then(() => {
-    exited = true
-    waiter?.()
-  })
-  const nextLine = async (prefix: string): Promise<string> => {
-    for (;;) {
-      const index = lines.findIndex((line) => line.startsWith(prefix))
-      if (index >= 0) return (lines.splice(0, index + 1).pop() as string).slice(prefix.length)
-      if (exited) throw new Error(`${checkout}: the server exited before printing "${prefix}"`)
-      await new Promise<void>((resolve) => (waiter = resolve))
-    }
-  }
-  return {
-    child,
-    pid: child.pid as number,
-    nextLine,
-    async stop() {
-      child.kill()
-      await closed
-    },
-  }
+): BenchChild {
+  return startChild('bench/http/server.ts', [JSON.stringify(config), ...extraArgs], [], { cwd: checkout })
 }

@@ -27,13 +27,15 @@ const LIMITER_URL =
 
 /**
  * Where a middleware hands the request on: below these frames runs the rest of the app (the route, the
- * reply), which is not the limiter's cost even when the limiter called them. Sending a 429 is handing on
- * too: it takes the place of the reply the app would have sent, which the bare app pays for as well.
+ * reply), which is not the limiter's cost even when the limiter called them. Sending a 429's body is handing
+ * on too (Fastify's `reply.send`, Express's `res.send`, Koa's `ctx.body =`): it takes the place of the reply
+ * the app would have sent, which the bare app pays for as well. Setting its status and headers is counted.
  */
 function handsOn(functionName: string, url: string): boolean {
   if (functionName === 'next') return url.includes('/fastify/lib/hooks.js') || url.includes('/router/index.js')
   if (functionName === 'dispatch') return url.includes('/koa-compose/')
   if (functionName === 'Reply.send') return url.includes('/fastify/lib/reply.js')
+  if (functionName === 'set body') return url.includes('/koa/lib/response.js')
   return functionName === 'send' && url.includes('/express/lib/response.js')
 }
 

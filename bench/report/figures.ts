@@ -16,6 +16,8 @@ export interface HttpFigures {
   readonly redisCpuUsPerRequest?: Summary
   readonly serverCpuPercent?: Summary
   readonly fixedRate?: Summary
+  /** The limiter's share of the server's busy CPU at full speed, %, profiled (in-memory limited cases). */
+  readonly limiterBusyPercent?: Summary
 }
 
 export interface InProcessFigures {
@@ -75,8 +77,15 @@ export function httpFigures(cases: readonly HttpCase[]): HttpFigures[] {
       redisCpuUsPerRequest: summarize(rounds.map((r) => r.redisCpuUsPerRequest)),
       serverCpuPercent: summarize(rounds.map((r) => r.serverCpuPercent)),
       fixedRate: summarize(rounds.map((r) => r.fixedRate)),
+      limiterBusyPercent: optionalSummary(rounds.map((r) => r.limiterBusyPercent)),
     }
   })
+}
+
+/** A summary of a figure every round has, else none (a case without it, or results of an older run). */
+function optionalSummary(values: readonly (number | undefined)[]): Summary | undefined {
+  const present = values.filter((value): value is number => value !== undefined)
+  return present.length === values.length && present.length > 0 ? summarize(present) : undefined
 }
 
 /** Figures of every in-process case: each variant's cost over the bare app of the same round. */

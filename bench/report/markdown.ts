@@ -38,7 +38,10 @@ export function renderMarkdown(input: ReportInput, chartDir: string): string {
         ]
       : []),
     ...(input.inProcess.length > 0
-      ? [...inProcessSection(input.info, input.inProcess), ...shareOfHttpRequest(input.inProcess, input.http)]
+      ? [
+          ...inProcessSection(input.info, input.inProcess),
+          ...shareOfHttpRequest(input.info, input.inProcess, input.http),
+        ]
       : []),
     ...(input.library.length > 0
       ? [
@@ -227,33 +230,70 @@ function inProcessSection(info: RunInfo, inProcess: readonly InProcessFigures[])
 }
 
 /**
- * What each limiter's in-process cost is of a whole request over HTTP: the µs it adds in process over the
- * bare app's server CPU per request at the fixed load, both medians of this run. Empty without HTTP figures.
+ * What each limiter costs of a whole request over HTTP: the µs it adds in process over the bare app's server
+ * CPU per request at the fixed load, both medians of this run; and, in runs that profiled the in-memory HTTP
+ * cases, its share of the server's busy CPU. Empty without HTTP figures.
  */
-function shareOfHttpRequest(inProcess: readonly InProcessFigures[], http: readonly HttpFigures[]): string[] {
+function shareOfHttpRequest(
+  info: RunInfo,
+  inProcess: readonly InProcessFigures[],
+  http: readonly HttpFigures[],
+): string[] {
+  const profiledShare = (config: InProcessFigures['config'], limiter: LimiterKind) =>
+    http.find(
+      (f) =>
+        f.config.framework === config.framework && f.config.limiter === limiter && f.config.verdict === config.verdict,
+    )?.limiterBusyPercent
+  const profiled = http.some((f) => f.limiterBusyPercent !== undefined)
   const rows = inProcess.flatMap(({ config, added }) => {
     const bare = http.find((f) => f.config.framework === config.framework && f.config.limiter === 'none')
     const serverUs = bare?.serverCpuUsPerRequest?.median
     if (!added || serverUs === undefined || serverUs <= 0) return []
     const share = (summary: Summary) => `${((100 * summary.median) / serverUs).toFixed(1)} %`
-    const head = `| ${NAMES[config.framework]}, ${verdictLabel(config.verdict)} | ${serverUs.toFixed(0)}`
-    return [`${head} | ${share(added.peer)} | ${share(added.spillway)} |`]
+    const cells = [`${NAMES[config.framework]}, ${verdictLabel(config.verdict)}`, serverUs.toFixed(0)]
+    cells.push(share(added.peer), share(added.spillway))
+    if (profiled) {
+      cells.push(percentWithRange(profiledShare(config, 'peer-memory')))
+      cells.push(percentWithRange(profiledShare(config, 'spillway-memory')))
+    }
+    return [`| ${cells.join(' | ')} |`]
   })
   if (rows.length === 0) return []
+  const inProcessText = [
+    'what each adds in process (above), as a share of the server CPU the bare app spends per request over HTTP',
+    '(the no-limiter case at the fixed load, above). A server that is CPU-bound answers about 1 / (1 + share)',
+    'of the bare req/s: a share of at most 11 % keeps a limiter within 10 % of the bare framework.',
+  ]
+  const head = '| Case | bare app over HTTP, server CPU µs/request | + usual peer | + Spillway |'
   return [
     '### Of a whole request over HTTP',
     '',
-    "The HTTP cases' req/s move between rounds by more than a limiter costs. A limiter's CPU does not: here is",
-    'what each adds in process (above), as a share of the server CPU the bare app spends per request over HTTP',
-    '(the no-limiter case at the fixed load, above), both from this run. A server that is CPU-bound answers',
-    'about 1 / (1 + share) of the bare req/s: a share of at most 11 % keeps a limiter within 10 % of the bare',
-    'framework.',
-    '',
-    '| Case | bare app over HTTP, server CPU µs/request | + usual peer | + Spillway |',
-    '| --- | ---: | ---: | ---: |',
+    "The HTTP cases' req/s move between rounds by more than a limiter costs. A limiter's CPU does not. Here is",
+    ...(profiled
+      ? [
+          ...inProcessText,
+          '',
+          "And *profiled over HTTP*: each in-memory case's server ran once more at full speed with V8's sampling",
+          `profiler on (every 100 µs, ${info.profileSeconds ?? '?'} s at the end of its round; \`bench/http/profile-share.ts\`). The`,
+          "samples in the limiter's code and what it calls, up to where it hands the request on (the next",
+          'middleware or hook, or sending the reply, which the bare app pays for too), over the busy samples: a',
+          'CPU-bound server serves about (1 − share) of the bare req/s, so at most 10 % is within 10 %. Median',
+          '(range) of the rounds.',
+          '',
+          `${head} usual peer, profiled over HTTP | Spillway, profiled over HTTP |`,
+          '| --- | ---: | ---: | ---: | ---: | ---: |',
+        ]
+      : [...inProcessText, '', head, '| --- | ---: | ---: | ---: |']),
     ...rows,
     '',
   ]
+}
+
+/** `5.8 % (5.1–6.2)`: the median over the rounds, and their range after more than one; `—` when absent. */
+function percentWithRange(summary: Summary | undefined): string {
+  if (!summary) return '—'
+  const range = summary.min === summary.max ? '' : ` (${summary.min.toFixed(1)}–${summary.max.toFixed(1)})`
+  return `${summary.median.toFixed(1)} %${range}`
 }
 
 /** `+1.52 (1.40–1.61)`: the median over the rounds, and their range after more than one. */

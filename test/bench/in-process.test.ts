@@ -97,6 +97,32 @@ describe('the in-process figures and their table', () => {
     expect(noKoaBare).not.toContain('### Of a whole request over HTTP')
   })
 
+  it("adds each limiter's profiled share of the server's busy CPU over HTTP where the run profiled it", () => {
+    const bareRounds = [httpRound(20_000), httpRound(25_000), httpRound(50_000)]
+    const profiled = (limiter: 'peer-memory' | 'spillway-memory', shares: number[]) =>
+      httpCase({
+        framework: 'fastify',
+        limiter,
+        rounds: shares.map((limiterBusyPercent) => ({ ...httpRound(20_000), limiterBusyPercent })),
+      })
+    const http = httpFigures([
+      httpCase({ framework: 'fastify', limiter: 'none', rounds: bareRounds }),
+      profiled('peer-memory', [6.8, 6.5, 7.0]),
+      profiled('spillway-memory', [5.9, 6.3, 6.0]),
+    ])
+    const info = { ...INFO, profileSeconds: 2 }
+    const inProcess = inProcessFigures([
+      inProcessCase('fastify', 'admit', rounds),
+      inProcessCase('fastify', 'reject', rounds),
+    ])
+    const withHttp = renderMarkdown({ info, http, inProcess, library: [], charts: [] }, 'benchmarks')
+    const rows = withHttp.split('\n').filter((line) => line.startsWith('| Fastify, '))
+    expect(rows).toContain('| Fastify, admitted | 40 | 3.0 % | 3.8 % | 6.8 % (6.5–7.0) | 6.0 % (5.9–6.3) |')
+    // The rejected case was not profiled in this run: no figure rather than another case's.
+    expect(rows).toContain('| Fastify, rejected | 40 | 3.0 % | 3.8 % | — | — |')
+    expect(withHttp).toContain('profiler on (every 100 µs, 2 s at the end of its round')
+  })
+
   it('leaves the section out of results written before it existed (no inProcess field)', () => {
     const outDir = mkdtempSync(join(tmpdir(), 'spillway-in-process-'))
     try {

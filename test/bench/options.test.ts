@@ -23,6 +23,7 @@ describe('parseOptions', () => {
       warmupSeconds: 1,
       measureSeconds: 4,
       fixedLoadSeconds: 4,
+      profileSeconds: 2,
       fixedLoadShare: 1 / 3,
       connections: 100,
       inProcessBatches: 40,

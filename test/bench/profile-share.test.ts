@@ -52,6 +52,20 @@ describe('limiterShare', () => {
     expect(limiterShare(profile(frames, [3, 4, 6, 8])).limiter).toBeCloseTo(2 / 4)
   })
 
+  it("stops at Koa's body setter and Express's res.send as at Fastify's reply.send", () => {
+    const koa = 'file:///repo/node_modules/.pnpm/koa@3/node_modules/koa/lib/response.js'
+    const express = 'file:///repo/node_modules/.pnpm/express@5/node_modules/express/lib/response.js'
+    const frames: [number, string, string, number | undefined][] = [
+      [1, '(root)', '', undefined],
+      [2, 'rateLimit', SPILLWAY, 1],
+      [3, 'set body', koa, 2],
+      [4, 'send', express, 2],
+      [5, 'set', koa, 2],
+    ]
+    // The two bodies are the app's; setting a header (5) and the limiter's own frame (2) are the limiter's.
+    expect(limiterShare(profile(frames, [2, 3, 4, 5])).limiter).toBeCloseTo(2 / 4)
+  })
+
   it('gives 0 for a profile without samples or without a limiter', () => {
     expect(limiterShare(profile(FRAMES, []))).toEqual({ busy: 0, limiter: 0 })
     expect(limiterShare(profile(FRAMES, [2, 3, 8]))).toEqual({ busy: 2 / 3, limiter: 0 })
