@@ -93,6 +93,12 @@ function httpMethod(info: RunInfo): string[] {
     "every case of a framework runs at one rate, which each reaches), over which the server's CPU (each thread's",
     "run time in ns, from `/proc/<pid>/task/*/schedstat`) and the bench Redis's CPU (`INFO cpu`) are divided by",
     'the requests served.',
+    ...(info.profileSeconds === undefined
+      ? []
+      : [
+          `The in-memory limited cases then run ${info.profileSeconds} s more at full speed with the server's CPU profiler on`,
+          '([below](#of-a-whole-request-over-http)); that run gives no req/s or CPU figure.',
+        ]),
     "Every response's status is checked (200 for *admitted*, 429 for *rejected*; a case with more than 0.1 %",
     'other statuses or socket errors fails instead of reporting figures), so an error page is never measured as',
     "a fast response. Spillway runs with `onStoreError: 'deny'` for the same reason.",
