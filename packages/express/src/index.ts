@@ -113,8 +113,11 @@ function applyOutcome(outcome: LimitOutcome, exchange: Exchange): void {
     exchange.limiter.record(outcome, record)
     if (outcome.kind === 'allowed') next()
     else if (handler) callHandler(handler, exchange, outcome)
-    else
-      res.status(outcome.response.status).set('Content-Type', outcome.response.contentType).send(outcome.response.body)
+    else {
+      // setHeader, not res.set: the type already names its charset, and send() sets it once more anyway.
+      res.status(outcome.response.status).setHeader('Content-Type', outcome.response.contentType)
+      res.send(outcome.response.body)
+    }
   }
 }
 

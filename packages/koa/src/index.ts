@@ -50,7 +50,7 @@ function createRateLimit(options: RateLimitOptions): Middleware {
   const policy: Policy = { limiter, handler }
   const checkProxy = proxyCheck(limiter)
   const { readsAddress } = limiter
-  return function spillwayRateLimit(ctx: Context, next: Next): Promise<void> {
+  return function spillwayRateLimit(ctx: Context, next: Next): void | Promise<void> {
     checkProxy?.(ctx)
     const outcome = limiter.check(ctx, readsAddress ? ctx.ip : undefined, ctx.res, ctx.state)
     // In memory the outcome is there at once: no extra promise on the hot path.
@@ -88,7 +88,12 @@ interface Policy {
   readonly handler: Handler | undefined
 }
 
-function applyOutcome(ctx: Context, next: Next, outcome: LimitOutcome, { limiter, handler }: Policy): Promise<void> {
+function applyOutcome(
+  ctx: Context,
+  next: Next,
+  outcome: LimitOutcome,
+  { limiter, handler }: Policy,
+): void | Promise<void> {
   if (outcome.kind === 'failed') return Promise.reject(outcome.error)
   if (outcome.kind === 'skipped') return next()
   // The response carries Spillway fields to merge with only after an earlier policy of this request
@@ -100,11 +105,13 @@ function applyOutcome(ctx: Context, next: Next, outcome: LimitOutcome, { limiter
   return reject(ctx, outcome, handler)
 }
 
-async function reject(ctx: Context, rejection: Rejection, handler: Handler | undefined): Promise<void> {
+/** The handler's answer, or core's default 429 (synchronously: no promise for Koa to await). */
+function reject(ctx: Context, rejection: Rejection, handler: Handler | undefined): void | Promise<void> {
   if (handler) return handler(ctx, rejection)
   const { status, contentType, body } = rejection.response
   ctx.status = status
-  ctx.set('Content-Type', contentType)
+  // As ctx.set does in the end (the status setter above has already returned if the headers are out).
+  if (!ctx.res.headersSent) ctx.res.setHeader('Content-Type', contentType)
   ctx.body = body
 }
 
