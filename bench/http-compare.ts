@@ -13,7 +13,7 @@ import { CAN_PIN, parseCheckoutCase, pin, startCheckoutServer } from './http/che
 import { checkStatus, runLoad } from './http/load.js'
 import { expectedStatus, type ServerConfig } from './http/server-config.js'
 import { connectClient, redisCpuSeconds, startRedisServer } from './redis.js'
-import { summarize } from './stats.js'
+import { medianAndRange } from './stats.js'
 
 const USAGE =
   'usage: node --import tsx bench/http-compare.ts <express|fastify|koa> <checkout>=<limiter>[:admit|reject]... [--rounds N] [--rate R|0] [--seconds S]'
@@ -83,10 +83,7 @@ try {
 console.log(
   `${framework} at ${rate === 0 ? 'full speed' : `${rate} req/s`}, ${seconds} s × ${rounds} rounds${pinned ? ', server + Redis on CPU 0, load on CPU 1' : ''}: median (range)`,
 )
-const cell = (list: readonly number[], digits: number) => {
-  const { median, min, max } = summarize(list)
-  return `${median.toFixed(digits)} (${min.toFixed(digits)}–${max.toFixed(digits)})`
-}
+const cell = medianAndRange
 console.log(
   '| case | req/s | server CPU µs/req | Redis CPU µs/req | p50 ms | p99 ms |\n| --- | ---: | ---: | ---: | ---: | ---: |',
 )

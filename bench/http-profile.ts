@@ -16,7 +16,7 @@ import { checkStatus, runLoad } from './http/load.js'
 import { type CpuProfile, limiterShare } from './http/profile-share.js'
 import { expectedStatus, type ServerConfig } from './http/server-config.js'
 import { connectClient, startRedisServer } from './redis.js'
-import { summarize } from './stats.js'
+import { medianAndRange } from './stats.js'
 
 const USAGE =
   'usage: node --import tsx bench/http-profile.ts <express|fastify|koa> <checkout>=<limiter>[:admit|reject]... [--rounds N] [--seconds S] [--keep DIR]'
@@ -77,10 +77,7 @@ try {
 console.log(
   `${framework} at full speed, profiled ${seconds} s × ${rounds} rounds${CAN_PIN ? ', server + Redis on CPU 0, load on CPU 1' : ''}: median (range)`,
 )
-const cell = (list: readonly number[], digits: number) => {
-  const { median, min, max } = summarize(list)
-  return `${median.toFixed(digits)} (${min.toFixed(digits)}–${max.toFixed(digits)})`
-}
+const cell = medianAndRange
 console.log('| case | req/s | server busy, % of samples | limiter, % of busy |\n| --- | ---: | ---: | ---: |')
 for (const [label, entry] of figures) {
   console.log(`| ${label} | ${cell(entry.rps, 0)} | ${cell(entry.busy, 0)} | ${cell(entry.limiter, 1)} |`)

@@ -24,3 +24,16 @@ export function summarize(values: readonly number[]): Summary {
   const max = sorted[sorted.length - 1]!
   return { median, min, max, spreadPercent: median === 0 ? 0 : ((max - min) / 2 / Math.abs(median)) * 100 }
 }
+
+/**
+ * `12.7 (11.8–13.3)`: the median of `values` and their range, with `digits` decimals.
+ *
+ * @example
+ * ```ts
+ * medianAndRange([11.8, 12.7, 13.3], 1) // '12.7 (11.8–13.3)'
+ * ```
+ */
+export function medianAndRange(values: readonly number[], digits: number): string {
+  const { median, min, max } = summarize(values)
+  return `${median.toFixed(digits)} (${min.toFixed(digits)}–${max.toFixed(digits)})`
+}

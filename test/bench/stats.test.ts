@@ -1,6 +1,6 @@
 // bench/stats.ts: the median and ± spread every figure of docs/benchmarks.md is printed from.
 import { describe, expect, it } from 'vitest'
-import { summarize } from '../../bench/stats.js'
+import { medianAndRange, summarize } from '../../bench/stats.js'
 
 describe('summarize', () => {
   it('takes the middle value of an odd count, whatever the order of the rounds', () => {
@@ -41,5 +41,12 @@ describe('summarize', () => {
 
   it('refuses no rounds instead of reporting NaN', () => {
     expect(() => summarize([])).toThrow('no values to summarise')
+  })
+})
+
+describe('medianAndRange', () => {
+  it('gives the median and the range of the rounds, in any order', () => {
+    expect(medianAndRange([13.3, 11.8, 12.7], 1)).toBe('12.7 (11.8–13.3)')
+    expect(medianAndRange([4, 3], 0)).toBe('4 (3–4)')
   })
 })

@@ -32,8 +32,8 @@ const MIN_SPLIT_CALL_SIZE = 16
  * nothing; while one is, after the event loop's I/O callbacks of this turn (`setImmediate`), so that
  * requests read from many sockets in one turn share a call instead of queueing one each behind the call
  * in flight (over HTTP that cut Redis CPU per request about threefold). Also as soon as `maxBatchSize`
- * are queued on a single node. A flush sends the steps in arrival order as calls of at most `maxBatchSize` steps, of even
- * sizes: on a single node, at least two calls (see {@link MIN_SPLIT_CALL_SIZE}) when none is in
+ * are queued on a single node. A flush sends the steps in arrival order as calls of at most
+ * `maxBatchSize` steps, of even sizes: on a single node, at least two calls (see {@link MIN_SPLIT_CALL_SIZE}) when none is in
  * flight; on a Cluster one group per hash slot (a script's keys must share a slot). Calls on one
  * connection run in the order sent, so splitting changes no decision. A group of one uses the
  * single-key script. A failed call rejects each of its steps with the error; nothing is ever resent.
