@@ -238,14 +238,22 @@ export class HybridStore implements Store {
     return { allowed: step.allowed, debtUs: step.debtUs, fallbackPolicy: share }
   }
 
+  /**
+   * Queues `key` for the next call, never on a timer: at the end of the tick when no call is in flight,
+   * else after the event loop's I/O callbacks of this turn, so keys of requests read from many sockets
+   * share a call (as `RedisStore` batches; docs/design.md, *When a RedisStore batch goes out*).
+   */
   #markDue(key: string): void {
     this.#due.add(key)
     if (this.#scheduled) return
     this.#scheduled = true
-    process.nextTick(() => {
-      this.#scheduled = false
-      this.#flush(false)
-    })
+    if (this.#calls.size === 0) process.nextTick(this.#flushDue)
+    else setImmediate(this.#flushDue)
+  }
+
+  readonly #flushDue = (): void => {
+    this.#scheduled = false
+    this.#flush(false)
   }
 
   /** The periodic sync: expire, roll demand, forget idle keys, then one call with every return and the beat. */
