@@ -1,6 +1,5 @@
 // RedisStore batching on a private redis-server: one script call per tick, NOSCRIPT and errors per batch, poisoned keys inside a batch.
 
-import type { Decision } from '@spillway/core'
 import { createPolicy, storeKey } from '@spillway/core/store'
 import {
   RedisStore,
@@ -11,7 +10,7 @@ import {
 } from '@spillway/redis'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { decide, decideAll } from '../harness/decide.js'
-import { connectLimiterClient } from '../harness/redis-client.js'
+import { fromSeparateCallbacks, whileRedisBusy } from '../harness/redis-busy.js'
 import { useRedisServer } from '../harness/redis-fixture.js'
 import { randomKeyPrefix } from '../harness/redis-server.js'
 
@@ -30,12 +29,6 @@ async function scriptCalls(): Promise<{ evalsha: number; eval: number }> {
   const calls = (command: string) => Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(stats)?.[1] ?? 0)
   return { evalsha: calls('evalsha'), eval: calls('eval') }
 }
-
-/** Keeps Redis busy for ARGV[1] µs of its own clock: every other connection's commands wait meanwhile. */
-const BUSY_SCRIPT = `local function now_us() local t = redis.call('TIME') return t[1] * 1000000 + t[2] end
-local until_us = now_us() + tonumber(ARGV[1])
-while now_us() < until_us do end
-return 1`
 
 const policy = createPolicy({ name: 'batch', capacity: 25, refillRate: { tokens: 1, per: '1h' } })
 const many = (count: number, key = 'k') => Array.from({ length: count }, () => ({ key, policy, cost: 1 }))
@@ -65,30 +58,16 @@ describe('RedisStore batching', () => {
 
   it('joins the decisions of separate callbacks (as of requests on separate sockets) in one call while a call is in flight', async () => {
     const store = new RedisStore({ client: redis.client, heartbeat: false, prefix })
-    const blocker = await connectLimiterClient(redis.server.port)
-    try {
-      // Redis busy for 50 ms on another connection: the first call below stays in flight meanwhile.
-      const busy = blocker.eval(BUSY_SCRIPT, 0, '50000')
+    // Redis busy for 50 ms on another connection: the first call below stays in flight meanwhile.
+    const decisions = await whileRedisBusy(redis.server.port, 50, async () => {
       const first = decideAll(store, many(2, 'a'))
-      // Three timer callbacks are three macrotasks, each with its own end of tick, like three sockets' reads.
-      const later = await new Promise<Promise<Decision>[]>((resolve) => {
-        const decisions: Promise<Decision>[] = []
-        for (let i = 0; i < 3; i++) {
-          setTimeout(() => {
-            decisions.push(decide(store, 'b', policy, 1))
-            if (decisions.length === 3) resolve(decisions)
-          }, 0)
-        }
-      })
-      const decisions = [...(await first), ...(await Promise.all(later))]
-      await busy
-      // One batch script call for the first tick and one for the three callbacks; at the end of each
-      // callback's tick it would be 1 + 3.
-      expect(await scriptCalls()).toEqual({ evalsha: 2, eval: 1 })
-      expect(decisions.map((d) => d.remaining)).toEqual([24, 23, 24, 23, 22])
-    } finally {
-      blocker.disconnect()
-    }
+      const later = await fromSeparateCallbacks(3, () => decide(store, 'b', policy, 1))
+      return [...(await first), ...later]
+    })
+    // One batch script call for the first tick and one for the three callbacks (and the busy script's EVAL);
+    // at the end of each callback's tick it would be 1 + 3.
+    expect(await scriptCalls()).toEqual({ evalsha: 2, eval: 1 })
+    expect(decisions.map((d) => d.remaining)).toEqual([24, 23, 24, 23, 22])
   })
 
   it('caps a batch at maxBatchSize: 100 decisions, batches of 30 → 4 calls', async () => {

@@ -4,6 +4,7 @@ import { hostname } from 'node:os'
 import type { Policy, StepResult, Store } from '@spillway/core'
 import { cachedSharePolicy, monotonicClockUs, publishEvent, settleWithin, stepBucket } from '@spillway/core/store'
 import { peekBucket, refundBucket, resetBucket } from './bucket-admin-scripts.js'
+import { FlushSchedule } from './flush-schedule.js'
 import { KeyLease } from './hybrid-key-lease.js'
 import {
   type HybridStoreOptions,
@@ -59,13 +60,13 @@ export class HybridStore implements Store {
   readonly #settings: ResolvedHybridStoreOptions
   readonly #processId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`
   readonly #entries = new Map<string, KeyLease>()
-  /** Keys that need the next tick's call (waiters or a prefetch). */
+  /** Keys that need the next call (waiters or a prefetch). */
   readonly #due = new Set<string>()
   readonly #calls = new Set<Promise<void>>()
   readonly #timer: ReturnType<typeof setInterval>
   #fleetSize = 1
   #degraded = false
-  #scheduled = false
+  readonly #schedule = new FlushSchedule(() => this.#flush(false))
   #closed = false
 
   constructor(options: HybridStoreOptions) {
@@ -238,22 +239,10 @@ export class HybridStore implements Store {
     return { allowed: step.allowed, debtUs: step.debtUs, fallbackPolicy: share }
   }
 
-  /**
-   * Queues `key` for the next call, never on a timer: at the end of the tick when no call is in flight,
-   * else after the event loop's I/O callbacks of this turn, so keys of requests read from many sockets
-   * share a call (as `RedisStore` batches; docs/design.md, *When a RedisStore batch goes out*).
-   */
+  /** Queues `key` for the next call, sent as {@link FlushSchedule} says (never on a timer). */
   #markDue(key: string): void {
     this.#due.add(key)
-    if (this.#scheduled) return
-    this.#scheduled = true
-    if (this.#calls.size === 0) process.nextTick(this.#flushDue)
-    else setImmediate(this.#flushDue)
-  }
-
-  readonly #flushDue = (): void => {
-    this.#scheduled = false
-    this.#flush(false)
+    this.#schedule.request(this.#calls.size)
   }
 
   /** The periodic sync: expire, roll demand, forget idle keys, then one call with every return and the beat. */

@@ -1,6 +1,7 @@
 // Collects the decisions of one tick and sends them as batch script calls (per Cluster slot), keeping Redis busy.
 import type { Policy, StepResult } from '@spillway/core'
 import { admissionWindowUs } from '@spillway/core/store'
+import { FlushSchedule } from './flush-schedule.js'
 import { groupBySlot } from './key-slot.js'
 import { runScript } from './run-script.js'
 import type { ScriptArg, ScriptRunner } from './script-runner.js'
@@ -27,22 +28,19 @@ interface PendingStep {
 const MIN_SPLIT_CALL_SIZE = 16
 
 /**
- * Queues token bucket steps and flushes them, never on a timer: at the end of the tick
- * (`process.nextTick`) when none of this batcher's calls is in flight, so a lone decision waits for
- * nothing; while one is, after the event loop's I/O callbacks of this turn (`setImmediate`), so that
- * requests read from many sockets in one turn share a call instead of queueing one each behind the call
- * in flight (over HTTP that cut Redis CPU per request about threefold). Also as soon as `maxBatchSize`
- * are queued on a single node. A flush sends the steps in arrival order as calls of at most
- * `maxBatchSize` steps, of even sizes: on a single node, at least two calls (see {@link MIN_SPLIT_CALL_SIZE}) when none is in
- * flight; on a Cluster one group per hash slot (a script's keys must share a slot). Calls on one
- * connection run in the order sent, so splitting changes no decision. A group of one uses the
- * single-key script. A failed call rejects each of its steps with the error; nothing is ever resent.
+ * Queues token bucket steps and flushes them as {@link FlushSchedule} says (never on a timer), or as soon
+ * as `maxBatchSize` are queued on a single node. A flush sends the steps in arrival order as calls of at
+ * most `maxBatchSize` steps, of even sizes: on a single node, at least two calls (see
+ * {@link MIN_SPLIT_CALL_SIZE}) when none is in flight; on a Cluster one group per hash slot (a script's keys
+ * must share a slot). Calls on one connection run in the order sent, so splitting changes no decision. A
+ * group of one uses the single-key script. A failed call rejects each of its steps with the error; nothing
+ * is ever resent.
  */
 export class StepBatcher {
   readonly #runner: ScriptRunner
   readonly #maxBatchSize: number
   #pending: PendingStep[] = []
-  #scheduled = false
+  readonly #schedule = new FlushSchedule(() => this.#flush())
   /** This batcher's calls sent and not answered yet. */
   #inFlight = 0
 
@@ -56,17 +54,8 @@ export class StepBatcher {
     return new Promise((resolve, reject) => {
       this.#pending.push({ key, policyArgs: policyArgsOf(policy), cost: costArg(cost), resolve, reject })
       if (!this.#runner.isCluster && this.#pending.length >= this.#maxBatchSize) this.#flush()
-      else if (!this.#scheduled) {
-        this.#scheduled = true
-        if (this.#inFlight === 0) process.nextTick(this.#flushScheduled)
-        else setImmediate(this.#flushScheduled)
-      }
+      else this.#schedule.request(this.#inFlight)
     })
-  }
-
-  readonly #flushScheduled = (): void => {
-    this.#scheduled = false
-    this.#flush()
   }
 
   #flush(): void {

@@ -3,14 +3,9 @@ import { type HybridSyncEvent, SpillwayConfigError, subscribeSpillwayEvents } fr
 import { createPolicy } from '@spillway/core/store'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { fromSeparateCallbacks, whileRedisBusy } from '../../../test/harness/redis-busy.js'
 import { type RedisServer, randomKeyPrefix, startRedisServer } from '../../../test/harness/redis-server.js'
 import { HybridStore, RedisStore } from '../src/index.js'
-
-/** Keeps Redis busy for ARGV[1] µs of its own clock: every other connection's commands wait meanwhile. */
-const BUSY_SCRIPT = `local function now_us() local t = redis.call('TIME') return t[1] * 1000000 + t[2] end
-local until_us = now_us() + tonumber(ARGV[1])
-while now_us() < until_us do end
-return 1`
 
 describe('HybridStore options and lifecycle', () => {
   let server: RedisServer
@@ -77,34 +72,23 @@ describe('HybridStore options and lifecycle', () => {
   it('sends the keys of separate callbacks (as of requests on separate sockets) in one call while a call is in flight', async () => {
     const store = new HybridStore({ client, prefix: randomKeyPrefix('hybrid-join'), syncIntervalMs: 5_000 })
     const events: HybridSyncEvent[] = []
-    const blocker = new Redis(server.port, '127.0.0.1', { lazyConnect: true })
     try {
       const policy = createPolicy({ name: 'p', capacity: 5, refillRate: 1 })
       expect((await store.consume('p:{warm}', policy, 1)).allowed).toBe(true) // the start-up beat is answered
-      await blocker.connect()
       const stop = subscribeSpillwayEvents({ hybridSync: (event) => events.push(event) })
       try {
         // Redis busy for 50 ms on another connection: the first key's call stays in flight meanwhile.
-        const busy = blocker.eval(BUSY_SCRIPT, 0, '50000')
-        const first = store.consume('p:{a}', policy, 1)
-        // Three timer callbacks are three macrotasks, each with its own end of tick, like three sockets' reads.
-        const later = await new Promise<Promise<unknown>[]>((resolve) => {
-          const decisions: Promise<unknown>[] = []
-          for (const id of ['b', 'c', 'd']) {
-            setTimeout(() => {
-              decisions.push(store.consume(`p:{${id}}`, policy, 1))
-              if (decisions.length === 3) resolve(decisions)
-            }, 0)
-          }
+        await whileRedisBusy(server.port, 50, () => {
+          const first = store.consume('p:{a}', policy, 1)
+          const later = fromSeparateCallbacks(3, (i) => store.consume(`p:{${'bcd'[i]}}`, policy, 1))
+          return Promise.all([first, later])
         })
-        await Promise.all([first, ...later, busy])
       } finally {
         stop()
       }
       // One call for a, one for b, c and d together; at the end of each callback's tick it would be four.
       expect(events.filter(({ keys }) => keys > 0).map(({ keys }) => keys)).toEqual([1, 3])
     } finally {
-      blocker.disconnect()
       await store.close()
     }
   })
