@@ -1,6 +1,6 @@
 // One round of one HTTP case: a fresh server process, a warm-up, a peak run and a fixed-load run.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Redis } from 'ioredis'
@@ -9,7 +9,7 @@ import { processCpuUs } from '../cpu.js'
 import type { BenchOptions } from '../options.js'
 import { redisCpuSeconds } from '../redis.js'
 import { checkStatus, runLoad } from './load.js'
-import { type CpuProfile, limiterShare } from './profile-share.js'
+import { profileLoad } from './profiler-control.js'
 import { caseLabel, expectedStatus, type ServerConfig } from './server-config.js'
 
 export interface HttpRound {
@@ -93,13 +93,11 @@ async function profiledShare(
   const directory = mkdtempSync(join(tmpdir(), 'spillway-bench-profile-'))
   try {
     const file = join(directory, 'server.cpuprofile')
-    server.send('start')
-    await server.nextLine('started')
-    const result = await runLoad({ ...load, seconds: options.profileSeconds })
-    server.send(`stop ${file}`)
-    await server.nextLine('stopped')
+    const { result, share } = await profileLoad(server, file, () =>
+      runLoad({ ...load, seconds: options.profileSeconds }),
+    )
     checkStatus(result, expectedStatus(config), `${label} (profiled)`)
-    return limiterShare(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile).limiter * 100
+    return share.limiter * 100
   } finally {
     rmSync(directory, { recursive: true, force: true })
   }
