@@ -104,5 +104,39 @@ export function testConsumeAll(name: string, makeStore: MakeStore): void {
       })
       expect(await left(store, GLOBAL, '198.51.100.9')).toBe(2)
     })
+
+    it('decides requests made together as if one after another, each all-or-nothing (a store may batch them)', async () => {
+      const store = await open()
+      // Five requests of ip1 at once (global 5, login 2) among three of ip2 (global 5, login with cost 2).
+      const ip1 = () => all(store, [step(GLOBAL, 'ip1'), step(LOGIN, 'ip1')])
+      const ip2 = () => all(store, [step(LOGIN, 'ip2', 2), step(GLOBAL, 'ip2')])
+      const outcomes = await Promise.all([ip1(), ip2(), ip1(), ip1(), ip2(), ip1(), ip2(), ip1()])
+      expect(outcomes.map((outcome) => outcome.allowed)).toEqual([
+        [true, true],
+        [true, true],
+        [true, true],
+        [true, false],
+        [false, true],
+        [true, false],
+        [false, true],
+        [true, false],
+      ])
+      expect(outcomes.map((outcome) => outcome.remaining)).toEqual([
+        [4, 1],
+        [0, 4],
+        [3, 0],
+        [3, 0],
+        [0, 4],
+        [3, 0],
+        [0, 4],
+        [3, 0],
+      ])
+      const state = [
+        await left(store, GLOBAL, 'ip1'),
+        await left(store, LOGIN, 'ip1'),
+        await left(store, GLOBAL, 'ip2'),
+      ]
+      expect(state).toEqual([3, 0, 4])
+    })
   })
 }

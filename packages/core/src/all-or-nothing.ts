@@ -28,15 +28,15 @@ export function decideTogetherAt(
 ): { taken: boolean; steps: TogetherStep[] } {
   const trial = new Map<string, number>()
   const read = (key: string) => (trial.has(key) ? trial.get(key) : tatOf(key))
-  let taken = true
-  for (const step of steps) {
-    if (step.held) continue
+  // Whether each step's bucket had its tokens, after the earlier steps of this decision took theirs.
+  const fits = steps.map((step) => {
+    if (step.held) return true
     const next = stepBucket(step.policy, { tatUs: read(step.key), nowUs, cost: step.cost, withoutCredit: true })
-    if (!next.allowed) taken = false
-    else trial.set(step.key, next.tatUs)
-  }
-  if (taken) return { taken, steps: admitAll(steps, nowUs, tatOf) }
-  return { taken, steps: rejectAll(steps, nowUs, tatOf) }
+    if (next.allowed) trial.set(step.key, next.tatUs)
+    return next.allowed
+  })
+  if (fits.every(Boolean)) return { taken: true, steps: admitAll(steps, nowUs, tatOf) }
+  return { taken: false, steps: rejectAll(steps, fits, nowUs, tatOf) }
 }
 
 /** Every step taken, in order (a held step keeps what it holds: its state as it is). */
@@ -51,20 +51,27 @@ function admitAll(steps: readonly ConsumeStep[], nowUs: number, tatOf: (key: str
   })
 }
 
-/** Nothing taken: each non-held step says whether its bucket had the tokens; held ones are given back. */
-function rejectAll(steps: readonly ConsumeStep[], nowUs: number, tatOf: (key: string) => number | undefined) {
+/**
+ * Nothing taken: each non-held step says whether its bucket had the tokens (`fits`, so of two steps on one
+ * bucket that had room for one, the second did not); held ones are given back.
+ */
+function rejectAll(
+  steps: readonly ConsumeStep[],
+  fits: readonly boolean[],
+  nowUs: number,
+  tatOf: (key: string) => number | undefined,
+) {
   const after = new Map<string, number | undefined>()
   const read = (key: string) => (after.has(key) ? after.get(key) : tatOf(key))
-  return steps.map((step): TogetherStep => {
+  return steps.map((step, i): TogetherStep => {
     if (step.held) {
       const given = refundBucket(step.policy, { tatUs: read(step.key), nowUs, tokens: step.cost })
       after.set(step.key, given.tatUs)
       return { allowed: true, debtUs: given.debtUs, tatUs: given.tatUs }
     }
-    const probe = stepBucket(step.policy, { tatUs: read(step.key), nowUs, cost: step.cost, withoutCredit: true })
     // The state as it is (clamped after a backward clock jump, as a rejected step stores it).
     const state = stepBucket(step.policy, { tatUs: read(step.key), nowUs, cost: 0 })
     after.set(step.key, state.tatUs)
-    return { allowed: probe.allowed, debtUs: state.debtUs, tatUs: state.tatUs }
+    return { allowed: fits[i] === true, debtUs: state.debtUs, tatUs: state.tatUs }
   })
 }

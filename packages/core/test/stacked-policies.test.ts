@@ -63,6 +63,19 @@ describe('decideTogetherAt (the math)', () => {
       [true, 0],
     ])
   })
+
+  it('says which step found no tokens when two steps share a bucket with room for one (as the Redis script does)', () => {
+    const steps: ConsumeStep[] = [
+      { key: 'l', policy: login, cost: 1 },
+      { key: 'l', policy: login, cost: 1 },
+    ]
+    const { taken, steps: after } = decideTogetherAt(steps, 1_000_000, () => undefined)
+    expect(taken).toBe(false)
+    expect(after.map((s) => [s.allowed, s.debtUs])).toEqual([
+      [true, 0],
+      [false, 0],
+    ])
+  })
 })
 
 describe('MemoryStore.consumeAllSync', () => {

@@ -1,23 +1,24 @@
 // RedisStore.consumeAll: one all-or-nothing script call per hash slot; across slots, give back what was taken.
 import type { ConsumeStep, StepResult } from '@spillway/core'
 import { admissionWindowUs } from '@spillway/core/store'
+import type { GroupDecider } from './all-or-nothing-calls.js'
 import { refundBucket } from './bucket-admin-scripts.js'
 import { keySlot } from './key-slot.js'
 import { runScript } from './run-script.js'
 import type { ScriptArg, ScriptRunner } from './script-runner.js'
-import { parseStep, parseSteps } from './step-reply.js'
-import { tokenBucketAll } from './token-bucket-all-script.js'
+import { parseStep } from './step-reply.js'
 
-/** What the all-or-nothing decision needs of a store: its client and key prefix. */
+/** What the all-or-nothing decision needs of a store: its client, key prefix and how it sends groups. */
 export interface AllOrNothingTarget {
   readonly runner: ScriptRunner
   readonly prefix: string
+  readonly decideGroup: GroupDecider
 }
 
 /**
  * Decides `steps` all-or-nothing in Redis. On a single node, and on a Cluster when every key is in one
- * slot (the policies of one identity: the `{client key}` hash tag), it is one call of
- * {@link tokenBucketAllScript}: atomic. Keys in several slots (e.g. an app-wide policy per IP and one per
+ * slot (the policies of one identity: the `{client key}` hash tag), it is one group of
+ * {@link tokenBucketAllScript} (shared with concurrent requests' groups when the store batches): atomic. Keys in several slots (e.g. an app-wide policy per IP and one per
  * API key, on a Cluster) are decided per slot, each call atomic, concurrently; when a slot rejects, the
  * slots that took give their tokens back (`refundBucketScript`), so no policy keeps tokens for a rejected
  * request — but between the two calls other requests see them taken, and a give-back that fails (the node
@@ -63,8 +64,8 @@ export async function consumeAllInRedis(
   return results
 }
 
-/** One script call over steps that share a slot. */
-async function callAll(target: AllOrNothingTarget, steps: readonly ConsumeStep[]): Promise<StepResult[]> {
+/** One all-or-nothing group over steps that share a slot. */
+function callAll(target: AllOrNothingTarget, steps: readonly ConsumeStep[]): Promise<StepResult[]> {
   const keys: string[] = new Array(steps.length)
   const args: ScriptArg[] = new Array(5 * steps.length)
   steps.forEach((step, i) => {
@@ -75,7 +76,7 @@ async function callAll(target: AllOrNothingTarget, steps: readonly ConsumeStep[]
     args[5 * i + 3] = step.held ? 1 : 0
     args[5 * i + 4] = admissionWindowUs(step.policy)
   })
-  return parseSteps(await runScript(target.runner, tokenBucketAll, keys, args), steps.length)
+  return target.decideGroup({ keys, args })
 }
 
 /** Gives back a step a slot took (or held) after another slot rejected; its result becomes the state after. */

@@ -15,11 +15,15 @@ export interface RedisStoreOptions {
   /** Prepended to every key the store writes. Default `'spillway:'`; must not contain `{` or `}`. */
   prefix?: string
   /**
-   * Decide the decisions that arrive within one tick with one script call (per Cluster slot).
+   * Decide the decisions that arrive within one tick with one script call (per Cluster slot), and the
+   * all-or-nothing decisions of requests under several policies (`consumeAll`) with another.
    * Default `true`; `false` sends one `EVALSHA` per decision.
    */
   batch?: boolean
-  /** Most decisions in one script call. Default 128; a whole number from 1 to 1000. */
+  /**
+   * Most decisions in one script call (a request under several policies is never split: it may go alone
+   * in a larger call). Default 128; a whole number from 1 to 1000.
+   */
   maxBatchSize?: number
   /**
    * Learn N, the processes sharing this Redis and prefix, from a heartbeat (one small script call per

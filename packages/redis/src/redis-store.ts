@@ -1,10 +1,11 @@
 // RedisStore: every decision is an atomic step inside a Redis script, on Redis's clock; a tick's decisions share one call.
 import type { ConsumeStep, Policy, StepResult, Store } from '@spillway/core'
 import { admissionWindowUs } from '@spillway/core/store'
+import { groupDecider } from './all-or-nothing-calls.js'
 import { peekBucket, refundBucket, resetBucket } from './bucket-admin-scripts.js'
 import { warnAboutReplayRisks } from './client-safety.js'
 import { redisNodeOf } from './cluster-partition.js'
-import { consumeAllInRedis } from './consume-all.js'
+import { type AllOrNothingTarget, consumeAllInRedis } from './consume-all.js'
 import { type FleetHeartbeat, startFleetHeartbeat } from './fleet-heartbeat.js'
 import { type RedisStoreOptions, resolveRedisStoreOptions } from './redis-store-options.js'
 import { runScript } from './run-script.js'
@@ -21,7 +22,8 @@ import { tokenBucket } from './token-bucket-script.js'
  * arrive within one tick share one `EVALSHA` of {@link tokenBucketBatchScript} (one per Cluster slot,
  * at most `maxBatchSize` each; two when no call is in flight and there are at least 32, so Redis works
  * on one while this process handles the other's answers), sent at the end of the tick; a lone decision
- * uses {@link tokenBucketScript}. `batch: false` sends one call per decision.
+ * uses {@link tokenBucketScript}. `consumeAll` groups (requests under several policies) are batched alike
+ * in calls of {@link tokenBucketAllScript}. `batch: false` sends one call per decision.
  *
  * `maxWait`: a policy with `maxWaitUs` D is stepped with `τ + D` as the scripts' burst argument (core's
  * `admissionWindowUs`), so tokens are reserved on credit in the same atomic step, on Redis `TIME`.
@@ -65,6 +67,8 @@ export class RedisStore implements Store {
   readonly remote = true
   /** Decisions of one tick share a script call; `undefined` with `batch: false`. */
   readonly #batcher: StepBatcher | undefined
+  /** What `consumeAll` decides with: groups batched as decisions are (or one call each). */
+  readonly #allOrNothing: AllOrNothingTarget
   /** Whether to learn the fleet size N from heartbeats; started at the first decision, shared per client. */
   readonly #heartbeatWanted: boolean
   #heartbeat: FleetHeartbeat | undefined
@@ -77,6 +81,7 @@ export class RedisStore implements Store {
     this.prefix = resolved.prefix
     this.keySpace = keySpaceOf(this.client, this.prefix)
     this.#batcher = resolved.batch ? new StepBatcher(this.runner, resolved.maxBatchSize) : undefined
+    this.#allOrNothing = { runner: this.runner, prefix: this.prefix, decideGroup: groupDecider(this.runner, resolved) }
     this.#heartbeatWanted = resolved.heartbeat
     warnAboutReplayRisks(this.runner)
   }
@@ -145,9 +150,10 @@ export class RedisStore implements Store {
   }
 
   /**
-   * The policies of one request decided all-or-nothing: one `EVALSHA` of `tokenBucketAllScript` (not
-   * batched with other decisions), atomic when the keys share a Cluster slot (one identity); across
-   * slots, per slot with a give-back (see `consumeAllInRedis`). Never on credit: a policy with `maxWait`
+   * The policies of one request decided all-or-nothing: one group of `tokenBucketAllScript`, atomic
+   * when the keys share a Cluster slot (one identity); across slots, per slot with a give-back (see
+   * `consumeAllInRedis`). With `batch`, the groups of concurrent requests share calls as single
+   * decisions do (a request is never split); `batch: false` sends one call per group. Never on credit: a policy with `maxWait`
    * is admitted here only when its tokens are there now.
    *
    * @example
@@ -160,7 +166,7 @@ export class RedisStore implements Store {
    */
   consumeAll(steps: readonly ConsumeStep[]): Promise<StepResult[]> {
     if (this.#heartbeatWanted && this.#heartbeat === undefined) this.#heartbeat = joinFleet(this.client, this.prefix)
-    return consumeAllInRedis(this, steps)
+    return consumeAllInRedis(this.#allOrNothing, steps)
   }
 
   /**

@@ -1,15 +1,14 @@
-// Collects the decisions of one tick and sends them as batch script calls (per Cluster slot), keeping Redis busy.
+// Token bucket steps queued by RedisStore and sent as batch script calls (CallBatcher says when and how many).
 import type { Policy, StepResult } from '@spillway/core'
 import { admissionWindowUs } from '@spillway/core/store'
-import { FlushSchedule } from './flush-schedule.js'
-import { groupBySlot } from './key-slot.js'
+import { CallBatcher } from './call-batcher.js'
 import { runScript } from './run-script.js'
 import type { ScriptArg, ScriptRunner } from './script-runner.js'
 import { parseStep, parseSteps } from './step-reply.js'
 import { tokenBucketBatch } from './token-bucket-batch-script.js'
 import { tokenBucket } from './token-bucket-script.js'
 
-/** One decision waiting for the end of the tick. */
+/** One decision waiting for its call. */
 interface PendingStep {
   readonly key: string
   readonly policyArgs: PolicyArgs
@@ -19,84 +18,39 @@ interface PendingStep {
 }
 
 /**
- * A tick's batch of at least twice this many steps, sent while none of this batcher's calls is in flight,
- * goes out as two calls: Redis runs the second while this process handles the first one's answers (and
- * sends what they lead to), instead of each side waiting for the other. Once split, each answer brings
- * back about half the callers, so two calls stay in flight. Smaller batches go whole: their overlap is
- * short and a call costs both sides a write and a read (the threshold is a judgement, not a measurement).
- */
-const MIN_SPLIT_CALL_SIZE = 16
-
-/**
- * Queues token bucket steps and flushes them as {@link FlushSchedule} says (never on a timer), or as soon
- * as `maxBatchSize` are queued on a single node. A flush sends the steps in arrival order as calls of at
- * most `maxBatchSize` steps, of even sizes: on a single node, at least two calls (see
- * {@link MIN_SPLIT_CALL_SIZE}) when none is in flight; on a Cluster one group per hash slot (a script's keys
- * must share a slot). Calls on one connection run in the order sent, so splitting changes no decision. A
- * group of one uses the single-key script. A failed call rejects each of its steps with the error; nothing
- * is ever resent.
+ * Queues token bucket steps and sends them as {@link CallBatcher} says: calls of at most `maxBatchSize`
+ * steps of {@link tokenBucketBatchScript}, per Cluster slot. A call of one step uses the single-key script.
+ * A failed call rejects each of its steps with the error; nothing is ever resent.
  */
 export class StepBatcher {
-  readonly #runner: ScriptRunner
-  readonly #maxBatchSize: number
-  #pending: PendingStep[] = []
-  readonly #schedule = new FlushSchedule(() => this.#flush())
-  /** This batcher's calls sent and not answered yet. */
-  #inFlight = 0
+  readonly #calls: CallBatcher<PendingStep>
 
   constructor(runner: ScriptRunner, maxBatchSize: number) {
-    this.#runner = runner
-    this.#maxBatchSize = maxBatchSize
+    this.#calls = new CallBatcher(runner.isCluster, maxBatchSize, {
+      slotKeyOf: keyOf,
+      sizeOf: () => 1,
+      send: (steps) => send(runner, steps),
+    })
   }
 
   /** Queues one step of `policy` on `key` (a full Redis key); resolves with its own result. */
   step(key: string, policy: Policy, cost: number): Promise<StepResult> {
     return new Promise((resolve, reject) => {
-      this.#pending.push({ key, policyArgs: policyArgsOf(policy), cost: costArg(cost), resolve, reject })
-      if (!this.#runner.isCluster && this.#pending.length >= this.#maxBatchSize) this.#flush()
-      else this.#schedule.request(this.#inFlight)
+      this.#calls.add({ key, policyArgs: policyArgsOf(policy), cost: costArg(cost), resolve, reject })
     })
   }
+}
 
-  #flush(): void {
-    const pending = this.#pending
-    if (pending.length === 0) return
-    this.#pending = []
-    if (this.#runner.isCluster) {
-      for (const group of groupBySlot(pending, (step) => step.key)) this.#sendInCalls(group, 1)
-    } else {
-      this.#sendInCalls(pending, this.#inFlight === 0 && pending.length >= 2 * MIN_SPLIT_CALL_SIZE ? 2 : 1)
-    }
+/** One script call for `steps` (one slot); settles each step's promise. */
+async function send(runner: ScriptRunner, steps: readonly PendingStep[]): Promise<void> {
+  let results: StepResult[]
+  try {
+    results = steps.length === 1 ? [await sendOne(runner, steps[0] as PendingStep)] : await sendMany(runner, steps)
+  } catch (error) {
+    for (const step of steps) step.reject(error)
+    return
   }
-
-  /** Sends `steps` in order as at least `minCalls` calls of at most `maxBatchSize`, sizes as even as can be. */
-  #sendInCalls(steps: PendingStep[], minCalls: number): void {
-    const calls = Math.max(minCalls, Math.ceil(steps.length / this.#maxBatchSize))
-    if (calls === 1) {
-      void this.#send(steps)
-      return
-    }
-    const size = Math.ceil(steps.length / calls)
-    for (let start = 0; start < steps.length; start += size) void this.#send(steps.slice(start, start + size))
-  }
-
-  /** One script call for `steps` (one slot); settles each step's promise. */
-  async #send(steps: readonly PendingStep[]): Promise<void> {
-    this.#inFlight++
-    let results: StepResult[]
-    try {
-      results =
-        steps.length === 1
-          ? [await sendOne(this.#runner, steps[0] as PendingStep)]
-          : await sendMany(this.#runner, steps)
-    } catch (error) {
-      for (const step of steps) step.reject(error)
-      return
-    } finally {
-      this.#inFlight--
-    }
-    for (let i = 0; i < steps.length; i++) (steps[i] as PendingStep).resolve(results[i] as StepResult)
-  }
+  for (let i = 0; i < steps.length; i++) (steps[i] as PendingStep).resolve(results[i] as StepResult)
 }
 
 /** A policy's per-step script arguments, emission interval and burst (µs), as the decimal strings sent. */

@@ -1,0 +1,77 @@
+// Sends all-or-nothing groups (a request's policies in one slot) to the all-or-nothing script, batched or alone.
+import type { StepResult } from '@spillway/core'
+import { CallBatcher } from './call-batcher.js'
+import { runScript } from './run-script.js'
+import type { ScriptArg, ScriptRunner } from './script-runner.js'
+import { parseSteps } from './step-reply.js'
+import { tokenBucketAll } from './token-bucket-all-script.js'
+
+/** One request's steps in one slot: their Redis keys and 5 script arguments per step. */
+export interface AllOrNothingGroup {
+  readonly keys: readonly string[]
+  readonly args: readonly ScriptArg[]
+}
+
+/** Decides one group all-or-nothing; resolves each step's result, in order. */
+export type GroupDecider = (group: AllOrNothingGroup) => Promise<StepResult[]>
+
+interface PendingGroup extends AllOrNothingGroup {
+  readonly resolve: (results: StepResult[]) => void
+  readonly reject: (error: unknown) => void
+}
+
+/**
+ * How a store decides its all-or-nothing groups. Batched: the groups of concurrent requests share calls of
+ * {@link tokenBucketAllScript} as {@link CallBatcher} says (when and how many, per Cluster slot, at most
+ * `maxBatchSize` steps each); each group stays all-or-nothing and atomic, and a group sees the writes of
+ * the groups before it. Not batched: one call per group.
+ *
+ * @example
+ * ```ts
+ * const decide = groupDecider(runner, { batch: true, maxBatchSize: 100 })
+ * const [global, login] = await decide({ keys, args })
+ * ```
+ */
+export function groupDecider(
+  runner: ScriptRunner,
+  options: { readonly batch: boolean; readonly maxBatchSize: number },
+): GroupDecider {
+  if (!options.batch) return async (group) => (await callGroups(runner, [group]))[0] as StepResult[]
+  const calls = new CallBatcher<PendingGroup>(runner.isCluster, options.maxBatchSize, {
+    slotKeyOf: (group) => group.keys[0] as string,
+    sizeOf: (group) => group.keys.length,
+    send: (groups) => send(runner, groups),
+  })
+  return (group) => new Promise((resolve, reject) => calls.add({ ...group, resolve, reject }))
+}
+
+/** One call for `groups` (one slot); settles each group's promise. */
+async function send(runner: ScriptRunner, groups: readonly PendingGroup[]): Promise<void> {
+  let results: StepResult[][]
+  try {
+    results = await callGroups(runner, groups)
+  } catch (error) {
+    for (const group of groups) group.reject(error)
+    return
+  }
+  for (let g = 0; g < groups.length; g++) (groups[g] as PendingGroup).resolve(results[g] as StepResult[])
+}
+
+/** One `EVALSHA` of the all-or-nothing script deciding `groups` in order; each group's results. */
+async function callGroups(runner: ScriptRunner, groups: readonly AllOrNothingGroup[]): Promise<StepResult[][]> {
+  const keys: string[] = []
+  const args: ScriptArg[] = []
+  for (const group of groups) {
+    keys.push(...group.keys)
+    args.push(group.keys.length, ...group.args)
+  }
+  const steps = parseSteps(await runScript(runner, tokenBucketAll, keys, args), keys.length)
+  const results: StepResult[][] = new Array(groups.length)
+  let first = 0
+  for (let g = 0; g < groups.length; g++) {
+    const count = (groups[g] as AllOrNothingGroup).keys.length
+    results[g] = steps.slice(first, first + count)
+    first += count
+  }
+  return results
+}

@@ -1,0 +1,138 @@
+// Property test: the all-or-nothing script on a real redis-server decides each group of a call as core's decideTogetherAt, in order.
+import type { ConsumeStep, Policy } from '@spillway/core'
+import { admissionWindowUs } from '@spillway/core/store'
+import fc from 'fast-check'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { type RedisServer, randomKeyPrefix, startRedisServer } from '../../../test/harness/redis-server.js'
+import { decideTogetherAt } from '../../core/src/all-or-nothing.js'
+import { tokenBucketAllScript, tokenBucketAllScriptSha1 } from '../src/index.js'
+import { policyOf, withMaxWait } from './script-policies.js'
+
+let server: RedisServer
+let client: Redis
+
+beforeAll(async () => {
+  server = await startRedisServer()
+  client = new Redis(server.port, '127.0.0.1', { enableOfflineQueue: false, lazyConnect: true })
+  await client.connect()
+  await client.script('LOAD', tokenBucketAllScript)
+})
+
+afterAll(async () => {
+  client?.disconnect()
+  await server?.stop()
+})
+
+/** A bucket: its policy and the stored tat as an offset from Redis TIME in [−2τ, 3τ], or no key. */
+const buckets = fc
+  .record({ capacity: fc.integer({ min: 1, max: 6 }), intervalUs: fc.integer({ min: 1, max: 2_000_000 }) })
+  .map(({ capacity, intervalUs }) => policyOf(capacity, intervalUs))
+  .chain(withMaxWait)
+  .chain((policy) =>
+    fc.record({
+      policy: fc.constant(policy),
+      offsetUs: fc.option(fc.integer({ min: -2 * admissionWindowUs(policy), max: 3 * admissionWindowUs(policy) }), {
+        nil: undefined,
+      }),
+    }),
+  )
+
+type Bucket = { policy: Policy; offsetUs: number | undefined }
+type GroupStep = { index: number; cost: number; held: boolean }
+
+/** 1–3 buckets and 1–5 groups (requests) of 1–4 steps on them, costs 1..B+1, some held. */
+const calls = fc.array(buckets, { minLength: 1, maxLength: 3 }).chain((bucketList) =>
+  fc.record({
+    buckets: fc.constant(bucketList),
+    groups: fc.array(
+      fc.array(
+        fc.integer({ min: 0, max: bucketList.length - 1 }).chain((index) =>
+          fc.record({
+            index: fc.constant(index),
+            cost: fc.integer({ min: 1, max: (bucketList[index]?.policy.capacity ?? 1) + 1 }),
+            held: fc.boolean(),
+          }),
+        ),
+        { minLength: 1, maxLength: 4 },
+      ),
+      { minLength: 1, maxLength: 5 },
+    ),
+  }),
+)
+
+const toUs = (time: unknown) => {
+  const [seconds, micros] = time as [string, string]
+  return Number(seconds) * 1e6 + Number(micros)
+}
+
+/** A stored time as a state: at or before now the bucket is full, as if absent. */
+const stateOf = (tatUs: number | undefined, nowUs: number) => (tatUs === undefined || tatUs <= nowUs ? 'full' : tatUs)
+
+/** The replies and final stored times that decideTogetherAt, group after group at `nowUs`, gives. */
+function simulate(bucketList: readonly Bucket[], seeds: (number | undefined)[], groups: GroupStep[][], nowUs: number) {
+  const stored = [...seeds]
+  const replies: number[] = []
+  for (const group of groups) {
+    const steps: ConsumeStep[] = group.map(({ index, cost, held }) => ({
+      key: String(index),
+      policy: (bucketList[index] as Bucket).policy,
+      cost,
+      held,
+    }))
+    const decided = decideTogetherAt(steps, nowUs, (key) => stored[Number(key)])
+    decided.steps.forEach((step, i) => {
+      stored[(group[i] as GroupStep).index] = step.tatUs
+      replies.push(step.allowed ? 1 : 0, step.debtUs)
+    })
+  }
+  return { replies, stored }
+}
+
+it('decides the groups of one call as decideTogetherAt decides them one after another at one now (150 random calls)', async () => {
+  const prefix = randomKeyPrefix('all-eq')
+  let call = 0
+  await fc.assert(
+    fc.asyncProperty(calls, async ({ buckets: bucketList, groups }) => {
+      const keys = bucketList.map((_, i) => `${prefix}${call}:${i}`)
+      call++
+      const t0 = toUs(await client.time())
+      const seeds = bucketList.map(({ offsetUs }) => (offsetUs === undefined ? undefined : t0 + offsetUs))
+      const multi = client.multi()
+      for (const [i, seed] of seeds.entries()) {
+        if (seed === undefined) multi.del(keys[i] as string)
+        else multi.set(keys[i] as string, String(seed))
+      }
+      const args = groups.flatMap((group) => [
+        group.length,
+        ...group.flatMap(({ index, cost, held }) => {
+          const policy = (bucketList[index] as Bucket).policy
+          return [policy.emissionIntervalUs, policy.burstUs, cost, held ? 1 : 0, admissionWindowUs(policy)]
+        }),
+      ])
+      const callKeys = groups.flatMap((group) => group.map(({ index }) => keys[index] as string))
+      multi.evalsha(tokenBucketAllScriptSha1, callKeys.length, ...callKeys, ...args)
+      for (const key of keys) multi.get(key)
+      multi.time()
+      const results = (await multi.exec()) ?? []
+      expect(results.every(([error]) => error === null)).toBe(true)
+      const values = results.map(([, value]) => value)
+      const reply = values[seeds.length] as number[]
+      const after = values.slice(-keys.length - 1, -1) as Array<string | null>
+      const t1 = toUs(values.at(-1))
+      // Some now in [t0, t1] (the script read TIME once, in between) explains every reply and every state.
+      let explained = false
+      for (let nowUs = t0; nowUs <= t1 && !explained; nowUs++) {
+        const sim = simulate(bucketList, seeds, groups, nowUs)
+        explained =
+          sim.replies.every((n, i) => n === reply[i]) &&
+          sim.stored.every((tat, i) => {
+            const value = after[i]
+            return stateOf(tat, nowUs) === stateOf(value === null ? undefined : Number(value), nowUs)
+          })
+      }
+      expect(explained).toBe(true)
+    }),
+    { numRuns: 150 },
+  )
+})
