@@ -1,6 +1,6 @@
 // Everything Spillway-specific the bench sets up, in one file: an API rename touches only this one.
 import { createLimiter, type Limiter, MemoryStore, type Store } from '@spillway/core'
-import { createPolicy } from '@spillway/core/store'
+import { createPolicy, storeKey } from '@spillway/core/store'
 import { rateLimit as expressRateLimit } from '@spillway/express'
 import { rateLimit as fastifyRateLimit } from '@spillway/fastify'
 import { rateLimit as koaRateLimit } from '@spillway/koa'
@@ -51,6 +51,19 @@ export function spillwayStore(client?: Redis, { batch = true } = {}): Store {
  */
 export function adapterOptions(verdict: Verdict, store: Store) {
   return { ...POLICIES[verdict], store, onStoreError: 'deny' as const }
+}
+
+/**
+ * Two policies of one client decided all-or-nothing on the bench's Redis (`RedisStore.consumeAll`, as a
+ * request under an app-wide and a route policy is): resolves whether the request was admitted.
+ */
+export function stackedDecide(client: Redis, { batch = true } = {}): (key: string) => Promise<boolean> {
+  const store = new RedisStore({ client, prefix: 'bench:', batch })
+  const policies = ['app', 'route'].map((name) => createPolicy({ name, ...POLICIES.admit }))
+  return async (key) => {
+    const steps = policies.map((policy) => ({ key: storeKey(policy.name, key), policy, cost: 1 }))
+    return (await store.consumeAll(steps)).every((step) => step.allowed)
+  }
 }
 
 /** A library-level limiter that admits every decision. */

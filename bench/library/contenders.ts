@@ -1,7 +1,7 @@
 // Library-level contenders: Spillway (async, sync; Redis batched or not) and rate-limiter-flexible, in memory and on Redis.
 import type { Redis } from 'ioredis'
-import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible'
-import { admittingLimiter, spillwayStore } from '../spillway.js'
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterUnion } from 'rate-limiter-flexible'
+import { admittingLimiter, spillwayStore, stackedDecide } from '../spillway.js'
 
 export type LibraryCaseId =
   | 'library-memory-spillway'
@@ -10,6 +10,9 @@ export type LibraryCaseId =
   | 'library-redis-spillway'
   | 'library-redis-spillway-unbatched'
   | 'library-redis-rlf'
+  | 'library-redis-spillway-stacked'
+  | 'library-redis-spillway-stacked-unbatched'
+  | 'library-redis-rlf-union'
 
 /** What the report needs to know of a case besides its figures. */
 export interface LibraryCaseSpec {
@@ -43,6 +46,24 @@ export const LIBRARY_CASES: readonly (LibraryCaseSpec & { id: LibraryCaseId })[]
     contender: 'spillway',
   },
   { id: 'library-redis-rlf', label: 'rate-limiter-flexible RateLimiterRedis', redis: true, contender: 'peer' },
+  {
+    id: 'library-redis-spillway-stacked',
+    label: 'Spillway RedisStore, two policies all-or-nothing, batched (default)',
+    redis: true,
+    contender: 'spillway',
+  },
+  {
+    id: 'library-redis-spillway-stacked-unbatched',
+    label: 'Spillway RedisStore, two policies all-or-nothing, batch: false',
+    redis: true,
+    contender: 'spillway',
+  },
+  {
+    id: 'library-redis-rlf-union',
+    label: 'rate-limiter-flexible RateLimiterUnion of two RateLimiterRedis',
+    redis: true,
+    contender: 'peer',
+  },
 ]
 
 /** Takes one token for `key`; rejects if the decision was not an admission (the bench admits everything). */
@@ -62,6 +83,11 @@ const REJECTED = 'Spillway rejected in an all-admitted run'
 /** Builds the contender of a case; `client` is the bench's Redis for the Redis cases. */
 export function contender(id: LibraryCaseId, client?: Redis): Contender {
   if (id === 'library-memory-rlf' || id === 'library-redis-rlf') return { sync: false, decide: rlfDecide(id, client) }
+  if (id === 'library-redis-rlf-union') return { sync: false, decide: rlfUnionDecide(client) }
+  if (id === 'library-redis-spillway-stacked' || id === 'library-redis-spillway-stacked-unbatched') {
+    const decide = stackedDecide(client as Redis, { batch: id === 'library-redis-spillway-stacked' })
+    return { sync: false, decide: async (key) => assertAdmitted(await decide(key)) }
+  }
   const store = id === 'library-memory-spillway' || id === 'library-memory-spillway-sync' ? undefined : client
   const limiter = admittingLimiter(spillwayStore(store, { batch: id !== 'library-redis-spillway-unbatched' }))
   if (id === 'library-memory-spillway-sync') {
@@ -88,4 +114,19 @@ function rlfDecide(id: 'library-memory-rlf' | 'library-redis-rlf', client?: Redi
   return async (key) => {
     await limiter.consume(key) // rejects with a RateLimiterRes when out of points
   }
+}
+
+/** Two rate-limiter-flexible limiters on one key, as its docs combine limits (not all-or-nothing). */
+function rlfUnionDecide(client?: Redis): Decide {
+  const limiters = ['rlf-a', 'rlf-b'].map(
+    (keyPrefix) => new RateLimiterRedis({ storeClient: client, points: POINTS, duration: HOUR_S, keyPrefix }),
+  )
+  const union = new RateLimiterUnion(...limiters)
+  return async (key) => {
+    await union.consume(key) // rejects when any limiter is out of points
+  }
+}
+
+function assertAdmitted(allowed: boolean): void {
+  if (!allowed) throw new Error(REJECTED)
 }
