@@ -1,15 +1,16 @@
 // Sends all-or-nothing groups (a request's policies in one slot) to the all-or-nothing script, batched or alone.
-import type { StepResult } from '@spillway/core'
+import type { ConsumeStep, Policy, StepResult } from '@spillway/core'
+import { admissionWindowUs } from '@spillway/core/store'
 import { CallBatcher } from './call-batcher.js'
 import { runScript } from './run-script.js'
 import type { ScriptArg, ScriptRunner } from './script-runner.js'
 import { parseSteps } from './step-reply.js'
 import { tokenBucketAll } from './token-bucket-all-script.js'
 
-/** One request's steps in one slot: their Redis keys and 5 script arguments per step. */
+/** One request's steps in one slot, and their Redis keys. */
 export interface AllOrNothingGroup {
+  readonly steps: readonly ConsumeStep[]
   readonly keys: readonly string[]
-  readonly args: readonly ScriptArg[]
 }
 
 /** Decides one group all-or-nothing; resolves each step's result, in order. */
@@ -29,7 +30,7 @@ interface PendingGroup extends AllOrNothingGroup {
  * @example
  * ```ts
  * const decide = groupDecider(runner, { batch: true, maxBatchSize: 100 })
- * const [global, login] = await decide({ keys, args })
+ * const [global, login] = await decide({ steps, keys: steps.map((step) => prefix + step.key) })
  * ```
  */
 export function groupDecider(
@@ -59,13 +60,8 @@ async function send(runner: ScriptRunner, groups: readonly PendingGroup[]): Prom
 
 /** One `EVALSHA` of the all-or-nothing script deciding `groups` in order; each group's results. */
 async function callGroups(runner: ScriptRunner, groups: readonly AllOrNothingGroup[]): Promise<StepResult[][]> {
-  const keys: string[] = []
-  const args: ScriptArg[] = []
-  for (const group of groups) {
-    keys.push(...group.keys)
-    args.push(group.keys.length, ...group.args)
-  }
-  const steps = parseSteps(await runScript(runner, tokenBucketAll, keys, args), keys.length)
+  const keys = groups.flatMap((group) => group.keys)
+  const steps = parseSteps(await runScript(runner, tokenBucketAll, keys, scriptArgs(groups)), keys.length)
   const results: StepResult[][] = new Array(groups.length)
   let first = 0
   for (let g = 0; g < groups.length; g++) {
@@ -74,4 +70,25 @@ async function callGroups(runner: ScriptRunner, groups: readonly AllOrNothingGro
     first += count
   }
   return results
+}
+
+/**
+ * The script's arguments: the call's policies (their number, then interval, burst and window of each), then
+ * per group its number of steps and per step its policy's number (negative when held) and cost.
+ */
+function scriptArgs(groups: readonly AllOrNothingGroup[]): ScriptArg[] {
+  const policies = new Map<Policy, number>()
+  const groupArgs: ScriptArg[] = []
+  for (const group of groups) {
+    groupArgs.push(group.steps.length)
+    for (const step of group.steps) {
+      const number = policies.get(step.policy) ?? policies.size + 1
+      policies.set(step.policy, number)
+      groupArgs.push(step.held ? -number : number, step.cost)
+    }
+  }
+  const args: ScriptArg[] = [policies.size]
+  for (const policy of policies.keys()) args.push(policy.emissionIntervalUs, policy.burstUs, admissionWindowUs(policy))
+  args.push(...groupArgs)
+  return args
 }

@@ -5,7 +5,7 @@ import type { GroupDecider } from './all-or-nothing-calls.js'
 import { refundBucket } from './bucket-admin-scripts.js'
 import { keySlot } from './key-slot.js'
 import { runScript } from './run-script.js'
-import type { ScriptArg, ScriptRunner } from './script-runner.js'
+import type { ScriptRunner } from './script-runner.js'
 import { parseStep } from './step-reply.js'
 
 /** What the all-or-nothing decision needs of a store: its client, key prefix and how it sends groups. */
@@ -66,17 +66,7 @@ export async function consumeAllInRedis(
 
 /** One all-or-nothing group over steps that share a slot. */
 function callAll(target: AllOrNothingTarget, steps: readonly ConsumeStep[]): Promise<StepResult[]> {
-  const keys: string[] = new Array(steps.length)
-  const args: ScriptArg[] = new Array(5 * steps.length)
-  steps.forEach((step, i) => {
-    keys[i] = target.prefix + step.key
-    args[5 * i] = step.policy.emissionIntervalUs
-    args[5 * i + 1] = step.policy.burstUs
-    args[5 * i + 2] = step.cost
-    args[5 * i + 3] = step.held ? 1 : 0
-    args[5 * i + 4] = admissionWindowUs(step.policy)
-  })
-  return target.decideGroup({ keys, args })
+  return target.decideGroup({ steps, keys: steps.map((step) => target.prefix + step.key) })
 }
 
 /** Gives back a step a slot took (or held) after another slot rejected; its result becomes the state after. */

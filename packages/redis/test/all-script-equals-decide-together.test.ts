@@ -103,13 +103,14 @@ it('decides the groups of one call as decideTogetherAt decides them one after an
         if (seed === undefined) multi.del(keys[i] as string)
         else multi.set(keys[i] as string, String(seed))
       }
-      const args = groups.flatMap((group) => [
-        group.length,
-        ...group.flatMap(({ index, cost, held }) => {
-          const policy = (bucketList[index] as Bucket).policy
-          return [policy.emissionIntervalUs, policy.burstUs, cost, held ? 1 : 0, admissionWindowUs(policy)]
-        }),
-      ])
+      // The call's policies (one per bucket), then per group n and per step ±policy number (− held), cost.
+      const args: number[] = [bucketList.length]
+      for (const { policy } of bucketList)
+        args.push(policy.emissionIntervalUs, policy.burstUs, admissionWindowUs(policy))
+      for (const group of groups) {
+        args.push(group.length)
+        for (const { index, cost, held } of group) args.push(held ? -(index + 1) : index + 1, cost)
+      }
       const callKeys = groups.flatMap((group) => group.map(({ index }) => keys[index] as string))
       multi.evalsha(tokenBucketAllScriptSha1, callKeys.length, ...callKeys, ...args)
       for (const key of keys) multi.get(key)
