@@ -2,41 +2,16 @@
 import type { ConsumeStep, Policy } from '@spillway/core'
 import { admissionWindowUs } from '@spillway/core/store'
 import fc from 'fast-check'
-import { Redis } from 'ioredis'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { type RedisServer, randomKeyPrefix, startRedisServer } from '../../../test/harness/redis-server.js'
+import { expect, it } from 'vitest'
+import { randomKeyPrefix } from '../../../test/harness/redis-server.js'
 import { decideTogetherAt } from '../../core/src/all-or-nothing.js'
 import { tokenBucketAllScript, tokenBucketAllScriptSha1 } from '../src/index.js'
-import { policyOf, withMaxWait } from './script-policies.js'
+import { storedBuckets } from './script-policies.js'
+import { redisTimeUs, useScriptServer } from './script-server.js'
 
-let server: RedisServer
-let client: Redis
+const redis = useScriptServer(tokenBucketAllScript)
 
-beforeAll(async () => {
-  server = await startRedisServer()
-  client = new Redis(server.port, '127.0.0.1', { enableOfflineQueue: false, lazyConnect: true })
-  await client.connect()
-  await client.script('LOAD', tokenBucketAllScript)
-})
-
-afterAll(async () => {
-  client?.disconnect()
-  await server?.stop()
-})
-
-/** A bucket: its policy and the stored tat as an offset from Redis TIME in [−2τ, 3τ], or no key. */
-const buckets = fc
-  .record({ capacity: fc.integer({ min: 1, max: 6 }), intervalUs: fc.integer({ min: 1, max: 2_000_000 }) })
-  .map(({ capacity, intervalUs }) => policyOf(capacity, intervalUs))
-  .chain(withMaxWait)
-  .chain((policy) =>
-    fc.record({
-      policy: fc.constant(policy),
-      offsetUs: fc.option(fc.integer({ min: -2 * admissionWindowUs(policy), max: 3 * admissionWindowUs(policy) }), {
-        nil: undefined,
-      }),
-    }),
-  )
+const buckets = storedBuckets(6)
 
 type Bucket = { policy: Policy; offsetUs: number | undefined }
 type GroupStep = { index: number; cost: number; held: boolean }
@@ -60,11 +35,6 @@ const calls = fc.array(buckets, { minLength: 1, maxLength: 3 }).chain((bucketLis
     ),
   }),
 )
-
-const toUs = (time: unknown) => {
-  const [seconds, micros] = time as [string, string]
-  return Number(seconds) * 1e6 + Number(micros)
-}
 
 /** A stored time as a state: at or before now the bucket is full, as if absent. */
 const stateOf = (tatUs: number | undefined, nowUs: number) => (tatUs === undefined || tatUs <= nowUs ? 'full' : tatUs)
@@ -96,9 +66,9 @@ it('decides the groups of one call as decideTogetherAt decides them one after an
     fc.asyncProperty(calls, async ({ buckets: bucketList, groups }) => {
       const keys = bucketList.map((_, i) => `${prefix}${call}:${i}`)
       call++
-      const t0 = toUs(await client.time())
+      const t0 = redisTimeUs(await redis.client.time())
       const seeds = bucketList.map(({ offsetUs }) => (offsetUs === undefined ? undefined : t0 + offsetUs))
-      const multi = client.multi()
+      const multi = redis.client.multi()
       for (const [i, seed] of seeds.entries()) {
         if (seed === undefined) multi.del(keys[i] as string)
         else multi.set(keys[i] as string, String(seed))
@@ -120,7 +90,7 @@ it('decides the groups of one call as decideTogetherAt decides them one after an
       const values = results.map(([, value]) => value)
       const reply = values[seeds.length] as number[]
       const after = values.slice(-keys.length - 1, -1) as Array<string | null>
-      const t1 = toUs(values.at(-1))
+      const t1 = redisTimeUs(values.at(-1))
       // Some now in [t0, t1] (the script read TIME once, in between) explains every reply and every state.
       let explained = false
       for (let nowUs = t0; nowUs <= t1 && !explained; nowUs++) {

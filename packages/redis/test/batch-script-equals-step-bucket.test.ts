@@ -2,40 +2,15 @@
 import type { Policy } from '@spillway/core'
 import { admissionWindowUs, stepBucket } from '@spillway/core/store'
 import fc from 'fast-check'
-import { Redis } from 'ioredis'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { type RedisServer, randomKeyPrefix, startRedisServer } from '../../../test/harness/redis-server.js'
+import { expect, it } from 'vitest'
+import { randomKeyPrefix } from '../../../test/harness/redis-server.js'
 import { tokenBucketBatchScript, tokenBucketBatchScriptSha1 } from '../src/index.js'
-import { policyOf, withMaxWait } from './script-policies.js'
+import { storedBuckets } from './script-policies.js'
+import { redisTimeUs, useScriptServer } from './script-server.js'
 
-let server: RedisServer
-let client: Redis
+const redis = useScriptServer(tokenBucketBatchScript)
 
-beforeAll(async () => {
-  server = await startRedisServer()
-  client = new Redis(server.port, '127.0.0.1', { enableOfflineQueue: false, lazyConnect: true })
-  await client.connect()
-  await client.script('LOAD', tokenBucketBatchScript)
-})
-
-afterAll(async () => {
-  client?.disconnect()
-  await server?.stop()
-})
-
-/** A bucket: its policy and the stored tat as an offset from Redis TIME in [−2τ, 3τ], or no key. */
-const buckets = fc
-  .record({ capacity: fc.integer({ min: 1, max: 20 }), intervalUs: fc.integer({ min: 1, max: 2_000_000 }) })
-  .map(({ capacity, intervalUs }) => policyOf(capacity, intervalUs))
-  .chain(withMaxWait)
-  .chain((policy) =>
-    fc.record({
-      policy: fc.constant(policy),
-      offsetUs: fc.option(fc.integer({ min: -2 * admissionWindowUs(policy), max: 3 * admissionWindowUs(policy) }), {
-        nil: undefined,
-      }),
-    }),
-  )
+const buckets = storedBuckets(20)
 
 /** 1–4 buckets and 1–16 steps on them (so most batches hit one key several times), costs 1..B+1. */
 const batches = fc.array(buckets, { minLength: 1, maxLength: 4 }).chain((bucketList) =>
@@ -59,11 +34,6 @@ const batches = fc.array(buckets, { minLength: 1, maxLength: 4 }).chain((bucketL
 type Bucket = { policy: Policy; offsetUs: number | undefined }
 type Step = { index: number; cost: number }
 
-const toUs = (time: unknown) => {
-  const [seconds, micros] = time as [string, string]
-  return Number(seconds) * 1e6 + Number(micros)
-}
-
 /** The replies and final stored values that sequential stepBucket calls at `nowUs` would give. */
 function simulate(buckets: readonly Bucket[], seeds: (number | undefined)[], steps: readonly Step[], nowUs: number) {
   const stored = [...seeds]
@@ -85,9 +55,9 @@ it('decides a batch as stepBucket decides its steps one after another at one now
     fc.asyncProperty(batches, async ({ buckets, steps }) => {
       const keys = buckets.map((_, i) => `${prefix}${batch}:${i}`)
       batch++
-      const t0 = toUs(await client.time())
+      const t0 = redisTimeUs(await redis.client.time())
       const seeds = buckets.map(({ offsetUs }) => (offsetUs === undefined ? undefined : t0 + offsetUs))
-      const multi = client.multi()
+      const multi = redis.client.multi()
       for (const [i, seed] of seeds.entries()) multi.set(keys[i] as string, String(seed ?? 0))
       for (const [i, seed] of seeds.entries()) if (seed === undefined) multi.del(keys[i] as string)
       // Runs of consecutive steps of one bucket's policy: interval, burst, n, then the n costs.
@@ -117,7 +87,7 @@ it('decides a batch as stepBucket decides its steps one after another at one now
       const values = results.map(([, value]) => value)
       const reply = values[seeds.length + seeds.filter((s) => s === undefined).length] as number[]
       const after = values.slice(-keys.length - 1, -1) as Array<string | null>
-      const t1 = toUs(values.at(-1))
+      const t1 = redisTimeUs(values.at(-1))
       expect(reply.every((n) => Number.isSafeInteger(n) && n >= 0)).toBe(true)
       for (const value of after) if (value !== null) expect(value).toMatch(/^\d+$/)
       const storedAfter = after.map((value) => (value === null ? undefined : Number(value)))

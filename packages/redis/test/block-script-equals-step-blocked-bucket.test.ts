@@ -2,25 +2,12 @@
 import type { Policy } from '@spillway/core'
 import { type BlockPolicy, type BlockRecord, stepBlockedBucket } from '@spillway/core/store'
 import fc from 'fast-check'
-import { Redis } from 'ioredis'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { type RedisServer, randomKeyPrefix, startRedisServer } from '../../../test/harness/redis-server.js'
+import { expect, it } from 'vitest'
+import { randomKeyPrefix } from '../../../test/harness/redis-server.js'
 import { tokenBucketBlockScript, tokenBucketBlockScriptSha1 } from '../src/index.js'
+import { redisTimeUs, useScriptServer } from './script-server.js'
 
-let server: RedisServer
-let client: Redis
-
-beforeAll(async () => {
-  server = await startRedisServer()
-  client = new Redis(server.port, '127.0.0.1', { enableOfflineQueue: false, lazyConnect: true })
-  await client.connect()
-  await client.script('LOAD', tokenBucketBlockScript)
-})
-
-afterAll(async () => {
-  client?.disconnect()
-  await server?.stop()
-})
+const redis = useScriptServer(tokenBucketBlockScript)
 
 const policies = fc
   .record({
@@ -60,11 +47,6 @@ const cases = policies.chain(({ policy, block }) =>
   }),
 )
 
-const toUs = (time: unknown) => {
-  const [seconds, micros] = time as [string, string]
-  return Number(seconds) * 1e6 + Number(micros)
-}
-
 it('decides as stepBlockedBucket: same admission, debt, block and stored state (200 random cases)', async () => {
   const prefix = randomKeyPrefix('blockeq')
   const key = `${prefix}{k}`
@@ -72,11 +54,11 @@ it('decides as stepBlockedBucket: same admission, debt, block and stored state (
   let recovered = 0
   await fc.assert(
     fc.asyncProperty(cases, async ({ policy, block, cost, tatOffsetUs, record }) => {
-      const t0 = toUs(await client.time())
+      const t0 = redisTimeUs(await redis.client.time())
       const seededTat = tatOffsetUs === undefined ? undefined : t0 + tatOffsetUs
       const seededBlock: BlockRecord | undefined =
         record === undefined ? undefined : { untilUs: Math.max(0, t0 + record.untilOffsetUs), level: record.level }
-      const multi = client.multi()
+      const multi = redis.client.multi()
       if (seededTat === undefined) multi.del(key)
       else multi.set(key, String(seededTat))
       if (seededBlock === undefined) multi.del(blockKey)
@@ -95,7 +77,7 @@ it('decides as stepBlockedBucket: same admission, debt, block and stored state (
         string | null,
         unknown,
       ]
-      const t1 = toUs(t1raw)
+      const t1 = redisTimeUs(t1raw)
       const [allowed, debtUs, blockedUs] = reply
       const candidates = new Set<number>([t0, t1])
       if (tatAfter !== null) candidates.add(Number(tatAfter) - debtUs)

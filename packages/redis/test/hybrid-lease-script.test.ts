@@ -1,8 +1,8 @@
 // The hybrid lease script against a real redis-server: SHA1, leases as admissions, returns capped at B, heartbeat.
-import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RedisServer, randomKeyPrefix, startRedisServer } from '../../../test/harness/redis-server.js'
+import { describe, expect, it } from 'vitest'
+import { randomKeyPrefix } from '../../../test/harness/redis-server.js'
 import { hybridLeaseScript, hybridLeaseScriptSha1, tokenBucketScript, tokenBucketScriptSha1 } from '../src/index.js'
+import { useScriptServer } from './script-server.js'
 
 const T = 1_000_000 // 1 s per token
 const BURST = 10 * T // B = 10
@@ -18,23 +18,11 @@ function expectDebt(debtUs: number | undefined, fullUs: number, sinceMs: number)
 }
 
 describe('hybrid lease script', () => {
-  let server: RedisServer
-  let client: Redis
-
-  beforeAll(async () => {
-    server = await startRedisServer()
-    client = new Redis(server.port, '127.0.0.1', { enableOfflineQueue: false, lazyConnect: true })
-    await client.connect()
-  })
-
-  afterAll(async () => {
-    client?.disconnect()
-    await server?.stop()
-  })
+  const redis = useScriptServer()
 
   /** One call without a beat: entries of [key, returned, want, need]. */
   const lease = (fleetKey: string, ...entries: [string, number, number, number][]) =>
-    client.evalsha(
+    redis.client.evalsha(
       hybridLeaseScriptSha1,
       1 + entries.length,
       fleetKey,
@@ -45,7 +33,7 @@ describe('hybrid lease script', () => {
     ) as Promise<number[]>
 
   it('has the SHA1 that SCRIPT LOAD returns', async () => {
-    expect(await client.script('LOAD', hybridLeaseScript)).toBe(hybridLeaseScriptSha1)
+    expect(await redis.client.script('LOAD', hybridLeaseScript)).toBe(hybridLeaseScriptSha1)
   })
 
   it('grants min(want, available) when need is there, nothing otherwise; integers only', async () => {
@@ -82,8 +70,9 @@ describe('hybrid lease script', () => {
     const key = `${prefix}k`
     const startedMs = performance.now()
     await lease(`${prefix}fleet`, [key, 0, 7, 1])
-    await client.script('LOAD', tokenBucketScript)
-    const step = (cost: number) => client.evalsha(tokenBucketScriptSha1, 1, key, T, BURST, cost) as Promise<number[]>
+    await redis.client.script('LOAD', tokenBucketScript)
+    const step = (cost: number) =>
+      redis.client.evalsha(tokenBucketScriptSha1, 1, key, T, BURST, cost) as Promise<number[]>
     const [rejected, owedUs] = await step(4) // 7 taken by the lease: 4 more do not fit in 10
     expect(rejected).toBe(0)
     expectDebt(owedUs, 7 * T, startedMs)
@@ -94,7 +83,7 @@ describe('hybrid lease script', () => {
 
   it('beats into the fleet set (N), and leaves it', async () => {
     const fleetKey = `${randomKeyPrefix('lease')}fleet`
-    const beat = (id: string, mode: number) => client.evalsha(hybridLeaseScriptSha1, 1, fleetKey, id, mode)
+    const beat = (id: string, mode: number) => redis.client.evalsha(hybridLeaseScriptSha1, 1, fleetKey, id, mode)
     expect(await beat('p1', 3000)).toEqual([1])
     expect(await beat('p2', 3000)).toEqual([2])
     expect(await beat('p1', -1)).toEqual([0])

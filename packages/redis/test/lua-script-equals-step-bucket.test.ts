@@ -2,26 +2,13 @@
 import type { Policy } from '@spillway/core'
 import { admissionWindowUs, MAX_BURST_US, stepBucket } from '@spillway/core/store'
 import fc from 'fast-check'
-import { Redis } from 'ioredis'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { type RedisServer, randomKeyPrefix, startRedisServer } from '../../../test/harness/redis-server.js'
+import { expect, it } from 'vitest'
+import { randomKeyPrefix } from '../../../test/harness/redis-server.js'
 import { tokenBucketScript, tokenBucketScriptSha1 } from '../src/index.js'
 import { policyOf, withMaxWait } from './script-policies.js'
+import { redisTimeUs, useScriptServer } from './script-server.js'
 
-let server: RedisServer
-let client: Redis
-
-beforeAll(async () => {
-  server = await startRedisServer()
-  client = new Redis(server.port, '127.0.0.1', { enableOfflineQueue: false, lazyConnect: true })
-  await client.connect()
-  await client.script('LOAD', tokenBucketScript)
-})
-
-afterAll(async () => {
-  client?.disconnect()
-  await server?.stop()
-})
+const redis = useScriptServer(tokenBucketScript)
 
 /** Mostly T ≤ 10 s; sometimes T as large as τ < 10^15 allows, to check exactness near the limit. */
 const policies = fc
@@ -47,21 +34,16 @@ const cases = policies.chain((policy) =>
   }),
 )
 
-const toUs = (time: unknown) => {
-  const [seconds, micros] = time as [string, string]
-  return Number(seconds) * 1e6 + Number(micros)
-}
-
 /**
  * Seeds the key relative to Redis TIME, then runs SET, the script, GET and TIME in one MULTI, so that a
  * key written with a 2 ms expiry cannot vanish before it is read. The script's `now` lies in [t0, t1].
  */
 async function runCase(key: string, policy: Policy, cost: number, offsetUs: number | undefined) {
-  const t0 = toUs(await client.time())
+  const t0 = redisTimeUs(await redis.client.time())
   // A stored tat is a time on Redis's clock, never negative (a negative string is a poisoned value, which the
   // script reads as an empty bucket: tested in test/redis/poisoned-bucket.test.ts): clamp the seed at 0.
   const seededUs = offsetUs === undefined ? undefined : Math.max(0, t0 + offsetUs)
-  const multi = client.multi()
+  const multi = redis.client.multi()
   if (seededUs === undefined) multi.del(key)
   else multi.set(key, String(seededUs))
   multi.evalsha(tokenBucketScriptSha1, 1, key, policy.emissionIntervalUs, admissionWindowUs(policy), cost)
@@ -71,7 +53,7 @@ async function runCase(key: string, policy: Policy, cost: number, offsetUs: numb
   expect(results.map(([error]) => error)).toEqual([null, null, null, null])
   const [reply, after, t1] = results.slice(1).map(([, value]) => value) as [[number, number], string | null, unknown]
   const [allowed, debtUs] = reply
-  return { seededUs, t0, t1: toUs(t1), allowed: allowed === 1, debtUs, storedUs: after ?? undefined }
+  return { seededUs, t0, t1: redisTimeUs(t1), allowed: allowed === 1, debtUs, storedUs: after ?? undefined }
 }
 
 it('decides as stepBucket: same admission, same debt, same stored tat (150 random cases)', async () => {

@@ -1,5 +1,6 @@
 // Random policies for the property tests that compare the Lua scripts with core's bucket math.
 import type { Policy } from '@spillway/core'
+import { admissionWindowUs } from '@spillway/core/store'
 import fc from 'fast-check'
 
 /** A policy; `maxWaitUs` D > 0 (maxWait) is sent to the script as the admission window τ + D. */
@@ -20,3 +21,21 @@ export const withMaxWait = (policy: Policy) =>
   fc
     .oneof(fc.constant(0), fc.integer({ min: 1, max: Math.min(3 * policy.burstUs, 1e14) }))
     .map((maxWaitUs) => policyOf(policy.capacity, policy.emissionIntervalUs, maxWaitUs))
+
+/**
+ * A bucket: a policy of capacity 1..`maxCapacity` (T up to 2 s, maxWait half the time) and its stored tat
+ * as an offset from Redis TIME in [−2τ, 3τ] (a forward and a backward clock jump), or no key.
+ */
+export const storedBuckets = (maxCapacity: number) =>
+  fc
+    .record({ capacity: fc.integer({ min: 1, max: maxCapacity }), intervalUs: fc.integer({ min: 1, max: 2_000_000 }) })
+    .map(({ capacity, intervalUs }) => policyOf(capacity, intervalUs))
+    .chain(withMaxWait)
+    .chain((policy) =>
+      fc.record({
+        policy: fc.constant(policy),
+        offsetUs: fc.option(fc.integer({ min: -2 * admissionWindowUs(policy), max: 3 * admissionWindowUs(policy) }), {
+          nil: undefined,
+        }),
+      }),
+    )
