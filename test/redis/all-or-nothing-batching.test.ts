@@ -3,6 +3,7 @@ import type { ConsumeStep, Policy } from '@spillway/core'
 import { createPolicy, storeKey } from '@spillway/core/store'
 import { RedisStore, tokenBucketAllScript } from '@spillway/redis'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { scriptCalls } from '../harness/command-stats.js'
 import { fromSeparateCallbacks, whileRedisBusy } from '../harness/redis-busy.js'
 import { useRedisServer } from '../harness/redis-fixture.js'
 import { randomKeyPrefix } from '../harness/redis-server.js'
@@ -16,12 +17,6 @@ beforeEach(async () => {
   await redis.client.config('RESETSTAT')
 })
 
-async function scriptCalls(): Promise<{ evalsha: number; eval: number }> {
-  const stats = await redis.client.info('commandstats')
-  const calls = (command: string) => Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(stats)?.[1] ?? 0)
-  return { evalsha: calls('evalsha'), eval: calls('eval') }
-}
-
 /** One token an hour: nothing refills during a test. */
 const global = createPolicy({ name: 'global', capacity: 3, refillRate: { tokens: 1, per: '1h' } })
 const login = createPolicy({ name: 'login', capacity: 1, refillRate: { tokens: 1, per: '1h' } })
@@ -34,7 +29,7 @@ describe('RedisStore consumeAll batching', () => {
   it('decides the requests of one tick in one EVALSHA, each all-or-nothing, in order', async () => {
     const store = new RedisStore({ client: redis.client, heartbeat: false, prefix })
     const outcomes = await Promise.all(['a', 'a', 'b', 'a'].map((client) => loginRequest(store, client)))
-    expect(await scriptCalls()).toEqual({ evalsha: 1, eval: 0 })
+    expect(await scriptCalls(redis.client)).toEqual({ evalsha: 1, eval: 0 })
     expect(outcomes).toEqual([
       [true, true],
       [true, false],
@@ -50,7 +45,7 @@ describe('RedisStore consumeAll batching', () => {
   it('with batch: false sends one EVALSHA per request', async () => {
     const store = new RedisStore({ client: redis.client, heartbeat: false, prefix, batch: false })
     await Promise.all(['a', 'a', 'b', 'a'].map((client) => loginRequest(store, client)))
-    expect(await scriptCalls()).toEqual({ evalsha: 4, eval: 0 })
+    expect(await scriptCalls(redis.client)).toEqual({ evalsha: 4, eval: 0 })
   })
 
   it('joins the requests of separate callbacks (as of separate sockets) in one call while a call is in flight', async () => {
@@ -61,7 +56,7 @@ describe('RedisStore consumeAll batching', () => {
       return [await first, ...later]
     })
     // One call for the first request and one for the three callbacks (and the busy script's EVAL).
-    expect(await scriptCalls()).toEqual({ evalsha: 2, eval: 1 })
+    expect(await scriptCalls(redis.client)).toEqual({ evalsha: 2, eval: 1 })
     expect(outcomes).toEqual([
       [true, true],
       [true, false],
@@ -75,14 +70,14 @@ describe('RedisStore consumeAll batching', () => {
     const clients = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6']
     const outcomes = await Promise.all(clients.map((client) => loginRequest(store, client)))
     // Requests of 2 steps; 5 queued steps flush at once: twice 3 requests, each as calls of 4 and 2 steps.
-    expect(await scriptCalls()).toEqual({ evalsha: 4, eval: 0 })
+    expect(await scriptCalls(redis.client)).toEqual({ evalsha: 4, eval: 0 })
     expect(outcomes).toEqual(clients.map(() => [true, true]))
     const policies = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6'].map((name) =>
       createPolicy({ name, capacity: 1, refillRate: 1 }),
     )
     const results = await store.consumeAll(policies.map((policy) => step(policy, 'wide')))
     expect(results.map((result) => result.allowed)).toEqual(Array(6).fill(true))
-    expect(await scriptCalls()).toEqual({ evalsha: 5, eval: 0 })
+    expect(await scriptCalls(redis.client)).toEqual({ evalsha: 5, eval: 0 })
   })
 
   it('rejects every request of a failed call with its error, takes nothing, and never resends it', async () => {
@@ -96,7 +91,7 @@ describe('RedisStore consumeAll batching', () => {
     }
     expect(settled.map((result) => result.status)).toEqual(Array(3).fill('rejected'))
     for (const result of settled) expect(String((result as PromiseRejectedResult).reason)).toMatch(/OOM/)
-    expect(await scriptCalls()).toEqual({ evalsha: 1, eval: 0 })
+    expect(await scriptCalls(redis.client)).toEqual({ evalsha: 1, eval: 0 })
     expect(await loginRequest(store, 'a')).toEqual([true, true]) // nothing was taken
   })
 })

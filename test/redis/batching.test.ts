@@ -9,6 +9,7 @@ import {
   tokenBucketScriptSha1,
 } from '@spillway/redis'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { scriptCalls } from '../harness/command-stats.js'
 import { decide, decideAll } from '../harness/decide.js'
 import { fromSeparateCallbacks, whileRedisBusy } from '../harness/redis-busy.js'
 import { useRedisServer } from '../harness/redis-fixture.js'
@@ -24,12 +25,6 @@ beforeEach(async () => {
   await redis.client.config('RESETSTAT')
 })
 
-async function scriptCalls(): Promise<{ evalsha: number; eval: number }> {
-  const stats = await redis.client.info('commandstats')
-  const calls = (command: string) => Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(stats)?.[1] ?? 0)
-  return { evalsha: calls('evalsha'), eval: calls('eval') }
-}
-
 const policy = createPolicy({ name: 'batch', capacity: 25, refillRate: { tokens: 1, per: '1h' } })
 const many = (count: number, key = 'k') => Array.from({ length: count }, () => ({ key, policy, cost: 1 }))
 
@@ -38,7 +33,7 @@ describe('RedisStore batching', () => {
     const store = new RedisStore({ client: redis.client, heartbeat: false, prefix })
     const decisions = await decideAll(store, [...many(50, 'a'), ...many(50, 'b')])
     // Two calls, so Redis runs the second while the process handles the first one's answers.
-    expect(await scriptCalls()).toEqual({ evalsha: 2, eval: 0 })
+    expect(await scriptCalls(redis.client)).toEqual({ evalsha: 2, eval: 0 })
     expect(decisions.filter((d) => d.allowed)).toHaveLength(50)
     // In arrival order: the first 25 of each key pass, with remaining counting down.
     expect(decisions.slice(0, 26).map((d) => d.remaining)).toEqual([...Array.from({ length: 25 }, (_, i) => 24 - i), 0])
@@ -52,7 +47,7 @@ describe('RedisStore batching', () => {
     await new Promise<void>((resolve) => process.nextTick(resolve))
     const second = decideAll(store, many(40))
     const decisions = [...(await first), ...(await second)]
-    expect(await scriptCalls()).toEqual({ evalsha: 3, eval: 0 })
+    expect(await scriptCalls(redis.client)).toEqual({ evalsha: 3, eval: 0 })
     expect(decisions.map((d) => d.allowed)).toEqual([...Array(25).fill(true), ...Array(55).fill(false)])
   })
 
@@ -66,14 +61,14 @@ describe('RedisStore batching', () => {
     })
     // One batch script call for the first tick and one for the three callbacks (and the busy script's EVAL);
     // at the end of each callback's tick it would be 1 + 3.
-    expect(await scriptCalls()).toEqual({ evalsha: 2, eval: 1 })
+    expect(await scriptCalls(redis.client)).toEqual({ evalsha: 2, eval: 1 })
     expect(decisions.map((d) => d.remaining)).toEqual([24, 23, 24, 23, 22])
   })
 
   it('caps a batch at maxBatchSize: 100 decisions, batches of 30 → 4 calls', async () => {
     const store = new RedisStore({ client: redis.client, heartbeat: false, prefix, maxBatchSize: 30 })
     const decisions = await decideAll(store, many(100))
-    expect(await scriptCalls()).toEqual({ evalsha: 4, eval: 0 })
+    expect(await scriptCalls(redis.client)).toEqual({ evalsha: 4, eval: 0 })
     expect(decisions.filter((d) => d.allowed)).toHaveLength(25)
   })
 
@@ -89,7 +84,7 @@ describe('RedisStore batching', () => {
   it('with batch: false sends one EVALSHA per decision', async () => {
     const store = new RedisStore({ client: redis.client, heartbeat: false, prefix, batch: false })
     await decideAll(store, many(10))
-    expect(await scriptCalls()).toEqual({ evalsha: 10, eval: 0 })
+    expect(await scriptCalls(redis.client)).toEqual({ evalsha: 10, eval: 0 })
   })
 
   it('reloads on NOSCRIPT once per call when several batches of one tick meet it, each decision applied once', async () => {
@@ -98,7 +93,7 @@ describe('RedisStore batching', () => {
     await redis.client.config('RESETSTAT')
     const decisions = await decideAll(store, many(30))
     // The three calls are in flight together, so each meets NOSCRIPT and is sent again once as EVAL.
-    expect(await scriptCalls()).toEqual({ evalsha: 3, eval: 3 })
+    expect(await scriptCalls(redis.client)).toEqual({ evalsha: 3, eval: 3 })
     expect(decisions.filter((d) => d.allowed)).toHaveLength(25)
     expect((await decide(store, 'k', policy, 1)).allowed).toBe(false)
   })
@@ -117,7 +112,7 @@ describe('RedisStore batching', () => {
     }
     expect(settled.map((result) => result.status)).toEqual(Array(5).fill('rejected'))
     for (const result of settled) expect(String((result as PromiseRejectedResult).reason)).toMatch(/OOM/)
-    expect(await scriptCalls()).toEqual({ evalsha: 1, eval: 0 })
+    expect(await scriptCalls(redis.client)).toEqual({ evalsha: 1, eval: 0 })
     expect((await decide(store, 'k', policy, 25)).allowed).toBe(true) // nothing was taken
   })
 
@@ -136,7 +131,7 @@ describe('RedisStore batching', () => {
       { key: 'list', policy: small, cost: 1 },
       { key: 'clean', policy: small, cost: 1 },
     ])
-    expect(await scriptCalls()).toEqual({ evalsha: 1, eval: 0 })
+    expect(await scriptCalls(redis.client)).toEqual({ evalsha: 1, eval: 0 })
     expect(decisions.map((d) => [d.allowed, d.remaining])).toEqual([
       [false, 0],
       [true, 1],

@@ -11,6 +11,7 @@ import { type Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { keySlot as keySlotOf } from '../../packages/redis/src/key-slot.js'
 import { adaptClient } from '../../packages/redis/src/script-runner.js'
+import { scriptCalls } from '../harness/command-stats.js'
 import { testConsumeAll } from '../harness/consume-all-suite.js'
 import { decide, decideAll } from '../harness/decide.js'
 import { connectLimiterCluster } from '../harness/redis-client.js'
@@ -191,7 +192,7 @@ describe('RedisStore on a 3-master Redis Cluster', () => {
       ...Array(40).fill(1),
       ...Array(40).fill(0),
     ])
-    const calls = await Promise.all(direct.map(scriptCalls))
+    const calls = await Promise.all(direct.map(scriptCallsOn))
     expect(calls.reduce((total, n) => total + n, 0)).toBe(slots.size)
   })
 
@@ -266,10 +267,9 @@ describe('RedisStore on a 3-master Redis Cluster', () => {
 })
 
 /** EVALSHA and EVAL calls on one node since its last CONFIG RESETSTAT. */
-async function scriptCalls(connection: Redis): Promise<number> {
-  const stats = await connection.info('commandstats')
-  const calls = (command: string) => Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(stats)?.[1] ?? 0)
-  return calls('evalsha') + calls('eval')
+async function scriptCallsOn(connection: Redis): Promise<number> {
+  const { evalsha, eval: evals } = await scriptCalls(connection)
+  return evalsha + evals
 }
 
 /** A client key whose bucket (under `policy`) lives on the master listening on `port`. */

@@ -4,6 +4,7 @@ import { createPolicy, storeKey } from '@spillway/core/store'
 import { RedisStore, type RedisStoreOptions } from '@spillway/redis'
 import { Redis } from 'ioredis'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { commandCalls } from '../harness/command-stats.js'
 import { decide, decideAll } from '../harness/decide.js'
 import { useRedisServer } from '../harness/redis-fixture.js'
 import { randomKeyPrefix } from '../harness/redis-server.js'
@@ -23,12 +24,6 @@ beforeEach(() => {
 async function redisNowUs(): Promise<number> {
   const [seconds, micros] = (await redis.client.time()) as [number | string, number | string]
   return Number(seconds) * 1e6 + Number(micros)
-}
-
-async function commandCalls(command: string): Promise<number> {
-  const stats = await redis.client.info('commandstats')
-  const match = new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(stats)
-  return match ? Number(match[1]) : 0
 }
 
 describe('RedisStore options', () => {
@@ -152,11 +147,11 @@ describe('RedisStore NOSCRIPT handling', () => {
       await redis.client.script('FLUSH')
       await redis.client.config('RESETSTAT')
       expect((await decide(store, 'k', counting, 1)).remaining).toBe(remainingAfterReload)
-      expect(await commandCalls('eval')).toBe(1)
+      expect(await commandCalls(redis.client, 'eval')).toBe(1)
       // Cached again: the next call is a plain EVALSHA. Each call was applied exactly once.
       expect((await decide(store, 'k', counting, 1)).remaining).toBe(remainingAfterReload - 1)
-      expect(await commandCalls('eval')).toBe(1)
-      expect(await commandCalls('evalsha')).toBe(2)
+      expect(await commandCalls(redis.client, 'eval')).toBe(1)
+      expect(await commandCalls(redis.client, 'evalsha')).toBe(2)
     }
   })
 
@@ -169,7 +164,7 @@ describe('RedisStore NOSCRIPT handling', () => {
       { key: 'b', policy, cost: 3 },
     ])
     expect(decisions.map((d) => d.allowed)).toEqual([true, false, true])
-    expect([await commandCalls('evalsha'), await commandCalls('eval')]).toEqual([1, 1])
+    expect([await commandCalls(redis.client, 'evalsha'), await commandCalls(redis.client, 'eval')]).toEqual([1, 1])
     expect((await decide(store, 'a', policy, 1)).remaining).toBe(0)
   })
 
@@ -183,7 +178,7 @@ describe('RedisStore NOSCRIPT handling', () => {
       { key: 'b', policy, cost: 3 },
     ])
     expect(decisions.map((d) => d.allowed)).toEqual([true, false, true])
-    expect([await commandCalls('evalsha'), await commandCalls('eval')]).toEqual([3, 3])
+    expect([await commandCalls(redis.client, 'evalsha'), await commandCalls(redis.client, 'eval')]).toEqual([3, 3])
     expect((await decide(unbatched, 'a', policy, 1)).remaining).toBe(0)
   })
 
@@ -195,7 +190,7 @@ describe('RedisStore NOSCRIPT handling', () => {
     } finally {
       await redis.client.config('SET', 'maxmemory', '0')
     }
-    expect(await commandCalls('eval')).toBe(0)
+    expect(await commandCalls(redis.client, 'eval')).toBe(0)
     expect((await decide(store, 'oom', policy, 1)).allowed).toBe(true)
   })
 })
