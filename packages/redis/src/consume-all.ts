@@ -3,7 +3,7 @@ import type { ConsumeStep, StepResult } from '@spillway/core'
 import { admissionWindowUs } from '@spillway/core/store'
 import type { GroupDecider } from './all-or-nothing-calls.js'
 import { refundBucket } from './bucket-admin-scripts.js'
-import { keySlot } from './key-slot.js'
+import { groupBySlot } from './key-slot.js'
 import { runScript } from './run-script.js'
 import type { ScriptRunner } from './script-runner.js'
 import { parseStep } from './step-reply.js'
@@ -18,8 +18,9 @@ export interface AllOrNothingTarget {
 /**
  * Decides `steps` all-or-nothing in Redis. On a single node, and on a Cluster when every key is in one
  * slot (the policies of one identity: the `{client key}` hash tag), it is one group of
- * {@link tokenBucketAllScript} (shared with concurrent requests' groups when the store batches): atomic. Keys in several slots (e.g. an app-wide policy per IP and one per
- * API key, on a Cluster) are decided per slot, each call atomic, concurrently; when a slot rejects, the
+ * {@link tokenBucketAllScript} (sharing a call with concurrent requests' groups when the store batches):
+ * atomic. Keys in several slots (e.g. an app-wide policy per IP and one per API key, on a Cluster) are
+ * decided per slot, each group atomic, concurrently; when a slot rejects, the
  * slots that took give their tokens back (`refundBucketScript`), so no policy keeps tokens for a rejected
  * request — but between the two calls other requests see them taken, and a give-back that fails (the node
  * went down) leaves them taken.
@@ -33,7 +34,7 @@ export async function consumeAllInRedis(
   target: AllOrNothingTarget,
   steps: readonly ConsumeStep[],
 ): Promise<StepResult[]> {
-  const groups = target.runner.isCluster ? groupBySlot(target.prefix, steps) : [steps.map((_, index) => index)]
+  const groups = target.runner.isCluster ? indicesBySlot(target.prefix, steps) : [steps.map((_, index) => index)]
   if (groups.length === 1) return callAll(target, steps)
   const decided = await Promise.allSettled(
     groups.map((group) =>
@@ -77,13 +78,9 @@ async function giveBack(target: AllOrNothingTarget, step: ConsumeStep, results: 
 }
 
 /** Step indices grouped by the hash slot of their Redis key, in order. */
-function groupBySlot(prefix: string, steps: readonly ConsumeStep[]): number[][] {
-  const bySlot = new Map<number, number[]>()
-  steps.forEach((step, index) => {
-    const slot = keySlot(prefix + step.key)
-    const group = bySlot.get(slot)
-    if (group === undefined) bySlot.set(slot, [index])
-    else group.push(index)
-  })
-  return [...bySlot.values()]
+function indicesBySlot(prefix: string, steps: readonly ConsumeStep[]): number[][] {
+  return groupBySlot(
+    steps.map((_, index) => index),
+    (index) => prefix + (steps[index] as ConsumeStep).key,
+  )
 }
