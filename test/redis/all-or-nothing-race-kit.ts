@@ -16,7 +16,7 @@ export const REQUEST_KINDS = {
 
 export type RequestKind = keyof typeof REQUEST_KINDS
 
-/** A request from the test process: `perKind` requests of each kind, fired in waves from `startAtMs`. */
+/** A request from the test process: `perKind` requests of each kind, fired in waves `gapMs` apart from `startAtMs`. */
 export interface AllOrNothingRequest {
   readonly id: number
   /** `atomic`: `consumeAll`; `sequential`: one `consume` per policy in turn, stopping at the first rejection. */
@@ -24,6 +24,8 @@ export interface AllOrNothingRequest {
   readonly identity: string
   readonly perKind: number
   readonly wave: number
+  /** Pause between waves: long enough that the workers' waves overlap at Redis even when one starts late. */
+  readonly gapMs: number
   readonly startAtMs: number
 }
 

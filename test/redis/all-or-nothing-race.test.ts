@@ -18,7 +18,11 @@ import {
 
 const WORKERS = 3
 const PER_KIND = 30
-const WAVE = 9
+// Waves of 3 (one request of each kind), 1 ms apart: each wave is one batched call, and a worker's waves
+// span ~30 ms, so the workers race even when one starts a few ms late (with waves of 9 back to back, one
+// worker's first batched calls could empty the route buckets before another's first call arrived).
+const WAVE = 3
+const GAP_MS = 1
 const REPETITIONS = 5
 const START_DELAY_MS = 100
 const WORKER_PATH = fileURLToPath(new URL('./all-or-nothing-worker.ts', import.meta.url))
@@ -48,7 +52,7 @@ async function remaining(identity: string): Promise<Record<keyof typeof RACE_POL
 async function race(mode: AllOrNothingRequest['mode'], identity: string) {
   const startAtMs = performance.timeOrigin + performance.now() + START_DELAY_MS
   const perWorker = await Promise.all(
-    workers.map((worker) => ask(worker, { mode, identity, perKind: PER_KIND, wave: WAVE, startAtMs })),
+    workers.map((worker) => ask(worker, { mode, identity, perKind: PER_KIND, wave: WAVE, gapMs: GAP_MS, startAtMs })),
   )
   const total = (kind: RequestKind) => perWorker.reduce((sum, admitted) => sum + admitted[kind], 0)
   const admitted = { login: total('login'), api: total('api'), both: total('both') }

@@ -41,7 +41,7 @@ async function run(request: AllOrNothingRequest): Promise<Record<RequestKind, nu
   if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs))
   const pending: Promise<[RequestKind, boolean]>[] = []
   for (let at = 0; at < queue.length; at += request.wave) {
-    if (at > 0) await new Promise((resolve) => setImmediate(resolve))
+    if (at > 0) await new Promise((resolve) => setTimeout(resolve, request.gapMs))
     for (const kind of queue.slice(at, at + request.wave)) {
       pending.push(decideOne(request, kind).then((allowed) => [kind, allowed]))
     }
