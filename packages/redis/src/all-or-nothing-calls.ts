@@ -1,7 +1,7 @@
 // Sends all-or-nothing groups (a request's policies in one slot) to the all-or-nothing script, batched or alone.
 import type { ConsumeStep, Policy, StepResult } from '@spillway/core'
 import { admissionWindowUs } from '@spillway/core/store'
-import { CallBatcher } from './call-batcher.js'
+import { CallBatcher, type Waiting } from './call-batcher.js'
 import { runScript } from './run-script.js'
 import type { ScriptArg, ScriptRunner } from './script-runner.js'
 import { parseSteps } from './step-reply.js'
@@ -16,10 +16,7 @@ export interface AllOrNothingGroup {
 /** Decides one group all-or-nothing; resolves each step's result, in order. */
 export type GroupDecider = (group: AllOrNothingGroup) => Promise<StepResult[]>
 
-interface PendingGroup extends AllOrNothingGroup {
-  readonly resolve: (results: StepResult[]) => void
-  readonly reject: (error: unknown) => void
-}
+interface PendingGroup extends AllOrNothingGroup, Waiting<StepResult[]> {}
 
 /**
  * How a store decides its all-or-nothing groups. Batched: the groups of concurrent requests share calls of
@@ -38,24 +35,12 @@ export function groupDecider(
   options: { readonly batch: boolean; readonly maxBatchSize: number },
 ): GroupDecider {
   if (!options.batch) return async (group) => (await callGroups(runner, [group]))[0] as StepResult[]
-  const calls = new CallBatcher<PendingGroup>(runner.isCluster, options.maxBatchSize, {
+  const calls = new CallBatcher<PendingGroup, StepResult[]>(runner.isCluster, options.maxBatchSize, {
     slotKeyOf: (group) => group.keys[0] as string,
     sizeOf: (group) => group.keys.length,
-    send: (groups) => send(runner, groups),
+    call: (groups) => callGroups(runner, groups),
   })
   return (group) => new Promise((resolve, reject) => calls.add({ ...group, resolve, reject }))
-}
-
-/** One call for `groups` (one slot); settles each group's promise. */
-async function send(runner: ScriptRunner, groups: readonly PendingGroup[]): Promise<void> {
-  let results: StepResult[][]
-  try {
-    results = await callGroups(runner, groups)
-  } catch (error) {
-    for (const group of groups) group.reject(error)
-    return
-  }
-  for (let g = 0; g < groups.length; g++) (groups[g] as PendingGroup).resolve(results[g] as StepResult[])
 }
 
 /** One `EVALSHA` of the all-or-nothing script deciding `groups` in order; each group's results. */

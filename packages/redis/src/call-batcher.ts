@@ -2,14 +2,20 @@
 import { FlushSchedule } from './flush-schedule.js'
 import { groupBySlot } from './key-slot.js'
 
+/** A queued item's promise, settled with its own result once its call is answered. */
+export interface Waiting<Result> {
+  readonly resolve: (result: Result) => void
+  readonly reject: (error: unknown) => void
+}
+
 /** How a {@link CallBatcher} sends its kind of work. */
-export interface CallSender<Item> {
+export interface CallSender<Item, Result> {
   /** A Redis key of the item: every key of one item shares its slot. */
   readonly slotKeyOf: (item: Item) => string
   /** The decisions the item adds to a call (a call carries at most `maxBatchSize`). */
   readonly sizeOf: (item: Item) => number
-  /** Sends `items` (one slot) as one script call and settles each item; never rejects. */
-  readonly send: (items: Item[]) => Promise<void>
+  /** One script call for `items` (one slot): each item's result, in order. */
+  readonly call: (items: readonly Item[]) => Promise<Result[]>
 }
 
 /**
@@ -31,27 +37,27 @@ const MIN_SPLIT_CALL_SIZE = 16
  *
  * @example
  * ```ts
- * const batcher = new CallBatcher(runner.isCluster, 100, { slotKeyOf, sizeOf: () => 1, send })
+ * const batcher = new CallBatcher(runner.isCluster, 100, { slotKeyOf, sizeOf: () => 1, call })
  * batcher.add(step)
  * ```
  */
-export class CallBatcher<Item> {
+export class CallBatcher<Item extends Waiting<Result>, Result> {
   readonly #isCluster: boolean
   readonly #maxBatchSize: number
-  readonly #sender: CallSender<Item>
+  readonly #sender: CallSender<Item, Result>
   #pending: Item[] = []
   #pendingSize = 0
   readonly #schedule = new FlushSchedule(() => this.#flush())
   /** This batcher's calls sent and not answered yet. */
   #inFlight = 0
 
-  constructor(isCluster: boolean, maxBatchSize: number, sender: CallSender<Item>) {
+  constructor(isCluster: boolean, maxBatchSize: number, sender: CallSender<Item, Result>) {
     this.#isCluster = isCluster
     this.#maxBatchSize = maxBatchSize
     this.#sender = sender
   }
 
-  /** Queues `item`; the sender settles it once its call is answered. */
+  /** Queues `item`, settled once its call is answered: a failed call rejects each of its items with the error. */
   add(item: Item): void {
     this.#pending.push(item)
     this.#pendingSize += this.#sender.sizeOf(item)
@@ -79,11 +85,16 @@ export class CallBatcher<Item> {
 
   async #send(items: Item[]): Promise<void> {
     this.#inFlight++
+    let results: Result[]
     try {
-      await this.#sender.send(items)
+      results = await this.#sender.call(items)
+    } catch (error) {
+      for (const item of items) item.reject(error)
+      return
     } finally {
       this.#inFlight--
     }
+    for (let i = 0; i < items.length; i++) (items[i] as Item).resolve(results[i] as Result)
   }
 }
 

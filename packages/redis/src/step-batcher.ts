@@ -1,7 +1,7 @@
 // Token bucket steps queued by RedisStore and sent as batch script calls (CallBatcher says when and how many).
 import type { Policy, StepResult } from '@spillway/core'
 import { admissionWindowUs } from '@spillway/core/store'
-import { CallBatcher } from './call-batcher.js'
+import { CallBatcher, type Waiting } from './call-batcher.js'
 import { runScript } from './run-script.js'
 import type { ScriptArg, ScriptRunner } from './script-runner.js'
 import { parseStep, parseSteps } from './step-reply.js'
@@ -9,12 +9,10 @@ import { tokenBucketBatch } from './token-bucket-batch-script.js'
 import { tokenBucket } from './token-bucket-script.js'
 
 /** One decision waiting for its call. */
-interface PendingStep {
+interface PendingStep extends Waiting<StepResult> {
   readonly key: string
   readonly policyArgs: PolicyArgs
   readonly cost: string
-  readonly resolve: (step: StepResult) => void
-  readonly reject: (error: unknown) => void
 }
 
 /**
@@ -23,13 +21,13 @@ interface PendingStep {
  * A failed call rejects each of its steps with the error; nothing is ever resent.
  */
 export class StepBatcher {
-  readonly #calls: CallBatcher<PendingStep>
+  readonly #calls: CallBatcher<PendingStep, StepResult>
 
   constructor(runner: ScriptRunner, maxBatchSize: number) {
     this.#calls = new CallBatcher(runner.isCluster, maxBatchSize, {
       slotKeyOf: keyOf,
       sizeOf: () => 1,
-      send: (steps) => send(runner, steps),
+      call: (steps) => (steps.length === 1 ? sendOne(runner, steps[0] as PendingStep) : sendMany(runner, steps)),
     })
   }
 
@@ -39,18 +37,6 @@ export class StepBatcher {
       this.#calls.add({ key, policyArgs: policyArgsOf(policy), cost: costArg(cost), resolve, reject })
     })
   }
-}
-
-/** One script call for `steps` (one slot); settles each step's promise. */
-async function send(runner: ScriptRunner, steps: readonly PendingStep[]): Promise<void> {
-  let results: StepResult[]
-  try {
-    results = steps.length === 1 ? [await sendOne(runner, steps[0] as PendingStep)] : await sendMany(runner, steps)
-  } catch (error) {
-    for (const step of steps) step.reject(error)
-    return
-  }
-  for (let i = 0; i < steps.length; i++) (steps[i] as PendingStep).resolve(results[i] as StepResult)
 }
 
 /** A policy's per-step script arguments, emission interval and burst (µs), as the decimal strings sent. */
@@ -76,9 +62,9 @@ function policyArgsOf(policy: Policy): PolicyArgs {
 
 const costArg = (cost: number): string => (cost === 1 ? '1' : String(cost))
 
-async function sendOne(runner: ScriptRunner, step: PendingStep): Promise<StepResult> {
+async function sendOne(runner: ScriptRunner, step: PendingStep): Promise<StepResult[]> {
   const args = [step.policyArgs.intervalUs, step.policyArgs.burstUs, step.cost]
-  return parseStep(await runScript(runner, tokenBucket, [step.key], args))
+  return [parseStep(await runScript(runner, tokenBucket, [step.key], args))]
 }
 
 async function sendMany(runner: ScriptRunner, steps: readonly PendingStep[]): Promise<StepResult[]> {
