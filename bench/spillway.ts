@@ -5,6 +5,7 @@ import { rateLimit as expressRateLimit } from '@spillway/express'
 import { rateLimit as fastifyRateLimit } from '@spillway/fastify'
 import { rateLimit as koaRateLimit } from '@spillway/koa'
 import {
+  HybridStore,
   RedisStore,
   tokenBucketBatchScript,
   tokenBucketBatchScriptSha1,
@@ -43,6 +44,11 @@ export {
  */
 export function spillwayStore(client?: Redis, { batch = true } = {}): Store {
   return client ? new RedisStore({ client, prefix: 'bench:', batch }) : new MemoryStore()
+}
+
+/** Spillway's HybridStore on the bench's Redis, with its defaults (leases synced every second). */
+export function spillwayHybridStore(client: Redis): Store {
+  return new HybridStore({ client, prefix: 'bench:' })
 }
 
 /**

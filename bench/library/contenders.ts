@@ -1,7 +1,7 @@
 // Library-level contenders: Spillway (async, sync; Redis batched or not) and rate-limiter-flexible, in memory and on Redis.
 import type { Redis } from 'ioredis'
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterUnion } from 'rate-limiter-flexible'
-import { admittingLimiter, spillwayStore, stackedDecide } from '../spillway.js'
+import { admittingLimiter, spillwayHybridStore, spillwayStore, stackedDecide } from '../spillway.js'
 
 export type LibraryCaseId =
   | 'library-memory-spillway'
@@ -9,6 +9,7 @@ export type LibraryCaseId =
   | 'library-memory-rlf'
   | 'library-redis-spillway'
   | 'library-redis-spillway-unbatched'
+  | 'library-redis-spillway-hybrid'
   | 'library-redis-rlf'
   | 'library-redis-spillway-stacked'
   | 'library-redis-spillway-stacked-unbatched'
@@ -42,6 +43,12 @@ export const LIBRARY_CASES: readonly (LibraryCaseSpec & { id: LibraryCaseId })[]
   {
     id: 'library-redis-spillway-unbatched',
     label: 'Spillway RedisStore, batch: false',
+    redis: true,
+    contender: 'spillway',
+  },
+  {
+    id: 'library-redis-spillway-hybrid',
+    label: 'Spillway HybridStore (leases, bounded over-admission)',
     redis: true,
     contender: 'spillway',
   },
@@ -89,7 +96,11 @@ export function contender(id: LibraryCaseId, client?: Redis): Contender {
     return { sync: false, decide: async (key) => assertAdmitted(await decide(key)) }
   }
   const store = id === 'library-memory-spillway' || id === 'library-memory-spillway-sync' ? undefined : client
-  const limiter = admittingLimiter(spillwayStore(store, { batch: id !== 'library-redis-spillway-unbatched' }))
+  const limiter = admittingLimiter(
+    id === 'library-redis-spillway-hybrid'
+      ? spillwayHybridStore(client as Redis)
+      : spillwayStore(store, { batch: id !== 'library-redis-spillway-unbatched' }),
+  )
   if (id === 'library-memory-spillway-sync') {
     return {
       sync: true,
