@@ -18,13 +18,18 @@ const BODY = { hello: 'world' }
 /** A limiter as each framework takes it; `undefined` is the bare app. */
 export type FrameworkLimiter =
   | { framework: 'express'; middleware?: RequestHandler }
-  | { framework: 'fastify'; plugin?: { plugin: FastifyPluginAsync<never> | unknown; options: unknown } }
+  | {
+      framework: 'fastify'
+      plugin?: { plugin: FastifyPluginAsync<never> | unknown; options: unknown }
+      /** The route's `config` (e.g. a route policy). */
+      routeConfig?: Record<string, unknown>
+    }
   | { framework: 'koa'; middleware?: Middleware }
 
 /** Starts the app on 127.0.0.1, port 0, and resolves its port. */
 export async function listen(limiter: FrameworkLimiter): Promise<number> {
   if (limiter.framework === 'fastify') {
-    const app = await fastifyApp(limiter.plugin)
+    const app = await fastifyApp(limiter.plugin, limiter.routeConfig)
     await app.listen({ port: 0, host: '127.0.0.1' })
     return portOf(app.server.address())
   }
@@ -36,7 +41,7 @@ export async function listen(limiter: FrameworkLimiter): Promise<number> {
 export async function requestHandler(limiter: FrameworkLimiter): Promise<RequestListener> {
   if (limiter.framework === 'express') return expressApp(limiter.middleware)
   if (limiter.framework === 'koa') return koaApp(limiter.middleware).callback()
-  const app = await fastifyApp(limiter.plugin)
+  const app = await fastifyApp(limiter.plugin, limiter.routeConfig)
   return (request, response) => app.server.emit('request', request, response)
 }
 
@@ -49,11 +54,12 @@ function expressApp(middleware?: RequestHandler) {
   return app
 }
 
-async function fastifyApp(plugin?: { plugin: unknown; options: unknown }) {
+async function fastifyApp(plugin?: { plugin: unknown; options: unknown }, routeConfig?: Record<string, unknown>) {
   const app = Fastify()
   // biome-ignore lint/suspicious/noExplicitAny: plugins of different option types go through one door
   if (plugin) await app.register(plugin.plugin as any, plugin.options as never)
-  app.get('/', async () => BODY)
+  if (routeConfig) app.get('/', { config: routeConfig }, async () => BODY)
+  else app.get('/', async () => BODY)
   await app.ready()
   return app
 }

@@ -15,6 +15,8 @@ const LIMITERS: readonly LimiterKind[] = [
   'spillway-memory',
   'peer',
   'spillway-redis',
+  'spillway-redis-stacked',
+  'spillway-redis-stacked-unbatched',
 ]
 
 /** One case of an A/B tool: `label` is how it was given on the command line. */

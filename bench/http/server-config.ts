@@ -5,9 +5,19 @@ import type { Framework } from './apps.js'
 /**
  * `peer` is the framework's usual limiter on Redis, `peer-memory` the same limiter on its default in-process
  * store. `empty` and `headers` are bench/in-process's variants (one more middleware; that and two constant
- * header fields), for bench/http-compare.ts.
+ * header fields), and `spillway-redis-stacked` an app-wide and a route policy on RedisStore, all-or-nothing
+ * (`-unbatched`: `batch: false`), for bench/http-compare.ts.
  */
-export type LimiterKind = 'none' | 'peer-memory' | 'spillway-memory' | 'peer' | 'spillway-redis' | 'empty' | 'headers'
+export type LimiterKind =
+  | 'none'
+  | 'peer-memory'
+  | 'spillway-memory'
+  | 'peer'
+  | 'spillway-redis'
+  | 'spillway-redis-stacked'
+  | 'spillway-redis-stacked-unbatched'
+  | 'empty'
+  | 'headers'
 
 export interface ServerConfig {
   readonly framework: Framework
@@ -46,7 +56,7 @@ export function httpCaseId({ framework, limiter, verdict }: Omit<ServerConfig, '
 
 /** Whether the case's limiter keeps its state on the bench's Redis. */
 export function usesRedis(limiter: LimiterKind): boolean {
-  return limiter === 'peer' || limiter === 'spillway-redis'
+  return limiter === 'peer' || limiter.startsWith('spillway-redis')
 }
 
 /** Whether the case's limiter is the framework's usual peer (on Redis or in memory). */

@@ -4,8 +4,9 @@
 
 import { variantLimiter } from '../in-process/variants.js'
 import { connectClient } from '../redis.js'
+import { spillwayStore } from '../spillway.js'
 import { type FrameworkLimiter, listen } from './apps.js'
-import { peerLimiter, spillwayLimiter } from './limiters.js'
+import { peerLimiter, spillwayLimiter, spillwayStackedLimiter } from './limiters.js'
 import { answerProfilerCommands } from './profiler-control.js'
 import { isPeer, type ServerConfig, usesRedis } from './server-config.js'
 
@@ -14,6 +15,10 @@ async function limiterFor(config: ServerConfig): Promise<FrameworkLimiter> {
   if (limiter === 'none') return { framework }
   if (limiter === 'empty' || limiter === 'headers') return variantLimiter(framework, limiter, verdict)
   const client = usesRedis(limiter) ? await connectClient(config.redisPort) : undefined
+  if (limiter === 'spillway-redis-stacked' || limiter === 'spillway-redis-stacked-unbatched') {
+    const batch = limiter === 'spillway-redis-stacked'
+    return spillwayStackedLimiter(framework, verdict, spillwayStore(client, { batch }))
+  }
   return isPeer(limiter) ? peerLimiter(framework, verdict, client) : spillwayLimiter(framework, verdict, client)
 }
 

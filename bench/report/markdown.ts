@@ -161,6 +161,8 @@ const GENERIC_LABELS: Record<Exclude<LimiterKind, 'none'>, string> = {
   'spillway-memory': 'Spillway MemoryStore',
   peer: 'usual peer (Redis)',
   'spillway-redis': 'Spillway RedisStore',
+  'spillway-redis-stacked': 'Spillway RedisStore, two policies',
+  'spillway-redis-stacked-unbatched': 'Spillway RedisStore, two policies, batch: false',
   empty: 'empty middleware',
   headers: 'two constant headers',
 }
