@@ -28,14 +28,21 @@ export function decideTogetherAt(
 ): { taken: boolean; steps: TogetherStep[] } {
   const trial = new Map<string, number>()
   const read = (key: string) => (trial.has(key) ? trial.get(key) : tatOf(key))
-  // Whether each step's bucket had its tokens, after the earlier steps of this decision took theirs.
-  const fits = steps.map((step) => {
-    if (step.held) return true
+  // Whether each step's bucket had its tokens after the earlier steps took theirs: made at the first step
+  // that had not (every one before it had), so an admitted decision allocates nothing for it.
+  let fits: boolean[] | undefined
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i] as ConsumeStep
+    if (step.held) continue
     const next = stepBucket(step.policy, { tatUs: read(step.key), nowUs, cost: step.cost, withoutCredit: true })
-    if (next.allowed) trial.set(step.key, next.tatUs)
-    return next.allowed
-  })
-  if (fits.every(Boolean)) return { taken: true, steps: admitAll(steps, nowUs, tatOf) }
+    if (next.allowed) {
+      trial.set(step.key, next.tatUs)
+    } else {
+      fits ??= new Array<boolean>(steps.length).fill(true)
+      fits[i] = false
+    }
+  }
+  if (fits === undefined) return { taken: true, steps: admitAll(steps, nowUs, tatOf) }
   return { taken: false, steps: rejectAll(steps, fits, nowUs, tatOf) }
 }
 
@@ -72,6 +79,6 @@ function rejectAll(
     // The state as it is (clamped after a backward clock jump, as a rejected step stores it).
     const state = stepBucket(step.policy, { tatUs: read(step.key), nowUs, cost: 0 })
     after.set(step.key, state.tatUs)
-    return { allowed: fits[i] === true, debtUs: state.debtUs, tatUs: state.tatUs }
+    return { allowed: fits[i] as boolean, debtUs: state.debtUs, tatUs: state.tatUs }
   })
 }
