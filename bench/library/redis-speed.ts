@@ -2,6 +2,7 @@
 // Run from the repository root after `pnpm build`:
 //   TSX_TSCONFIG_PATH=bench/tsconfig.json node --import tsx bench/library/redis-speed.ts \
 //     [--rounds 3] [--seconds 5] [--callers 100] [--profile <dir>] [--baseline <checkout, built>]...
+//     [--case library-redis-spillway | library-redis-spillway-stacked | …]  (a library case id; default batched RedisStore)
 // Each round runs each contender in its own worker process (bench/library/worker.ts, as `pnpm bench`
 // does). Each --baseline adds that checkout's worker and Spillway build as a contender (before/after
 // in one run; its worker must take the same arguments). --profile runs this checkout's Spillway workers under `node --cpu-prof`, profiles in <dir>.
@@ -33,18 +34,22 @@ const { values } = parseArgs({
     callers: { type: 'string', default: '100' },
     profile: { type: 'string' },
     baseline: { type: 'string', multiple: true },
+    case: { type: 'string', default: 'library-redis-spillway' },
   },
 })
 const seconds = values.seconds
+/** The Spillway case every checkout runs, and the peer beside it (two limiters for the two-policy cases). */
+const spillwayCase = values.case
+const peerCase = spillwayCase.includes('stacked') ? 'library-redis-rlf-union' : 'library-redis-rlf'
 const contenders: Contender[] = [
-  { label: 'Spillway batched', caseId: 'library-redis-spillway', root: '.', profiled: values.profile !== undefined },
+  { label: 'Spillway', caseId: spillwayCase, root: '.', profiled: values.profile !== undefined },
   ...(values.baseline ?? []).map((root) => ({
-    label: `Spillway batched at ${basename(root)}`,
-    caseId: 'library-redis-spillway',
+    label: `Spillway at ${basename(root)}`,
+    caseId: spillwayCase,
     root,
     profiled: false,
   })),
-  { label: 'rate-limiter-flexible', caseId: 'library-redis-rlf', root: '.', profiled: false },
+  { label: 'rate-limiter-flexible', caseId: peerCase, root: '.', profiled: false },
 ]
 
 /** One worker process to its natural exit (so `--cpu-prof` writes its profile); its result line. */
