@@ -7,7 +7,7 @@ import { randomKeyPrefix } from '../../../test/harness/redis-server.js'
 import { decideTogetherAt } from '../../core/src/all-or-nothing.js'
 import { tokenBucketAllScript, tokenBucketAllScriptSha1 } from '../src/index.js'
 import { storedBuckets } from './script-policies.js'
-import { redisTimeUs, useScriptServer } from './script-server.js'
+import { redisTimeUs, seededScriptCall, someNowExplains, storedUs, useScriptServer } from './script-server.js'
 
 const redis = useScriptServer(tokenBucketAllScript)
 
@@ -68,11 +68,6 @@ it('decides the groups of one call as decideTogetherAt decides them one after an
       call++
       const t0 = redisTimeUs(await redis.client.time())
       const seeds = bucketList.map(({ offsetUs }) => (offsetUs === undefined ? undefined : t0 + offsetUs))
-      const multi = redis.client.multi()
-      for (const [i, seed] of seeds.entries()) {
-        if (seed === undefined) multi.del(keys[i] as string)
-        else multi.set(keys[i] as string, String(seed))
-      }
       // The call's policies (one per bucket), then per group n and per step ±policy number (− held), cost.
       const args: number[] = [bucketList.length]
       for (const { policy } of bucketList)
@@ -82,26 +77,21 @@ it('decides the groups of one call as decideTogetherAt decides them one after an
         for (const { index, cost, held } of group) args.push(held ? -(index + 1) : index + 1, cost)
       }
       const callKeys = groups.flatMap((group) => group.map(({ index }) => keys[index] as string))
-      multi.evalsha(tokenBucketAllScriptSha1, callKeys.length, ...callKeys, ...args)
-      for (const key of keys) multi.get(key)
-      multi.time()
-      const results = (await multi.exec()) ?? []
-      expect(results.every(([error]) => error === null)).toBe(true)
-      const values = results.map(([, value]) => value)
-      const reply = values[seeds.length] as number[]
-      const after = values.slice(-keys.length - 1, -1) as Array<string | null>
-      const t1 = redisTimeUs(values.at(-1))
-      // Some now in [t0, t1] (the script read TIME once, in between) explains every reply and every state.
-      let explained = false
-      for (let nowUs = t0; nowUs <= t1 && !explained; nowUs++) {
+      const { reply, after, t1Us } = await seededScriptCall(redis.client, {
+        keys,
+        seeds,
+        sha1: tokenBucketAllScriptSha1,
+        callKeys,
+        args,
+      })
+      // Some now in [t0, t1] explains every reply and every state.
+      const explained = someNowExplains(t0, t1Us, (nowUs) => {
         const sim = simulate(bucketList, seeds, groups, nowUs)
-        explained =
+        return (
           sim.replies.every((n, i) => n === reply[i]) &&
-          sim.stored.every((tat, i) => {
-            const value = after[i]
-            return stateOf(tat, nowUs) === stateOf(value === null ? undefined : Number(value), nowUs)
-          })
-      }
+          sim.stored.every((tat, i) => stateOf(tat, nowUs) === stateOf(storedUs(after[i] ?? null), nowUs))
+        )
+      })
       expect(explained).toBe(true)
     }),
     { numRuns: 150 },

@@ -6,7 +6,7 @@ import { expect, it } from 'vitest'
 import { randomKeyPrefix } from '../../../test/harness/redis-server.js'
 import { tokenBucketBatchScript, tokenBucketBatchScriptSha1 } from '../src/index.js'
 import { storedBuckets } from './script-policies.js'
-import { redisTimeUs, useScriptServer } from './script-server.js'
+import { redisTimeUs, seededScriptCall, someNowExplains, storedUs, useScriptServer } from './script-server.js'
 
 const redis = useScriptServer(tokenBucketBatchScript)
 
@@ -57,9 +57,6 @@ it('decides a batch as stepBucket decides its steps one after another at one now
       batch++
       const t0 = redisTimeUs(await redis.client.time())
       const seeds = buckets.map(({ offsetUs }) => (offsetUs === undefined ? undefined : t0 + offsetUs))
-      const multi = redis.client.multi()
-      for (const [i, seed] of seeds.entries()) multi.set(keys[i] as string, String(seed ?? 0))
-      for (const [i, seed] of seeds.entries()) if (seed === undefined) multi.del(keys[i] as string)
       // Runs of consecutive steps of one bucket's policy: interval, burst, n, then the n costs.
       const runs: { policy: Policy; costs: number[] }[] = []
       for (const { index, cost } of steps) {
@@ -74,29 +71,24 @@ it('decides a batch as stepBucket decides its steps one after another at one now
         costs.length,
         ...costs,
       ])
-      multi.evalsha(
-        tokenBucketBatchScriptSha1,
-        steps.length,
-        ...steps.map(({ index }) => keys[index] as string),
-        ...args,
-      )
-      for (const key of keys) multi.get(key)
-      multi.time()
-      const results = (await multi.exec()) ?? []
-      expect(results.every(([error]) => error === null)).toBe(true)
-      const values = results.map(([, value]) => value)
-      const reply = values[seeds.length + seeds.filter((s) => s === undefined).length] as number[]
-      const after = values.slice(-keys.length - 1, -1) as Array<string | null>
-      const t1 = redisTimeUs(values.at(-1))
+      const callKeys = steps.map(({ index }) => keys[index] as string)
+      const { reply, after, t1Us } = await seededScriptCall(redis.client, {
+        keys,
+        seeds,
+        sha1: tokenBucketBatchScriptSha1,
+        callKeys,
+        args,
+      })
       expect(reply.every((n) => Number.isSafeInteger(n) && n >= 0)).toBe(true)
       for (const value of after) if (value !== null) expect(value).toMatch(/^\d+$/)
-      const storedAfter = after.map((value) => (value === null ? undefined : Number(value)))
-      // Some now in [t0, t1] (the script read TIME once, in between) explains every reply and every write.
-      let explained = false
-      for (let nowUs = t0; nowUs <= t1 && !explained; nowUs++) {
+      // Some now in [t0, t1] explains every reply and every write.
+      const explained = someNowExplains(t0, t1Us, (nowUs) => {
         const sim = simulate(buckets, seeds, steps, nowUs)
-        explained = sim.replies.every((n, i) => n === reply[i]) && sim.stored.every((tat, i) => tat === storedAfter[i])
-      }
+        return (
+          sim.replies.every((n, i) => n === reply[i]) &&
+          sim.stored.every((tat, i) => tat === storedUs(after[i] ?? null))
+        )
+      })
       expect(explained).toBe(true)
     }),
     { numRuns: 150 },
