@@ -51,12 +51,17 @@ export function spillwayHybridStore(client: Redis): Store {
   return new HybridStore({ client, prefix: 'bench:' })
 }
 
+/** The policy-defining options of a verdict (capacity and refill), e.g. for a Fastify route policy. */
+export function policyOptions(verdict: Verdict) {
+  return POLICIES[verdict]
+}
+
 /**
  * Adapter options for a verdict. A store failure answers 503 (not the default pass-through), so a
  * broken Redis shows up as wrong status codes instead of fast 200s.
  */
 export function adapterOptions(verdict: Verdict, store: Store) {
-  return { ...POLICIES[verdict], store, onStoreError: 'deny' as const }
+  return { ...policyOptions(verdict), store, onStoreError: 'deny' as const }
 }
 
 /**

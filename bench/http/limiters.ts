@@ -6,6 +6,7 @@ import {
   expressRateLimit,
   fastifyRateLimit,
   koaRateLimit,
+  policyOptions,
   spillwayStore,
   type Verdict,
 } from '../spillway.js'
@@ -36,7 +37,8 @@ export function spillwayStackedLimiter(framework: Framework, verdict: Verdict, s
   const app = { ...adapterOptions(verdict, store), name: 'app' }
   const route = { ...adapterOptions(verdict, store), name: 'route' }
   if (framework === 'fastify') {
-    const { store: _shared, onStoreError: _same, ...routePolicy } = route
+    // The route policy inherits the store and the rest from the plugin's options.
+    const routePolicy = { ...policyOptions(verdict), name: 'route' }
     return { framework, plugin: { plugin: fastifyRateLimit, options: app }, routeConfig: { rateLimit: routePolicy } }
   }
   if (framework === 'express') {

@@ -25,17 +25,24 @@ const step = (policy: Policy, client: string): ConsumeStep => ({ key: storeKey(p
 const loginRequest = (store: RedisStore, client: string) =>
   store.consumeAll([step(global, client), step(login, client)]).then((results) => results.map((r) => r.allowed))
 
+/**
+ * Login requests of clients a, a, b, a (in this order): a's first and b's pass; a's later ones find its
+ * login bucket empty and take nothing from the app-wide one.
+ */
+const A_A_B_A = ['a', 'a', 'b', 'a']
+const A_A_B_A_OUTCOMES = [
+  [true, true],
+  [true, false],
+  [true, true],
+  [true, false],
+]
+
 describe('RedisStore consumeAll batching', () => {
   it('decides the requests of one tick in one EVALSHA, each all-or-nothing, in order', async () => {
     const store = new RedisStore({ client: redis.client, heartbeat: false, prefix })
-    const outcomes = await Promise.all(['a', 'a', 'b', 'a'].map((client) => loginRequest(store, client)))
+    const outcomes = await Promise.all(A_A_B_A.map((client) => loginRequest(store, client)))
     expect(await scriptCalls(redis.client)).toEqual({ evalsha: 1, eval: 0 })
-    expect(outcomes).toEqual([
-      [true, true],
-      [true, false],
-      [true, true],
-      [true, false],
-    ])
+    expect(outcomes).toEqual(A_A_B_A_OUTCOMES)
     // The rejected requests took nothing from the app-wide bucket: 2 of its 3 tokens are left.
     const take = (cost: number) => store.consumeAll([{ ...step(global, 'a'), cost }]).then(([r]) => r?.allowed)
     expect(await take(2)).toBe(true)
@@ -44,7 +51,7 @@ describe('RedisStore consumeAll batching', () => {
 
   it('with batch: false sends one EVALSHA per request', async () => {
     const store = new RedisStore({ client: redis.client, heartbeat: false, prefix, batch: false })
-    await Promise.all(['a', 'a', 'b', 'a'].map((client) => loginRequest(store, client)))
+    await Promise.all(A_A_B_A.map((client) => loginRequest(store, client)))
     expect(await scriptCalls(redis.client)).toEqual({ evalsha: 4, eval: 0 })
   })
 
@@ -52,17 +59,12 @@ describe('RedisStore consumeAll batching', () => {
     const store = new RedisStore({ client: redis.client, heartbeat: false, prefix })
     const outcomes = await whileRedisBusy(redis.server.port, 50, async () => {
       const first = loginRequest(store, 'a')
-      const later = await fromSeparateCallbacks(3, (i) => loginRequest(store, i === 1 ? 'b' : 'a'))
+      const later = await fromSeparateCallbacks(3, (i) => loginRequest(store, A_A_B_A[i + 1] as string))
       return [await first, ...later]
     })
     // One call for the first request and one for the three callbacks (and the busy script's EVAL).
     expect(await scriptCalls(redis.client)).toEqual({ evalsha: 2, eval: 1 })
-    expect(outcomes).toEqual([
-      [true, true],
-      [true, false],
-      [true, true],
-      [true, false],
-    ])
+    expect(outcomes).toEqual(A_A_B_A_OUTCOMES)
   })
 
   it('never splits a request: calls of at most maxBatchSize steps, a request of more alone', async () => {

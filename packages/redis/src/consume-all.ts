@@ -20,10 +20,10 @@ export interface AllOrNothingTarget {
  * slot (the policies of one identity: the `{client key}` hash tag), it is one group of
  * {@link tokenBucketAllScript} (sharing a call with concurrent requests' groups when the store batches):
  * atomic. Keys in several slots (e.g. an app-wide policy per IP and one per API key, on a Cluster) are
- * decided per slot, each group atomic, concurrently; when a slot rejects, the
- * slots that took give their tokens back (`refundBucketScript`), so no policy keeps tokens for a rejected
- * request — but between the two calls other requests see them taken, and a give-back that fails (the node
- * went down) leaves them taken.
+ * decided per slot, each group atomic, concurrently; when a slot rejects, the slots that took give their
+ * tokens back (`refundBucketScript`), so no policy keeps tokens for a rejected request — but between the
+ * two calls other requests see them taken, and a give-back that fails (the node went down) leaves them
+ * taken.
  *
  * @example
  * ```ts

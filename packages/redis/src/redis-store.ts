@@ -153,8 +153,8 @@ export class RedisStore implements Store {
    * The policies of one request decided all-or-nothing: one group of `tokenBucketAllScript`, atomic
    * when the keys share a Cluster slot (one identity); across slots, per slot with a give-back (see
    * `consumeAllInRedis`). With `batch`, the groups of concurrent requests share calls as single
-   * decisions do (a request is never split); `batch: false` sends one call per group. Never on credit: a policy with `maxWait`
-   * is admitted here only when its tokens are there now.
+   * decisions do (a request is never split); `batch: false` sends one call per group. Never on credit:
+   * a policy with `maxWait` is admitted here only when its tokens are there now.
    *
    * @example
    * ```ts
